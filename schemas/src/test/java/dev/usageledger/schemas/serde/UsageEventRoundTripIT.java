@@ -53,7 +53,6 @@ class UsageEventRoundTripIT {
                 assertThat(bytes).as("event %d on the wire", i).isEqualTo(written.get(i));
                 UsageEvent decoded = serde.deserializer().deserialize(topic, bytes);
                 assertThat(decoded).as("event %d decoded", i).isEqualTo(sent.get(i));
-                assertThat(serde.serializer().serialize(topic, decoded)).isEqualTo(bytes);
             }
             int id = WireFormat.schemaId(written.getFirst());
             assertThat(registry.latest(topic + "-value").id()).isEqualTo(id);
