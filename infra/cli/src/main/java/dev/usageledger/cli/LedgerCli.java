@@ -1,0 +1,25 @@
+package dev.usageledger.cli;
+
+import dev.usageledger.cli.bench.BenchCommand;
+import dev.usageledger.cli.produce.ProduceCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code ledger} command: one subcommand per package. */
+@Command(name = "ledger", mixinStandardHelpOptions = true, version = "ledger 0.1.0",
+        description = "The usage ledger: publish usage events and measure the ledger.",
+        subcommands = {ProduceCommand.class, BenchCommand.class})
+public final class LedgerCli implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new LedgerCli()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command, e.g. ledger produce --help");
+    }
+}

@@ -1,0 +1,148 @@
+package dev.usageledger.cli.produce;
+
+import dev.usageledger.producer.LedgerProducer;
+import dev.usageledger.producer.LedgerProducerConfig;
+import dev.usageledger.producer.ProducerMetrics;
+import dev.usageledger.producer.PublishReceipt;
+import dev.usageledger.producer.json.UsageEventJson;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ledger produce}: publishes usage events from JSON lines through the producer library.
+ * A bad line is reported with its number and reason and skipped; the exit status is 1 when any
+ * line was bad or was not accepted, 0 otherwise.
+ */
+@Command(name = "produce", mixinStandardHelpOptions = true,
+        description = "Publish usage events, one JSON object per line (the UsageEvent fields, snake_case).")
+public final class ProduceCommand implements Callable<Integer> {
+    private static final long PROGRESS_EVERY_MS = 1_000;
+    private static final int MAX_IN_FLIGHT = 10_000;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--file", required = true, paramLabel = "FILE", description = "JSON-lines file, or - for standard input.")
+    String file;
+
+    @Option(names = "--bootstrap", defaultValue = "localhost:9092", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
+    String bootstrap;
+
+    @Option(names = "--registry", defaultValue = "http://localhost:8081", description = "Schema registry URL (default: ${DEFAULT-VALUE}).")
+    String registry;
+
+    @Option(names = "--topic", defaultValue = "ledger.usage.v1", description = "Usage topic (default: ${DEFAULT-VALUE}).")
+    String topic;
+
+    @Option(names = "--spool-dir", defaultValue = "ledger-spool", description = "Spool for events Kafka cannot take now (default: ${DEFAULT-VALUE}).")
+    Path spoolDir;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Map<String, Object> config = new HashMap<>();
+        config.put(LedgerProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put("schema.registry.url", registry);
+        config.put(LedgerProducerConfig.TOPIC_CONFIG, topic);
+        config.put(LedgerProducerConfig.SPOOL_DIR_CONFIG, spoolDir.toString());
+        Tally tally = new Tally();
+        try (Reader reader = open(); BufferedReader lines = new BufferedReader(reader);
+             LedgerProducer ledger = LedgerProducer.builder().config(config).build()) {
+            List<CompletableFuture<Void>> inFlight = new ArrayList<>();
+            long lastProgress = System.currentTimeMillis();
+            String line;
+            while ((line = lines.readLine()) != null) {
+                tally.lines++;
+                if (!line.isBlank()) {
+                    inFlight.add(publish(ledger, line, tally.lines, tally, err));
+                }
+                if (inFlight.size() >= MAX_IN_FLIGHT) {
+                    CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).join();
+                    inFlight.clear();
+                }
+                if (System.currentTimeMillis() - lastProgress >= PROGRESS_EVERY_MS) {
+                    err.printf("\r  %,d lines read, %,d published, %,d bad ...", tally.lines, tally.accepted(), tally.bad());
+                    err.flush();
+                    lastProgress = System.currentTimeMillis();
+                }
+            }
+            CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).join();
+            ProducerMetrics metrics = ledger.metrics();
+            out.printf("%,d lines: %,d events accepted (%,d sent, %,d spooled for later), %,d bad lines, %,d refused%n",
+                    tally.lines, tally.accepted(), tally.sent, tally.spooled, tally.invalid, tally.refused);
+            if (metrics.spoolDepth() > 0) {
+                out.printf("%,d event(s) wait in the spool at %s; the next run on that directory sends them%n",
+                        metrics.spoolDepth(), spoolDir.toAbsolutePath());
+            }
+        }
+        out.flush();
+        return tally.bad() == 0 ? 0 : 1;
+    }
+
+    private CompletableFuture<Void> publish(LedgerProducer ledger, String line, long number, Tally tally, PrintWriter err) {
+        try {
+            return ledger.publish(UsageEventJson.parse(line)).handle((receipt, error) -> {
+                tally.record(receipt, error, number, err);
+                return null;
+            });
+        } catch (IllegalArgumentException e) {
+            tally.invalid(number, e.getMessage(), err);
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
+    private Reader open() throws IOException {
+        return "-".equals(file) ? new InputStreamReader(System.in, StandardCharsets.UTF_8)
+                : Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8);
+    }
+
+    /** Counts by outcome; line reports go to standard error as they happen. */
+    private static final class Tally {
+        long lines;
+        long sent;
+        long spooled;
+        long invalid;
+        long refused;
+
+        synchronized void record(PublishReceipt receipt, Throwable error, long line, PrintWriter err) {
+            if (error != null) {
+                refused++;
+                err.printf("line %d: not accepted: %s%n", line, error.getCause() != null ? error.getCause().getMessage() : error.getMessage());
+            } else if (receipt.spooled()) {
+                spooled++;
+            } else {
+                sent++;
+            }
+        }
+
+        synchronized void invalid(long line, String reason, PrintWriter err) {
+            invalid++;
+            err.printf("line %d: skipped: %s%n", line, reason);
+        }
+
+        synchronized long accepted() {
+            return sent + spooled;
+        }
+
+        synchronized long bad() {
+            return invalid + refused;
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.usageledger.cli.produce;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.usageledger.cli.LedgerCli;
+import dev.usageledger.infra.embedded.testkit.LedgerCluster;
+import dev.usageledger.infra.embedded.testkit.LedgerClusterExtension;
+import dev.usageledger.infra.embedded.topics.TopicAdmin;
+import dev.usageledger.infra.embedded.topics.TopicSpec;
+import dev.usageledger.schemas.avro.UsageEvent;
+import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
+import dev.usageledger.schemas.serde.AvroDeserializer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+@ExtendWith(LedgerClusterExtension.class)
+class ProduceCommandIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldPublishTheGoodLinesAndNameTheBadOnesByNumber(LedgerCluster cluster) throws IOException {
+        String topic = LedgerCluster.uniqueName("usage-cli");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()))) {
+            TopicAdmin.ensure(admin, List.of(new TopicSpec(topic, 1, Map.of())));
+        }
+        String now = Instant.now().toString();
+        Path file = dir.resolve("events.jsonl");
+        Files.writeString(file, String.join("\n",
+                "{\"event_id\":\"good-1\",\"tenant_id\":\"acme\",\"occurred_at\":\"" + now + "\",\"input_tokens\":10}",
+                "this is not json",
+                "{\"event_id\":\"bad-count\",\"tenant_id\":\"acme\",\"output_tokens\":-4}",
+                "",
+                "{\"event_id\":\"good-2\",\"tenant_id\":\"globex\",\"model\":\"gpt-4.1\",\"cost_micros\":1500}",
+                "{\"event_id\":\"bad-status\",\"tenant_id\":\"acme\",\"status\":\"finished\"}",
+                "{\"event_id\":\"no-tenant\"}") + "\n");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+
+        int exit = new CommandLine(new LedgerCli()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(
+                "produce", "--file", file.toString(), "--bootstrap", cluster.bootstrapServers(),
+                "--registry", cluster.registryUrl(), "--topic", topic, "--spool-dir", dir.resolve("spool").toString());
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(err.toString())
+                .contains("line 2: skipped: not JSON")
+                .contains("line 3: skipped: invalid usage event: output_tokens must be >= 0, got -4")
+                .contains("line 6: skipped: status must be one of ok, error, cancelled, got 'finished'")
+                .contains("line 7: skipped: invalid usage event: tenant_id is required")
+                .doesNotContain("line 1:").doesNotContain("line 4:").doesNotContain("line 5:");
+        assertThat(out.toString()).contains("7 lines: 2 events accepted (2 sent, 0 spooled for later), 4 bad lines, 0 refused");
+        assertThat(read(cluster, topic, 2)).extracting(UsageEvent::getEventId).containsExactly("good-1", "good-2");
+    }
+
+    private static List<UsageEvent> read(LedgerCluster cluster, String topic, int expected) {
+        List<UsageEvent> events = new ArrayList<>();
+        try (RestSchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(cluster.registryUrl());
+             KafkaConsumer<String, UsageEvent> consumer = new KafkaConsumer<>(Map.of(
+                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()),
+                     new StringDeserializer(), new AvroDeserializer<>(UsageEvent.class, registry))) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (events.size() < expected && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> events.add(r.value()));
+            }
+            consumer.poll(Duration.ofMillis(300)).forEach(r -> events.add(r.value()));
+        }
+        return events;
+    }
+}
