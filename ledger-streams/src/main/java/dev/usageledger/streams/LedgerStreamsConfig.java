@@ -1,0 +1,122 @@
+package dev.usageledger.streams;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * The ledger topology's settings: topic names, time rules (dedupe horizon, late grace, future
+ * skew), bucket retention, and the Kafka Streams settings it runs with. Keys under
+ * {@code streams.} pass through to Kafka Streams; exactly-once v2 and explicit naming of
+ * internal resources cannot be turned off.
+ */
+public final class LedgerStreamsConfig extends AbstractConfig {
+    public static final String APPLICATION_ID_CONFIG = "ledger.application.id";
+    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
+    public static final String REGISTRY_URL_CONFIG = "schema.registry.url";
+    public static final String USAGE_TOPIC_CONFIG = "ledger.usage.topic";
+    public static final String POLICIES_TOPIC_CONFIG = "ledger.policies.topic";
+    public static final String PRICES_TOPIC_CONFIG = "ledger.prices.topic";
+    public static final String HOLDS_TOPIC_CONFIG = "ledger.holds.topic";
+    public static final String BREACHES_TOPIC_CONFIG = "ledger.breaches.topic";
+    public static final String REJECTED_TOPIC_CONFIG = "ledger.rejected.topic";
+    public static final String DEDUPE_HORIZON_MS_CONFIG = "ledger.dedupe.horizon.ms";
+    public static final String LATE_GRACE_MS_CONFIG = "ledger.late.grace.ms";
+    public static final String MAX_FUTURE_SKEW_MS_CONFIG = "ledger.max.future.skew.ms";
+    public static final String MINUTE_RETENTION_MS_CONFIG = "ledger.retention.minute.ms";
+    public static final String HOUR_RETENTION_MS_CONFIG = "ledger.retention.hour.ms";
+    public static final String DAY_RETENTION_MS_CONFIG = "ledger.retention.day.ms";
+    public static final String STANDBY_REPLICAS_CONFIG = "ledger.standby.replicas";
+    public static final String STREAM_THREADS_CONFIG = "ledger.stream.threads";
+    public static final String STATE_DIR_CONFIG = "ledger.state.dir";
+    public static final String STREAMS_PREFIX = "streams.";
+
+    private static final long DAY_MS = Duration.ofDays(1).toMillis();
+    private static final ConfigDef CONFIG = new ConfigDef()
+            .define(APPLICATION_ID_CONFIG, Type.STRING, "usage-ledger", Importance.HIGH,
+                    "Kafka Streams application id: instances with the same id share the work and the state.")
+            .define(BOOTSTRAP_SERVERS_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH, "Kafka brokers.")
+            .define(REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH, "Schema registry URL.")
+            .define(USAGE_TOPIC_CONFIG, Type.STRING, Topics.defaults().usage(), Importance.LOW, "Usage topic.")
+            .define(POLICIES_TOPIC_CONFIG, Type.STRING, Topics.defaults().policies(), Importance.LOW, "Policies topic.")
+            .define(PRICES_TOPIC_CONFIG, Type.STRING, Topics.defaults().prices(), Importance.LOW, "Prices topic.")
+            .define(HOLDS_TOPIC_CONFIG, Type.STRING, Topics.defaults().holds(), Importance.LOW, "Holds topic.")
+            .define(BREACHES_TOPIC_CONFIG, Type.STRING, Topics.defaults().breaches(), Importance.LOW, "Breaches topic.")
+            .define(REJECTED_TOPIC_CONFIG, Type.STRING, Topics.defaults().rejected(), Importance.LOW, "Rejected usage topic.")
+            .define(DEDUPE_HORIZON_MS_CONFIG, Type.LONG, 35 * DAY_MS, Range.atLeast(1), Importance.MEDIUM,
+                    "An event_id seen again within this span of event time is counted once.")
+            .define(LATE_GRACE_MS_CONFIG, Type.LONG, 7 * DAY_MS, Range.atLeast(0), Importance.MEDIUM,
+                    "Events older than the newest seen by more than this are rejected as too_late.")
+            .define(MAX_FUTURE_SKEW_MS_CONFIG, Type.LONG, 600_000L, Range.atLeast(0), Importance.LOW,
+                    "Events dated further ahead of the record's timestamp are rejected as future_timestamp.")
+            .define(MINUTE_RETENTION_MS_CONFIG, Type.LONG, 2 * DAY_MS, Range.atLeast(60_000), Importance.LOW,
+                    "How long minute buckets are kept.")
+            .define(HOUR_RETENTION_MS_CONFIG, Type.LONG, 90 * DAY_MS, Range.atLeast(3_600_000), Importance.LOW,
+                    "How long hour buckets are kept.")
+            .define(DAY_RETENTION_MS_CONFIG, Type.LONG, 800 * DAY_MS, Range.atLeast(DAY_MS), Importance.LOW,
+                    "How long day buckets are kept (month buckets are kept for good).")
+            .define(STANDBY_REPLICAS_CONFIG, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
+                    "Warm copies of each task's state on other instances, for fast fail-over.")
+            .define(STREAM_THREADS_CONFIG, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM, "Stream threads per instance.")
+            .define(STATE_DIR_CONFIG, Type.STRING, "ledger-state", Importance.HIGH,
+                    "Where RocksDB state lives; keep it across restarts to avoid a full restore.");
+
+    public LedgerStreamsConfig(Map<?, ?> props) {
+        super(CONFIG, props);
+    }
+
+    public static ConfigDef configDef() {
+        return new ConfigDef(CONFIG);
+    }
+
+    public Topics topics() {
+        return new Topics(getString(USAGE_TOPIC_CONFIG), getString(POLICIES_TOPIC_CONFIG), getString(PRICES_TOPIC_CONFIG),
+                getString(HOLDS_TOPIC_CONFIG), getString(BREACHES_TOPIC_CONFIG), getString(REJECTED_TOPIC_CONFIG));
+    }
+
+    public Duration dedupeHorizon() {
+        return Duration.ofMillis(getLong(DEDUPE_HORIZON_MS_CONFIG));
+    }
+
+    public Duration lateGrace() {
+        return Duration.ofMillis(getLong(LATE_GRACE_MS_CONFIG));
+    }
+
+    public Duration maxFutureSkew() {
+        return Duration.ofMillis(getLong(MAX_FUTURE_SKEW_MS_CONFIG));
+    }
+
+    public Duration retention(String key) {
+        return Duration.ofMillis(getLong(key));
+    }
+
+    /** The Kafka Streams properties the ledger runs with. */
+    public Properties streamsProperties() {
+        Map<String, Object> props = new HashMap<>(originalsWithPrefix(STREAMS_PREFIX));
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID_CONFIG));
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, getList(BOOTSTRAP_SERVERS_CONFIG));
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, getInt(STANDBY_REPLICAS_CONFIG));
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, getInt(STREAM_THREADS_CONFIG));
+        props.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR_CONFIG));
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+                dev.usageledger.streams.errors.RejectingProcessingExceptionHandler.class);
+        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                dev.usageledger.streams.errors.LedgerProductionExceptionHandler.class);
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                org.apache.kafka.streams.errors.LogAndFailExceptionHandler.class);
+        props.put(dev.usageledger.streams.errors.RejectingProcessingExceptionHandler.REJECTED_TOPIC_CONFIG,
+                getString(REJECTED_TOPIC_CONFIG));
+        Properties properties = new Properties();
+        properties.putAll(props);
+        return properties;
+    }
+}

@@ -1,0 +1,67 @@
+package dev.usageledger.streams;
+
+import dev.usageledger.schemas.avro.PriceChange;
+import dev.usageledger.schemas.avro.UsageEvent;
+import dev.usageledger.schemas.registry.SchemaRegistryClient;
+import dev.usageledger.schemas.serde.AvroDeserializer;
+import dev.usageledger.streams.model.AvroStoreSerde;
+import dev.usageledger.streams.model.Totals;
+import dev.usageledger.streams.rules.Buckets;
+import dev.usageledger.streams.steps.AggregateProcessor;
+import dev.usageledger.streams.steps.DedupeProcessor;
+import dev.usageledger.streams.steps.PriceBookProcessor;
+import dev.usageledger.streams.steps.RateProcessor;
+import dev.usageledger.streams.steps.ValidateProcessor;
+import java.time.Duration;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The ledger's topology, built from configuration alone: validate, dedupe, rate, aggregate —
+ * each a named processor, each store named in {@link Names}. Everything about a tenant is in
+ * that tenant's task (the usage topic is keyed by tenant), so no step repartitions.
+ */
+public final class LedgerTopology {
+    private LedgerTopology() {
+    }
+
+    public static Topology build(LedgerStreamsConfig config, SchemaRegistryClient registry) {
+        Topics topics = config.topics();
+        Topology topology = new Topology();
+        topology.addSource(Names.USAGE_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.usage());
+        topology.addProcessor(Names.VALIDATE, () -> new ValidateProcessor(new AvroDeserializer<>(UsageEvent.class, registry),
+                config.maxFutureSkew(), config.lateGrace()), Names.USAGE_SOURCE);
+        topology.addSink(Names.REJECTED_SINK, topics.rejected(), new ByteArraySerializer(), new ByteArraySerializer(), Names.VALIDATE);
+        topology.addProcessor(Names.DEDUPE, () -> new DedupeProcessor(Names.DEDUPE_STORE, config.dedupeHorizon()), Names.VALIDATE);
+        topology.addProcessor(Names.RATE, () -> new RateProcessor(Names.PRICE_STORE), Names.DEDUPE);
+        topology.addProcessor(Names.AGGREGATE, AggregateProcessor::new, Names.RATE);
+
+        Duration dedupeRetention = config.dedupeHorizon().plus(config.lateGrace());
+        topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Names.DEDUPE_STORE, dedupeRetention,
+                Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()), Names.DEDUPE);
+        topology.addStateStore(windowStore(Names.TOTALS_MINUTE_STORE, config.retention(LedgerStreamsConfig.MINUTE_RETENTION_MS_CONFIG),
+                Buckets.MINUTE_MS), Names.AGGREGATE);
+        topology.addStateStore(windowStore(Names.TOTALS_HOUR_STORE, config.retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG),
+                Buckets.HOUR_MS), Names.AGGREGATE);
+        topology.addStateStore(windowStore(Names.TOTALS_DAY_STORE, config.retention(LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG),
+                Buckets.DAY_MS), Names.AGGREGATE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.TOTALS_MONTH_STORE),
+                Serdes.String(), Totals.serde()), Names.AGGREGATE);
+
+        topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.PRICE_STORE), Serdes.String(),
+                        AvroStoreSerde.of(PriceChange.class)).withLoggingDisabled(), Names.PRICES_SOURCE,
+                new StringDeserializer(), new ByteArrayDeserializer(), topics.prices(), Names.PRICE_BOOK,
+                () -> new PriceBookProcessor(Names.PRICE_STORE, new AvroDeserializer<>(PriceChange.class, registry)));
+        return topology;
+    }
+
+    private static org.apache.kafka.streams.state.StoreBuilder<org.apache.kafka.streams.state.WindowStore<String, Totals>> windowStore(
+            String name, Duration retention, long bucketMs) {
+        return Stores.windowStoreBuilder(Stores.persistentWindowStore(name, retention, Duration.ofMillis(bucketMs), false),
+                Serdes.String(), Totals.serde()).withCachingEnabled();
+    }
+}

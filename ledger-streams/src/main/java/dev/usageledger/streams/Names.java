@@ -1,0 +1,28 @@
+package dev.usageledger.streams;
+
+/**
+ * Every processor and store name of the topology, in one place. Names are part of the
+ * application's state (changelog topics and state directories are named after stores): renaming
+ * one loses its state, so they never come from generated defaults.
+ */
+public final class Names {
+    public static final String USAGE_SOURCE = "usage-source";
+    public static final String VALIDATE = "validate";
+    public static final String DEDUPE = "dedupe";
+    public static final String RATE = "rate";
+    public static final String AGGREGATE = "aggregate";
+    public static final String REJECTED_SINK = "rejected-sink";
+
+    public static final String PRICES_SOURCE = "prices-source";
+    public static final String PRICE_BOOK = "price-book";
+
+    public static final String DEDUPE_STORE = "dedupe-store";
+    public static final String PRICE_STORE = "price-store";
+    public static final String TOTALS_MINUTE_STORE = "totals-minute-store";
+    public static final String TOTALS_HOUR_STORE = "totals-hour-store";
+    public static final String TOTALS_DAY_STORE = "totals-day-store";
+    public static final String TOTALS_MONTH_STORE = "totals-month-store";
+
+    private Names() {
+    }
+}

@@ -1,0 +1,58 @@
+package dev.usageledger.streams.steps;
+
+import dev.usageledger.schemas.avro.PriceChange;
+import dev.usageledger.schemas.avro.UsageEvent;
+import dev.usageledger.streams.model.RatedUsage;
+import dev.usageledger.streams.rules.Rating;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Step 3: the cost of an event. The caller's {@code cost_micros} wins; otherwise the price in
+ * force at {@code occurred_at} from the effective-dated price book; otherwise the event is
+ * {@code unpriced}: cost 0, tokens and requests still counted, and the count visible.
+ */
+public final class RateProcessor extends ContextualProcessor<String, UsageEvent, String, RatedUsage> {
+    private final String priceStoreName;
+    private KeyValueStore<String, PriceChange> prices;
+
+    public RateProcessor(String priceStoreName) {
+        this.priceStoreName = priceStoreName;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, RatedUsage> context) {
+        super.init(context);
+        prices = context.getStateStore(priceStoreName);
+    }
+
+    @Override
+    public void process(Record<String, UsageEvent> record) {
+        UsageEvent event = record.value();
+        RatedUsage rated;
+        if (event.getCostMicros() != null) {
+            rated = new RatedUsage(event, event.getCostMicros(), false);
+        } else {
+            PriceChange price = priceAt(event);
+            rated = price == null ? new RatedUsage(event, 0, true)
+                    : new RatedUsage(event, Rating.costMicros(event.getInputTokens(), event.getCachedInputTokens(),
+                            event.getOutputTokens(), event.getReasoningTokens(), price.getInputMicrosPerMtok(),
+                            price.getCachedInputMicrosPerMtok(), price.getOutputMicrosPerMtok()), false);
+        }
+        context().forward(record.withValue(rated));
+    }
+
+    private PriceChange priceAt(UsageEvent event) {
+        if (event.getProvider() == null || event.getModel() == null) {
+            return null;
+        }
+        String model = PriceBookProcessor.modelKey(event.getProvider(), event.getModel());
+        try (KeyValueIterator<String, PriceChange> inForce = prices.reverseRange(
+                PriceBookProcessor.storeKey(model, Long.MIN_VALUE), PriceBookProcessor.storeKey(model, event.getOccurredAt().toEpochMilli()))) {
+            return inForce.hasNext() ? inForce.next().value : null;
+        }
+    }
+}

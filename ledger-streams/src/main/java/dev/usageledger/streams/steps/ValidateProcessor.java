@@ -1,0 +1,76 @@
+package dev.usageledger.streams.steps;
+
+import dev.usageledger.schemas.avro.UsageEvent;
+import dev.usageledger.schemas.serde.AvroDeserializer;
+import dev.usageledger.schemas.serde.MalformedPayloadException;
+import dev.usageledger.schemas.validation.UsageEventRules;
+import dev.usageledger.schemas.validation.Violation;
+import dev.usageledger.streams.Names;
+import dev.usageledger.streams.errors.RejectHeaders;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+/**
+ * Step 1: turns raw bytes into a valid {@link UsageEvent}, or sets the original bytes aside on
+ * the rejected topic with the reason: an unreadable payload, a broken rule, a key that is not
+ * the event's tenant, or an event older than the newest seen by more than the grace
+ * ({@code too_late}). Time is the records' own (their timestamps), so a replay rejects exactly
+ * what the live run rejected.
+ */
+public final class ValidateProcessor extends ContextualProcessor<byte[], byte[], Object, Object> {
+    private final AvroDeserializer<UsageEvent> deserializer;
+    private final UsageEventRules rules;
+    private final Duration lateGrace;
+
+    public ValidateProcessor(AvroDeserializer<UsageEvent> deserializer, Duration maxFutureSkew, Duration lateGrace) {
+        this.deserializer = deserializer;
+        this.rules = new UsageEventRules(maxFutureSkew);
+        this.lateGrace = lateGrace;
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        String topic = context().recordMetadata().map(RecordMetadata::topic).orElse("");
+        UsageEvent event;
+        try {
+            event = deserializer.deserialize(topic, record.value());
+        } catch (MalformedPayloadException e) {
+            reject(record, e.problem().code(), e.getMessage());
+            return;
+        }
+        if (event == null) {
+            reject(record, "empty", "a null value (tombstone) on the usage topic");
+            return;
+        }
+        Optional<Violation> violation = rules.firstViolation(event, Instant.ofEpochMilli(record.timestamp()));
+        if (violation.isPresent()) {
+            reject(record, violation.get().reason(), violation.get().message());
+            return;
+        }
+        String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+        if (!event.getTenantId().equals(key)) {
+            reject(record, "wrong_key", "the record key must be the tenant id '" + event.getTenantId() + "', got "
+                    + (key == null ? "no key" : "'" + key + "'") + "; every event of a tenant must be in its partition");
+            return;
+        }
+        long newest = Math.max(context().currentStreamTimeMs(), record.timestamp());
+        long occurredAt = event.getOccurredAt().toEpochMilli();
+        if (occurredAt < newest - lateGrace.toMillis()) {
+            reject(record, "too_late", "occurred_at " + event.getOccurredAt() + " is more than " + lateGrace
+                    + " older than the newest event seen (" + Instant.ofEpochMilli(newest) + ")");
+            return;
+        }
+        context().forward(new Record<>(event.getTenantId(), event, occurredAt, record.headers()), Names.DEDUPE);
+    }
+
+    private void reject(Record<byte[], byte[]> record, String reason, String detail) {
+        RecordMetadata source = context().recordMetadata().orElseThrow();
+        context().forward(record.withHeaders(RejectHeaders.of(record.headers(), reason, detail, source.topic(),
+                source.partition(), source.offset())), Names.REJECTED_SINK);
+    }
+}

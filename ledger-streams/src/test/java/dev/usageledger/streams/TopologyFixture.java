@@ -1,0 +1,97 @@
+package dev.usageledger.streams;
+
+import dev.usageledger.schemas.avro.PriceChange;
+import dev.usageledger.schemas.avro.SubjectType;
+import dev.usageledger.schemas.avro.UsageEvent;
+import dev.usageledger.schemas.avro.UsageStatus;
+import dev.usageledger.schemas.serde.AvroSerializer;
+import dev.usageledger.streams.model.StoreKeys;
+import dev.usageledger.streams.model.Totals;
+import dev.usageledger.streams.steps.PriceBookProcessor;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+
+/** The production topology in a TopologyTestDriver, with helpers to feed it and read its stores. */
+final class TopologyFixture implements AutoCloseable {
+    final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+    final LedgerStreamsConfig config;
+    final TopologyTestDriver driver;
+    final TestInputTopic<byte[], byte[]> usage;
+    final TestInputTopic<String, byte[]> prices;
+    final TestOutputTopic<byte[], byte[]> rejected;
+    private final AvroSerializer<UsageEvent> usageSerializer = new AvroSerializer<>(registry, true, false);
+    private final AvroSerializer<PriceChange> priceSerializer = new AvroSerializer<>(registry, true, false);
+
+    TopologyFixture(Path stateDir, Map<String, Object> overrides) {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(LedgerStreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        settings.put(LedgerStreamsConfig.REGISTRY_URL_CONFIG, "http://unused:8081");
+        settings.put(LedgerStreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        settings.putAll(overrides);
+        config = new LedgerStreamsConfig(settings);
+        Properties props = config.streamsProperties();
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE); // the driver runs one task in memory
+        driver = new TopologyTestDriver(LedgerTopology.build(config, registry), props);
+        Topics topics = config.topics();
+        usage = driver.createInputTopic(topics.usage(), new ByteArraySerializer(), new ByteArraySerializer());
+        prices = driver.createInputTopic(topics.prices(), new StringSerializer(), new ByteArraySerializer());
+        rejected = driver.createOutputTopic(topics.rejected(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** Publishes {@code event} keyed by its tenant, with the record timestamp {@code producedAt}. */
+    void send(UsageEvent event, Instant producedAt) {
+        send(event.getTenantId(), usageSerializer.serialize(config.topics().usage(), event), producedAt);
+    }
+
+    void send(String key, byte[] value, Instant producedAt) {
+        usage.pipeInput(key == null ? null : key.getBytes(StandardCharsets.UTF_8), value, producedAt);
+    }
+
+    byte[] bytes(UsageEvent event) {
+        return usageSerializer.serialize(config.topics().usage(), event);
+    }
+
+    void price(String provider, String model, Instant from, long input, long cached, long output) {
+        PriceChange price = PriceChange.newBuilder().setProvider(provider).setModel(model).setEffectiveFrom(from)
+                .setCurrency("USD").setInputMicrosPerMtok(input).setCachedInputMicrosPerMtok(cached)
+                .setOutputMicrosPerMtok(output).build();
+        prices.pipeInput(PriceBookProcessor.topicKey(provider, model, from.toEpochMilli()),
+                priceSerializer.serialize(config.topics().prices(), price), from);
+    }
+
+    Totals month(String tenant, SubjectType type, String id, String month) {
+        KeyValueStore<String, Totals> store = driver.getKeyValueStore(Names.TOTALS_MONTH_STORE);
+        Totals totals = store.get(StoreKeys.scope(tenant, type, id) + StoreKeys.SEPARATOR + month);
+        return totals == null ? Totals.ZERO : totals;
+    }
+
+    Totals day(String tenant, SubjectType type, String id, Instant dayStart) {
+        WindowStore<String, Totals> store = driver.getWindowStore(Names.TOTALS_DAY_STORE);
+        Totals totals = store.fetch(StoreKeys.scope(tenant, type, id), dayStart.toEpochMilli());
+        return totals == null ? Totals.ZERO : totals;
+    }
+
+    static UsageEvent.Builder event(String id, String tenant, Instant at) {
+        return UsageEvent.newBuilder().setEventId(id).setTenantId(tenant).setOccurredAt(at).setTeamIds(List.of())
+                .setStatus(UsageStatus.ok);
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+    }
+}
