@@ -1,0 +1,207 @@
+package dev.usageledger.streams.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.usageledger.infra.embedded.testkit.Await;
+import dev.usageledger.infra.embedded.testkit.LedgerCluster;
+import dev.usageledger.infra.embedded.testkit.LedgerClusterExtension;
+import dev.usageledger.infra.embedded.topics.TopicAdmin;
+import dev.usageledger.infra.embedded.topics.TopicSpec;
+import dev.usageledger.schemas.avro.SubjectType;
+import dev.usageledger.schemas.avro.UsageEvent;
+import dev.usageledger.schemas.avro.UsageStatus;
+import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
+import dev.usageledger.schemas.serde.AvroSerializer;
+import dev.usageledger.streams.LedgerStreamsConfig;
+import dev.usageledger.streams.LedgerTopology;
+import dev.usageledger.streams.Names;
+import dev.usageledger.streams.model.StoreKeys;
+import dev.usageledger.streams.model.Totals;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Exactly-once across an unclean crash, and replay determinism, on a real broker. */
+@ExtendWith(LedgerClusterExtension.class)
+class ExactlyOnceIT {
+    private static final int TENANTS = 12;
+    private static final int EVENTS = 6_000;
+
+    @TempDir
+    Path state;
+
+    @Test
+    void shouldKeepTotalsExactAcrossACrashAndReproduceThemOnReplay(LedgerCluster cluster) throws Exception {
+        String prefix = LedgerCluster.uniqueName("eos");
+        Map<String, Object> settings = settings(cluster, prefix, prefix + "-app", state.resolve("first"));
+        createTopics(cluster, prefix);
+        // Given events with duplicates (every 10th is sent twice), whose exact totals we know
+        Map<String, Long> expectedCost = produce(cluster, prefix + ".usage");
+
+        // When a streams instance is killed uncleanly mid-stream, and a new one takes over
+        Process first = startProcess(settings);
+        try {
+            awaitCommittedWork(cluster, settings);
+        } finally {
+            first.destroyForcibly().waitFor();
+        }
+        long committedAtCrash = committed(cluster, settings);
+        assertThat(committedAtCrash).as("the crash came before the input was fully committed")
+                .isLessThan(EVENTS + EVENTS / 10);
+        Map<String, Totals> afterCrash;
+        TreeMap<String, Totals> everyScopeAfterCrash;
+        try (KafkaStreams second = start(cluster, settings)) {
+            afterCrash = awaitTotals(second, expectedCost);
+            everyScopeAfterCrash = allMonthTotals(second);
+        }
+
+        // Then every tenant's total is exact to the micro-unit
+        expectedCost.forEach((tenant, cost) -> assertThat(afterCrash.get(tenant).costMicros()).as(tenant).isEqualTo(cost));
+        assertThat(afterCrash.values().stream().mapToLong(Totals::events).sum()).isEqualTo(EVENTS);
+
+        // And a second application reading from offset zero reaches identical totals everywhere
+        Map<String, Object> replay = settings(cluster, prefix, prefix + "-replay", state.resolve("replay"));
+        try (KafkaStreams replayed = start(cluster, replay)) {
+            awaitTotals(replayed, expectedCost);
+            assertThat(allMonthTotals(replayed)).isEqualTo(everyScopeAfterCrash).hasSizeGreaterThan(TENANTS * 3);
+        }
+    }
+
+    private Map<String, Long> produce(LedgerCluster cluster, String topic) {
+        Random random = new Random(7);
+        Map<String, Long> expected = new TreeMap<>();
+        Instant base = Instant.now().minus(Duration.ofHours(1));
+        try (RestSchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(cluster.registryUrl());
+             KafkaProducer<String, UsageEvent> producer = new KafkaProducer<>(Map.of(
+                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
+                     new StringSerializer(), new AvroSerializer<>(registry, true, false))) {
+            for (int i = 0; i < EVENTS; i++) {
+                String tenant = "t" + random.nextInt(TENANTS);
+                long cost = 1 + random.nextInt(5_000);
+                UsageEvent event = UsageEvent.newBuilder().setEventId("e-" + i).setTenantId(tenant)
+                        .setOccurredAt(base.plusMillis(i * 100L)).setTeamIds(List.of(tenant + "-team"))
+                        .setUserId(tenant + "-u" + random.nextInt(20)).setModel("m" + random.nextInt(3))
+                        .setCostMicros(cost).setInputTokens(random.nextInt(2_000)).setStatus(UsageStatus.ok).build();
+                producer.send(new ProducerRecord<>(topic, tenant, event));
+                if (i % 10 == 0) {
+                    producer.send(new ProducerRecord<>(topic, tenant, event));
+                }
+                expected.merge(tenant, cost, Long::sum);
+            }
+            producer.flush();
+        }
+        return expected;
+    }
+
+    private static Map<String, Totals> awaitTotals(KafkaStreams streams, Map<String, Long> expectedCost) {
+        Map<String, Totals> totals = new HashMap<>();
+        Await.until(() -> {
+            try {
+                totals.clear();
+                ReadOnlyKeyValueStore<String, Totals> months = months(streams);
+                for (String tenant : expectedCost.keySet()) {
+                    Totals t = months.get(StoreKeys.scope(tenant, SubjectType.tenant, tenant) + StoreKeys.SEPARATOR
+                            + Instant.now().minus(Duration.ofHours(1)).toString().substring(0, 7));
+                    totals.put(tenant, t == null ? Totals.ZERO : t);
+                }
+                return totals.values().stream().mapToLong(Totals::events).sum() >= EVENTS;
+            } catch (RuntimeException notReadyYet) {
+                return false;
+            }
+        }, Duration.ofSeconds(120), "all " + EVENTS + " events to be counted");
+        return Map.copyOf(totals);
+    }
+
+    private static TreeMap<String, Totals> allMonthTotals(KafkaStreams streams) {
+        TreeMap<String, Totals> all = new TreeMap<>();
+        try (KeyValueIterator<String, Totals> it = months(streams).all()) {
+            it.forEachRemaining(kv -> all.put(kv.key, kv.value));
+        }
+        return all;
+    }
+
+    private static ReadOnlyKeyValueStore<String, Totals> months(KafkaStreams streams) {
+        return streams.store(StoreQueryParameters.fromNameAndType(Names.TOTALS_MONTH_STORE, QueryableStoreTypes.keyValueStore()));
+    }
+
+    /** Waits until the killed instance committed part of the input, so the crash lands mid-stream. */
+    private static void awaitCommittedWork(LedgerCluster cluster, Map<String, Object> settings) {
+        Await.until(() -> committed(cluster, settings) > EVENTS / 10, Duration.ofSeconds(120),
+                "the first instance to commit some work");
+    }
+
+    private static long committed(LedgerCluster cluster, Map<String, Object> settings) {
+        String group = settings.get(LedgerStreamsConfig.APPLICATION_ID_CONFIG).toString();
+        try (Admin admin = admin(cluster)) {
+            return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().values().stream()
+                    .mapToLong(o -> o == null ? 0 : o.offset()).sum();
+        } catch (Exception notYet) {
+            return 0;
+        }
+    }
+
+    private static KafkaStreams start(LedgerCluster cluster, Map<String, Object> settings) {
+        LedgerStreamsConfig config = new LedgerStreamsConfig(settings);
+        KafkaStreams streams = new KafkaStreams(LedgerTopology.build(config, RestSchemaRegistryClient.forUrl(cluster.registryUrl())),
+                config.streamsProperties());
+        streams.start();
+        return streams;
+    }
+
+    private static Process startProcess(Map<String, Object> settings) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "-Xmx512m", StreamsProcess.class.getName()));
+        settings.forEach((k, v) -> command.add(k + "=" + v));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    private static Map<String, Object> settings(LedgerCluster cluster, String prefix, String appId, Path stateDir) {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(LedgerStreamsConfig.APPLICATION_ID_CONFIG, appId);
+        settings.put(LedgerStreamsConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
+        settings.put(LedgerStreamsConfig.REGISTRY_URL_CONFIG, cluster.registryUrl());
+        settings.put(LedgerStreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        settings.put(LedgerStreamsConfig.USAGE_TOPIC_CONFIG, prefix + ".usage");
+        settings.put(LedgerStreamsConfig.PRICES_TOPIC_CONFIG, prefix + ".prices");
+        settings.put(LedgerStreamsConfig.REJECTED_TOPIC_CONFIG, prefix + ".rejected");
+        settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "commit.interval.ms", "200");
+        settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "max.poll.records", "200");
+        // The killed member's session must expire before its partitions move: keep that short here.
+        settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "session.timeout.ms", "6000");
+        settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "heartbeat.interval.ms", "1000");
+        return settings;
+    }
+
+    private static void createTopics(LedgerCluster cluster, String prefix) {
+        try (Admin admin = admin(cluster)) {
+            TopicAdmin.ensure(admin, List.of(new TopicSpec(prefix + ".usage", 4, Map.of()),
+                    new TopicSpec(prefix + ".prices", 1, Map.of("cleanup.policy", "compact")),
+                    new TopicSpec(prefix + ".rejected", 4, Map.of())));
+        }
+    }
+
+    private static Admin admin(LedgerCluster cluster) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()));
+    }
+}

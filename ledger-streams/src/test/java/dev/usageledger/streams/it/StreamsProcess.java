@@ -1,0 +1,32 @@
+package dev.usageledger.streams.it;
+
+import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
+import dev.usageledger.streams.LedgerStreamsConfig;
+import dev.usageledger.streams.LedgerTopology;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * The ledger topology in a JVM of its own, so a test can kill it with SIGKILL mid-batch: an
+ * unclean stop no in-process close can imitate. Arguments are {@code key=value} settings.
+ */
+public final class StreamsProcess {
+    private StreamsProcess() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        Map<String, Object> settings = new HashMap<>();
+        for (String arg : args) {
+            int eq = arg.indexOf('=');
+            settings.put(arg.substring(0, eq), arg.substring(eq + 1));
+        }
+        LedgerStreamsConfig config = new LedgerStreamsConfig(settings);
+        RestSchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(config.getString(LedgerStreamsConfig.REGISTRY_URL_CONFIG));
+        KafkaStreams streams = new KafkaStreams(LedgerTopology.build(config, registry), config.streamsProperties());
+        streams.setStateListener((now, before) -> System.out.println("STATE " + now));
+        streams.start();
+        new CountDownLatch(1).await(); // runs until killed
+    }
+}
