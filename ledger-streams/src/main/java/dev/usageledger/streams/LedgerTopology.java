@@ -42,7 +42,7 @@ public final class LedgerTopology {
 
         Duration dedupeRetention = config.dedupeHorizon().plus(config.lateGrace());
         topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Names.DEDUPE_STORE, dedupeRetention,
-                Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()), Names.DEDUPE);
+                Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()).withCachingEnabled(), Names.DEDUPE);
         topology.addStateStore(windowStore(Names.TOTALS_MINUTE_STORE, config.retention(LedgerStreamsConfig.MINUTE_RETENTION_MS_CONFIG),
                 Buckets.MINUTE_MS), Names.AGGREGATE);
         topology.addStateStore(windowStore(Names.TOTALS_HOUR_STORE, config.retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG),
@@ -50,7 +50,7 @@ public final class LedgerTopology {
         topology.addStateStore(windowStore(Names.TOTALS_DAY_STORE, config.retention(LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG),
                 Buckets.DAY_MS), Names.AGGREGATE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.TOTALS_MONTH_STORE),
-                Serdes.String(), Totals.serde()), Names.AGGREGATE);
+                Serdes.String(), Totals.serde()).withCachingEnabled(), Names.AGGREGATE);
 
         topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.PRICE_STORE), Serdes.String(),
                         AvroStoreSerde.of(PriceChange.class)).withLoggingDisabled(), Names.PRICES_SOURCE,
