@@ -1,14 +1,20 @@
 package dev.usageledger.streams;
 
+import dev.usageledger.schemas.avro.BudgetBreach;
+import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.registry.SchemaRegistryClient;
 import dev.usageledger.schemas.serde.AvroDeserializer;
+import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.model.AvroStoreSerde;
+import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.rules.Buckets;
 import dev.usageledger.streams.steps.AggregateProcessor;
 import dev.usageledger.streams.steps.DedupeProcessor;
+import dev.usageledger.streams.steps.PolicyBookProcessor;
+import dev.usageledger.streams.steps.PolicyProcessor;
 import dev.usageledger.streams.steps.PriceBookProcessor;
 import dev.usageledger.streams.steps.RateProcessor;
 import dev.usageledger.streams.steps.ValidateProcessor;
@@ -17,12 +23,13 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The ledger's topology, built from configuration alone: validate, dedupe, rate, aggregate —
- * each a named processor, each store named in {@link Names}. Everything about a tenant is in
+ * The ledger's topology, built from configuration alone: validate, dedupe, rate, aggregate,
+ * policy counters and breaches — each a named processor, each store named in {@link Names}. Everything about a tenant is in
  * that tenant's task (the usage topic is keyed by tenant), so no step repartitions.
  */
 public final class LedgerTopology {
@@ -39,6 +46,10 @@ public final class LedgerTopology {
         topology.addProcessor(Names.DEDUPE, () -> new DedupeProcessor(Names.DEDUPE_STORE, config.dedupeHorizon()), Names.VALIDATE);
         topology.addProcessor(Names.RATE, () -> new RateProcessor(Names.PRICE_STORE), Names.DEDUPE);
         topology.addProcessor(Names.AGGREGATE, AggregateProcessor::new, Names.RATE);
+        topology.addProcessor(Names.POLICIES, () -> new PolicyProcessor(Names.POLICY_STORE, Names.POLICY_COUNTER_STORE),
+                Names.AGGREGATE);
+        topology.addSink(Names.BREACHES_SINK, topics.breaches(), new StringSerializer(),
+                new AvroSerializer<BudgetBreach>(registry, true, false), Names.POLICIES);
 
         Duration dedupeRetention = config.dedupeHorizon().plus(config.lateGrace());
         topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Names.DEDUPE_STORE, dedupeRetention,
@@ -51,11 +62,17 @@ public final class LedgerTopology {
                 Buckets.DAY_MS), Names.AGGREGATE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.TOTALS_MONTH_STORE),
                 Serdes.String(), Totals.serde()).withCachingEnabled(), Names.AGGREGATE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.POLICY_COUNTER_STORE),
+                Serdes.String(), PolicyCounter.serde()).withCachingEnabled(), Names.POLICIES);
 
         topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.PRICE_STORE), Serdes.String(),
                         AvroStoreSerde.of(PriceChange.class)).withLoggingDisabled(), Names.PRICES_SOURCE,
                 new StringDeserializer(), new ByteArrayDeserializer(), topics.prices(), Names.PRICE_BOOK,
                 () -> new PriceBookProcessor(Names.PRICE_STORE, new AvroDeserializer<>(PriceChange.class, registry)));
+        topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.POLICY_STORE), Serdes.String(),
+                        AvroStoreSerde.of(BudgetPolicy.class)).withLoggingDisabled(), Names.POLICIES_SOURCE,
+                new StringDeserializer(), new ByteArrayDeserializer(), topics.policies(), Names.POLICY_BOOK,
+                () -> new PolicyBookProcessor(Names.POLICY_STORE, new AvroDeserializer<>(BudgetPolicy.class, registry)));
         return topology;
     }
 

@@ -11,10 +11,14 @@ public final class Names {
     public static final String DEDUPE = "dedupe";
     public static final String RATE = "rate";
     public static final String AGGREGATE = "aggregate";
+    public static final String POLICIES = "policy-counters";
     public static final String REJECTED_SINK = "rejected-sink";
+    public static final String BREACHES_SINK = "breaches-sink";
 
     public static final String PRICES_SOURCE = "prices-source";
     public static final String PRICE_BOOK = "price-book";
+    public static final String POLICIES_SOURCE = "policies-source";
+    public static final String POLICY_BOOK = "policy-book";
 
     public static final String DEDUPE_STORE = "dedupe-store";
     public static final String PRICE_STORE = "price-store";
@@ -22,6 +26,8 @@ public final class Names {
     public static final String TOTALS_HOUR_STORE = "totals-hour-store";
     public static final String TOTALS_DAY_STORE = "totals-day-store";
     public static final String TOTALS_MONTH_STORE = "totals-month-store";
+    public static final String POLICY_STORE = "policy-store";
+    public static final String POLICY_COUNTER_STORE = "policy-counter-store";
 
     private Names() {
     }

@@ -1,12 +1,22 @@
 package dev.usageledger.streams;
 
+import dev.usageledger.schemas.avro.BudgetBreach;
+import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.Metric;
+import dev.usageledger.schemas.avro.Period;
+import dev.usageledger.schemas.avro.PeriodKind;
+import dev.usageledger.schemas.avro.PolicyFilters;
 import dev.usageledger.schemas.avro.PriceChange;
+import dev.usageledger.schemas.avro.Subject;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.avro.UsageStatus;
+import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.AvroSerializer;
+import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.StoreKeys;
 import dev.usageledger.streams.model.Totals;
+import dev.usageledger.streams.steps.PolicyProcessor;
 import dev.usageledger.streams.steps.PriceBookProcessor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -17,6 +27,7 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -33,8 +44,12 @@ final class TopologyFixture implements AutoCloseable {
     final TestInputTopic<byte[], byte[]> usage;
     final TestInputTopic<String, byte[]> prices;
     final TestOutputTopic<byte[], byte[]> rejected;
+    final TestInputTopic<String, byte[]> policies;
+    final TestOutputTopic<String, BudgetBreach> breaches;
     private final AvroSerializer<UsageEvent> usageSerializer = new AvroSerializer<>(registry, true, false);
     private final AvroSerializer<PriceChange> priceSerializer = new AvroSerializer<>(registry, true, false);
+    private final AvroSerializer<BudgetPolicy> policySerializer = new AvroSerializer<>(registry, true, false);
+    private static final Instant T_POLICY = Instant.parse("2026-01-01T00:00:00Z");
 
     TopologyFixture(Path stateDir, Map<String, Object> overrides) {
         Map<String, Object> settings = new HashMap<>();
@@ -50,6 +65,9 @@ final class TopologyFixture implements AutoCloseable {
         usage = driver.createInputTopic(topics.usage(), new ByteArraySerializer(), new ByteArraySerializer());
         prices = driver.createInputTopic(topics.prices(), new StringSerializer(), new ByteArraySerializer());
         rejected = driver.createOutputTopic(topics.rejected(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        policies = driver.createInputTopic(topics.policies(), new StringSerializer(), new ByteArraySerializer());
+        breaches = driver.createOutputTopic(topics.breaches(), new StringDeserializer(),
+                new AvroDeserializer<>(BudgetBreach.class, registry));
     }
 
     /** Publishes {@code event} keyed by its tenant, with the record timestamp {@code producedAt}. */
@@ -71,6 +89,24 @@ final class TopologyFixture implements AutoCloseable {
                 .setOutputMicrosPerMtok(output).build();
         prices.pipeInput(PriceBookProcessor.topicKey(provider, model, from.toEpochMilli()),
                 priceSerializer.serialize(config.topics().prices(), price), from);
+    }
+
+    void policy(BudgetPolicy policy) {
+        policies.pipeInput(policy.getPolicyId(), policySerializer.serialize(config.topics().policies(), policy), T_POLICY);
+    }
+
+    long counter(String tenant, String policyId, String member, Instant periodStart) {
+        KeyValueStore<String, PolicyCounter> store = driver.getKeyValueStore(Names.POLICY_COUNTER_STORE);
+        PolicyCounter counter = store.get(PolicyProcessor.counterKey(tenant, policyId, member, periodStart));
+        return counter == null ? 0 : counter.used();
+    }
+
+    static BudgetPolicy.Builder policy(String id, String tenant, SubjectType type, String subjectId, long limit, PeriodKind period,
+                                       String zone) {
+        return BudgetPolicy.newBuilder().setPolicyId(id).setTenantId(tenant).setSubject(new Subject(type, subjectId))
+                .setFilters(new PolicyFilters(List.of(), List.of(), List.of(), List.of())).setMetric(Metric.cost_micros)
+                .setLimit(limit).setPeriod(Period.newBuilder().setKind(period).setTimeZone(zone).build())
+                .setThresholds(List.of(50, 80, 100)).setEnforce(true);
     }
 
     Totals month(String tenant, SubjectType type, String id, String month) {

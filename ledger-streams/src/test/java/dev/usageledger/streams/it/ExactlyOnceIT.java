@@ -7,10 +7,18 @@ import dev.usageledger.infra.embedded.testkit.LedgerCluster;
 import dev.usageledger.infra.embedded.testkit.LedgerClusterExtension;
 import dev.usageledger.infra.embedded.topics.TopicAdmin;
 import dev.usageledger.infra.embedded.topics.TopicSpec;
+import dev.usageledger.schemas.avro.BudgetBreach;
+import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.Metric;
+import dev.usageledger.schemas.avro.Period;
+import dev.usageledger.schemas.avro.PeriodKind;
+import dev.usageledger.schemas.avro.PolicyFilters;
+import dev.usageledger.schemas.avro.Subject;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.avro.UsageStatus;
 import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
+import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.LedgerStreamsConfig;
 import dev.usageledger.streams.LedgerTopology;
@@ -29,9 +37,12 @@ import java.util.Random;
 import java.util.TreeMap;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -56,8 +67,10 @@ class ExactlyOnceIT {
         String prefix = LedgerCluster.uniqueName("eos");
         Map<String, Object> settings = settings(cluster, prefix, prefix + "-app", state.resolve("first"));
         createTopics(cluster, prefix);
-        // Given events with duplicates (every 10th is sent twice), whose exact totals we know
+        // Given events with duplicates (every 10th is sent twice), whose exact totals we know,
+        // and a policy per tenant that the tenant's spend takes past all four thresholds
         Map<String, Long> expectedCost = produce(cluster, prefix + ".usage");
+        producePolicies(cluster, prefix + ".policies", expectedCost);
 
         // When a streams instance is killed uncleanly mid-stream, and a new one takes over
         Process first = startProcess(settings);
@@ -79,6 +92,10 @@ class ExactlyOnceIT {
         // Then every tenant's total is exact to the micro-unit
         expectedCost.forEach((tenant, cost) -> assertThat(afterCrash.get(tenant).costMicros()).as(tenant).isEqualTo(cost));
         assertThat(afterCrash.values().stream().mapToLong(Totals::events).sum()).isEqualTo(EVENTS);
+
+        // And each policy breached each threshold exactly once, crash or not
+        List<String> breaches = readBreaches(cluster, prefix + ".breaches");
+        assertThat(breaches).hasSize(TENANTS * 4).doesNotHaveDuplicates();
 
         // And a second application reading from offset zero reaches identical totals everywhere
         Map<String, Object> replay = settings(cluster, prefix, prefix + "-replay", state.resolve("replay"));
@@ -112,6 +129,43 @@ class ExactlyOnceIT {
             producer.flush();
         }
         return expected;
+    }
+
+    private static void producePolicies(LedgerCluster cluster, String topic, Map<String, Long> expectedCost) {
+        try (RestSchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(cluster.registryUrl());
+             KafkaProducer<String, BudgetPolicy> producer = new KafkaProducer<>(Map.of(
+                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
+                     new StringSerializer(), new AvroSerializer<>(registry, true, false))) {
+            // An interval of ten years from 2020: every event of the test falls in one period.
+            Period decade = Period.newBuilder().setKind(PeriodKind.interval).setEveryMs(Duration.ofDays(3650).toMillis())
+                    .setAnchor(Instant.parse("2020-01-01T00:00:00Z")).build();
+            expectedCost.forEach((tenant, cost) -> producer.send(new ProducerRecord<>(topic, tenant + "-budget",
+                    BudgetPolicy.newBuilder().setPolicyId(tenant + "-budget").setTenantId(tenant)
+                            .setSubject(new Subject(SubjectType.tenant, tenant))
+                            .setFilters(new PolicyFilters(List.of(), List.of(), List.of(), List.of()))
+                            .setMetric(Metric.cost_micros).setLimit(cost / 2).setPeriod(decade).build())));
+            producer.flush();
+        }
+    }
+
+    private static List<String> readBreaches(LedgerCluster cluster, String topic) {
+        List<String> breaches = new ArrayList<>();
+        try (RestSchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(cluster.registryUrl());
+             KafkaConsumer<String, BudgetBreach> consumer = new KafkaConsumer<>(Map.of(
+                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
+                     ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                     ConsumerConfig.GROUP_ID_CONFIG, topic + "-reader"),
+                     new StringDeserializer(), new AvroDeserializer<>(BudgetBreach.class, registry))) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (breaches.size() < TENANTS * 4 && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> breaches.add(r.value().getPolicyId() + "/"
+                        + r.value().getPeriodStart() + "/" + r.value().getThreshold()));
+            }
+            consumer.poll(Duration.ofSeconds(1)).forEach(r -> breaches.add(r.value().getPolicyId() + "/"
+                    + r.value().getPeriodStart() + "/" + r.value().getThreshold()));
+        }
+        return breaches;
     }
 
     private static Map<String, Totals> awaitTotals(KafkaStreams streams, Map<String, Long> expectedCost) {
@@ -185,6 +239,8 @@ class ExactlyOnceIT {
         settings.put(LedgerStreamsConfig.USAGE_TOPIC_CONFIG, prefix + ".usage");
         settings.put(LedgerStreamsConfig.PRICES_TOPIC_CONFIG, prefix + ".prices");
         settings.put(LedgerStreamsConfig.REJECTED_TOPIC_CONFIG, prefix + ".rejected");
+        settings.put(LedgerStreamsConfig.POLICIES_TOPIC_CONFIG, prefix + ".policies");
+        settings.put(LedgerStreamsConfig.BREACHES_TOPIC_CONFIG, prefix + ".breaches");
         settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "commit.interval.ms", "200");
         settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "max.poll.records", "200");
         // The killed member's session must expire before its partitions move: keep that short here.
@@ -197,7 +253,9 @@ class ExactlyOnceIT {
         try (Admin admin = admin(cluster)) {
             TopicAdmin.ensure(admin, List.of(new TopicSpec(prefix + ".usage", 4, Map.of()),
                     new TopicSpec(prefix + ".prices", 1, Map.of("cleanup.policy", "compact")),
-                    new TopicSpec(prefix + ".rejected", 4, Map.of())));
+                    new TopicSpec(prefix + ".rejected", 4, Map.of()),
+                    new TopicSpec(prefix + ".policies", 2, Map.of("cleanup.policy", "compact")),
+                    new TopicSpec(prefix + ".breaches", 4, Map.of())));
         }
     }
 

@@ -1,0 +1,74 @@
+package dev.usageledger.streams.model;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * One policy's usage for one member in one period, and the thresholds (percent) whose breach
+ * was already emitted: kept in the same store write as the count, so exactly-once makes "emitted
+ * once" hold across crashes and replays.
+ */
+public record PolicyCounter(long used, int[] crossed) {
+    public static final PolicyCounter ZERO = new PolicyCounter(0, new int[0]);
+
+    public boolean hasCrossed(int threshold) {
+        return Arrays.stream(crossed).anyMatch(t -> t == threshold);
+    }
+
+    public PolicyCounter plus(long amount) {
+        return new PolicyCounter(Math.addExact(used, amount), crossed);
+    }
+
+    public PolicyCounter withCrossed(int threshold) {
+        int[] more = Arrays.copyOf(crossed, crossed.length + 1);
+        more[crossed.length] = threshold;
+        Arrays.sort(more);
+        return new PolicyCounter(used, more);
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof PolicyCounter c && c.used == used && Arrays.equals(c.crossed, crossed);
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(used) * 31 + Arrays.hashCode(crossed);
+    }
+
+    @Override
+    public String toString() {
+        return "PolicyCounter[used=" + used + ", crossed=" + Arrays.toString(crossed) + "]";
+    }
+
+    public static Serde<PolicyCounter> serde() {
+        Serializer<PolicyCounter> serializer = (topic, c) -> {
+            if (c == null) {
+                return null;
+            }
+            ByteBuffer buffer = ByteBuffer.allocate(Long.BYTES + Integer.BYTES * (1 + c.crossed.length)).putLong(c.used)
+                    .putInt(c.crossed.length);
+            for (int t : c.crossed) {
+                buffer.putInt(t);
+            }
+            return buffer.array();
+        };
+        Deserializer<PolicyCounter> deserializer = (topic, bytes) -> {
+            if (bytes == null) {
+                return null;
+            }
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            long used = buffer.getLong();
+            int[] crossed = new int[buffer.getInt()];
+            for (int i = 0; i < crossed.length; i++) {
+                crossed[i] = buffer.getInt();
+            }
+            return new PolicyCounter(used, crossed);
+        };
+        return Serdes.serdeFrom(serializer, deserializer);
+    }
+}

@@ -1,0 +1,103 @@
+package dev.usageledger.streams.rules;
+
+import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.PolicyFilters;
+import dev.usageledger.schemas.avro.SubjectType;
+import dev.usageledger.schemas.avro.UsageEvent;
+import dev.usageledger.streams.model.RatedUsage;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How policies apply to usage: which members of a policy's subject an event counts toward,
+ * whether its filters admit the event, what amount it adds, and the precedence DESIGN.md states
+ * (a specific-id policy overrides a {@code *} default for the same subject type, metric and
+ * period; among several such defaults the lowest limit applies).
+ */
+public final class PolicyRules {
+    /** The special subject id meaning "each member". */
+    public static final String EACH = "*";
+
+    private PolicyRules() {
+    }
+
+    /** The members of {@code type} an event belongs to: its tenant, each team, its user and so on. */
+    public static List<String> members(SubjectType type, UsageEvent event) {
+        return switch (type) {
+            case tenant -> List.of(event.getTenantId());
+            case team -> event.getTeamIds();
+            case user -> present(event.getUserId());
+            case api_key -> present(event.getApiKeyId());
+            case feature -> present(event.getFeature());
+            case provider -> present(event.getProvider());
+            case model -> present(event.getModel());
+        };
+    }
+
+    /** Whether the policy's filters admit the event (an empty list admits everything). */
+    public static boolean admits(PolicyFilters filters, UsageEvent event) {
+        return admits(filters.getModels(), event.getModel()) && admits(filters.getProviders(), event.getProvider())
+                && admits(filters.getFeatures(), event.getFeature()) && admits(filters.getEndpoints(), event.getEndpoint());
+    }
+
+    /** What one event adds to a policy's metric. */
+    public static long amount(BudgetPolicy policy, RatedUsage usage) {
+        UsageEvent e = usage.event();
+        return switch (policy.getMetric()) {
+            case cost_micros -> usage.costMicros();
+            case tokens -> Math.addExact(Math.addExact(e.getInputTokens(), e.getOutputTokens()), e.getReasoningTokens());
+            case input_tokens -> e.getInputTokens();
+            case output_tokens -> e.getOutputTokens();
+            case requests -> e.getRequests();
+        };
+    }
+
+    /**
+     * The policies that govern one member, after precedence: each policy of {@code type} naming
+     * {@code member}, plus, for each (metric, period) no such policy covers, the most restrictive
+     * {@code *} default.
+     */
+    public static List<BudgetPolicy> governing(List<BudgetPolicy> policies, SubjectType type, String member) {
+        List<BudgetPolicy> specific = new ArrayList<>();
+        Map<Object, BudgetPolicy> defaults = new LinkedHashMap<>();
+        for (BudgetPolicy policy : policies) {
+            if (policy.getSubject().getType() != type) {
+                continue;
+            }
+            if (policy.getSubject().getId().equals(member)) {
+                specific.add(policy);
+            } else if (EACH.equals(policy.getSubject().getId())) {
+                defaults.merge(slot(policy), policy, (a, b) -> Comparator.comparingLong(BudgetPolicy::getLimit)
+                        .thenComparing(BudgetPolicy::getPolicyId).compare(a, b) <= 0 ? a : b);
+            }
+        }
+        List<BudgetPolicy> governing = new ArrayList<>(specific);
+        defaults.forEach((slot, policy) -> {
+            if (specific.stream().noneMatch(s -> slot(s).equals(slot))) {
+                governing.add(policy);
+            }
+        });
+        return governing;
+    }
+
+    /** Limit times percent, rounded up: the smallest amount that reaches the threshold. */
+    public static long boundary(long limit, int percent) {
+        return Math.ceilDiv(Math.multiplyExact(limit, (long) percent), 100L);
+    }
+
+    private static Object slot(BudgetPolicy policy) {
+        return List.of(policy.getMetric(), policy.getPeriod());
+    }
+
+    private static boolean admits(List<String> allowed, String value) {
+        return allowed.isEmpty() || allowed.contains(value);
+    }
+
+    private static List<String> present(String value) {
+        return value == null || value.isEmpty() ? List.of() : List.of(Objects.requireNonNull(value));
+    }
+}

@@ -1,0 +1,103 @@
+package dev.usageledger.streams.steps;
+
+import dev.usageledger.schemas.avro.BudgetBreach;
+import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.Subject;
+import dev.usageledger.schemas.avro.SubjectType;
+import dev.usageledger.streams.model.PolicyCounter;
+import dev.usageledger.streams.model.RatedUsage;
+import dev.usageledger.streams.rules.PeriodCalendar;
+import dev.usageledger.streams.rules.PeriodWindow;
+import dev.usageledger.streams.rules.PolicyRules;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Steps 5 and 6: adds each rated event to the period counter of every policy that governs it
+ * (one counter per policy, member and period, so a check reads one value per policy), and emits
+ * a {@link BudgetBreach} the first time a counter reaches each threshold. The counter and the
+ * record of emitted thresholds change in one store write, so under exactly-once a breach is
+ * emitted once per policy, member, period and threshold, across crashes and replays.
+ */
+public final class PolicyProcessor extends ContextualProcessor<String, RatedUsage, String, BudgetBreach> {
+    private final String policyStoreName;
+    private final String counterStoreName;
+    private KeyValueStore<String, BudgetPolicy> policies;
+    private KeyValueStore<String, PolicyCounter> counters;
+
+    public PolicyProcessor(String policyStoreName, String counterStoreName) {
+        this.policyStoreName = policyStoreName;
+        this.counterStoreName = counterStoreName;
+    }
+
+    /** The counter key of a policy's period for one member. */
+    public static String counterKey(String tenant, String policyId, String member, Instant periodStart) {
+        return tenant + '\u0000' + policyId + '\u0000' + member + '\u0000' + periodStart.toEpochMilli();
+    }
+
+    @Override
+    public void init(ProcessorContext<String, BudgetBreach> context) {
+        super.init(context);
+        policies = context.getStateStore(policyStoreName);
+        counters = context.getStateStore(counterStoreName);
+    }
+
+    @Override
+    public void process(Record<String, RatedUsage> record) {
+        RatedUsage usage = record.value();
+        List<BudgetPolicy> tenantPolicies = PolicyBookProcessor.ofTenant(policies, usage.event().getTenantId());
+        if (tenantPolicies.isEmpty()) {
+            return;
+        }
+        EnumSet<SubjectType> types = EnumSet.noneOf(SubjectType.class);
+        tenantPolicies.forEach(p -> types.add(p.getSubject().getType()));
+        for (SubjectType type : types) {
+            for (String member : PolicyRules.members(type, usage.event())) {
+                for (BudgetPolicy policy : PolicyRules.governing(tenantPolicies, type, member)) {
+                    if (PeriodCalendar.isFixed(policy.getPeriod()) && PolicyRules.admits(policy.getFilters(), usage.event())) {
+                        count(policy, member, usage, record.timestamp());
+                    }
+                }
+            }
+        }
+    }
+
+    private void count(BudgetPolicy policy, String member, RatedUsage usage, long decidedAt) {
+        PeriodWindow period = PeriodCalendar.windowAt(policy.getPeriod(), usage.event().getOccurredAt());
+        String key = counterKey(policy.getTenantId(), policy.getPolicyId(), member, period.start());
+        PolicyCounter before = counters.get(key);
+        PolicyCounter after = (before == null ? PolicyCounter.ZERO : before).plus(PolicyRules.amount(policy, usage));
+        for (int threshold : policy.getThresholds()) {
+            if (!after.hasCrossed(threshold) && after.used() > 0
+                    && after.used() >= PolicyRules.boundary(policy.getLimit(), threshold)) {
+                after = after.withCrossed(threshold);
+                context().forward(new Record<>(policy.getTenantId(), breach(policy, member, period, threshold, after.used(),
+                        usage, decidedAt), decidedAt));
+            }
+        }
+        counters.put(key, after);
+    }
+
+    private static BudgetBreach breach(BudgetPolicy policy, String member, PeriodWindow period, int threshold, long used,
+                                       RatedUsage usage, long decidedAt) {
+        return BudgetBreach.newBuilder()
+                .setTenantId(policy.getTenantId())
+                .setPolicyId(policy.getPolicyId())
+                .setSubject(new Subject(policy.getSubject().getType(), member))
+                .setMetric(policy.getMetric())
+                .setPeriodStart(period.start())
+                .setPeriodEnd(period.end())
+                .setThreshold(threshold)
+                .setLimit(policy.getLimit())
+                .setUsedAtCrossing(used)
+                .setCrossingEventId(usage.event().getEventId())
+                .setCrossingOccurredAt(usage.event().getOccurredAt())
+                .setDecidedAt(Instant.ofEpochMilli(decidedAt))
+                .build();
+    }
+}

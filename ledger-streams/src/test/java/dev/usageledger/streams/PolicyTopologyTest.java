@@ -1,0 +1,99 @@
+package dev.usageledger.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.usageledger.schemas.avro.BudgetBreach;
+import dev.usageledger.schemas.avro.PeriodKind;
+import dev.usageledger.schemas.avro.PolicyFilters;
+import dev.usageledger.schemas.avro.SubjectType;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PolicyTopologyTest {
+    private static final Instant T0 = Instant.parse("2026-11-20T15:00:00Z");
+
+    @TempDir
+    Path state;
+    private TopologyFixture ledger;
+    private int ids;
+
+    @BeforeEach
+    void start() {
+        ledger = new TopologyFixture(state, Map.of());
+    }
+
+    @AfterEach
+    void stop() {
+        ledger.close();
+    }
+
+    @Test
+    void shouldEmitABreachOncePerThresholdEvenWhenOneEventCrossesSeveral() {
+        ledger.policy(TopologyFixture.policy("acme-day", "acme", SubjectType.tenant, "acme", 1_000, PeriodKind.day, "UTC").build());
+
+        spend("acme", null, 400, T0);
+        spend("acme", null, 200, T0.plusSeconds(1));
+        spend("acme", null, 100, T0.plusSeconds(2));
+        spend("acme", null, 300, T0.plusSeconds(3));
+        spend("acme", null, 100, T0.plusSeconds(4));
+
+        List<BudgetBreach> breaches = ledger.breaches.readValuesToList();
+        assertThat(breaches).extracting(BudgetBreach::getThreshold).containsExactly(50, 80, 100);
+        assertThat(breaches).extracting(BudgetBreach::getUsedAtCrossing).containsExactly(600L, 1_000L, 1_000L);
+        assertThat(breaches.getFirst().getPeriodStart()).isEqualTo(Instant.parse("2026-11-20T00:00:00Z"));
+        assertThat(breaches.getFirst().getCrossingEventId()).as("the second event took it to 600").isEqualTo("e-1");
+        assertThat(ledger.counter("acme", "acme-day", "acme", Instant.parse("2026-11-20T00:00:00Z"))).isEqualTo(1_100);
+    }
+
+    @Test
+    void shouldStartEveryPeriodAfreshInThePolicysTimeZone() {
+        ledger.policy(TopologyFixture.policy("ny-day", "acme", SubjectType.tenant, "acme", 100, PeriodKind.day, "America/New_York")
+                .setThresholds(List.of(100)).build());
+
+        spend("acme", null, 100, Instant.parse("2026-11-20T04:59:59Z")); // still Nov 19 in New York
+        spend("acme", null, 100, Instant.parse("2026-11-20T05:00:00Z")); // Nov 20 starts
+
+        assertThat(ledger.breaches.readValuesToList()).extracting(b -> b.getPeriodStart().toString())
+                .containsExactly("2026-11-19T05:00:00Z", "2026-11-20T05:00:00Z");
+    }
+
+    @Test
+    void shouldLetASpecificPolicyOverrideTheDefaultForEachMember() {
+        ledger.policy(TopologyFixture.policy("each-user", "acme", SubjectType.user, "*", 1_000, PeriodKind.month, "UTC")
+                .setThresholds(List.of(100)).build());
+        ledger.policy(TopologyFixture.policy("u1-only", "acme", SubjectType.user, "u1", 100, PeriodKind.month, "UTC")
+                .setThresholds(List.of(100)).build());
+
+        spend("acme", "u1", 150, T0);
+        spend("acme", "u2", 150, T0);
+        spend("acme", "u2", 900, T0.plusSeconds(1));
+
+        assertThat(ledger.breaches.readValuesToList()).extracting(b -> b.getPolicyId() + "/" + b.getSubject().getId())
+                .containsExactly("u1-only/u1", "each-user/u2");
+        assertThat(ledger.counter("acme", "each-user", "u1", Instant.parse("2026-11-01T00:00:00Z")))
+                .as("the default does not govern u1").isZero();
+    }
+
+    @Test
+    void shouldCountOnlyWhatTheFiltersAdmitAndOnlyInItsTenant() {
+        ledger.policy(TopologyFixture.policy("openai-only", "acme", SubjectType.tenant, "acme", 1_000, PeriodKind.month, "UTC")
+                .setFilters(new PolicyFilters(List.of(), List.of("openai"), List.of(), List.of())).build());
+
+        ledger.send(TopologyFixture.event("a", "acme", T0).setProvider("openai").setCostMicros(300L).build(), T0);
+        ledger.send(TopologyFixture.event("b", "acme", T0).setProvider("anthropic").setCostMicros(5_000L).build(), T0);
+        ledger.send(TopologyFixture.event("c", "globex", T0).setProvider("openai").setCostMicros(5_000L).build(), T0);
+
+        assertThat(ledger.counter("acme", "openai-only", "acme", Instant.parse("2026-11-01T00:00:00Z"))).isEqualTo(300);
+        assertThat(ledger.breaches.isEmpty()).isTrue();
+    }
+
+    private void spend(String tenant, String user, long micros, Instant at) {
+        ledger.send(TopologyFixture.event("e-" + ids++, tenant, at).setUserId(user).setCostMicros(micros).build(), at);
+    }
+}
