@@ -57,9 +57,9 @@ public final class LedgerTopology {
         topology.addStateStore(windowStore(Names.TOTALS_MINUTE_STORE, config.retention(LedgerStreamsConfig.MINUTE_RETENTION_MS_CONFIG),
                 Buckets.MINUTE_MS), Names.AGGREGATE);
         topology.addStateStore(windowStore(Names.TOTALS_HOUR_STORE, config.retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG),
-                Buckets.HOUR_MS), Names.AGGREGATE);
+                Buckets.HOUR_MS), Names.AGGREGATE, Names.POLICIES);
         topology.addStateStore(windowStore(Names.TOTALS_DAY_STORE, config.retention(LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG),
-                Buckets.DAY_MS), Names.AGGREGATE);
+                Buckets.DAY_MS), Names.AGGREGATE, Names.POLICIES);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.TOTALS_MONTH_STORE),
                 Serdes.String(), Totals.serde()).withCachingEnabled(), Names.AGGREGATE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.POLICY_COUNTER_STORE),

@@ -93,6 +93,28 @@ class PolicyTopologyTest {
         assertThat(ledger.breaches.isEmpty()).isTrue();
     }
 
+    @Test
+    void shouldCountUsageAlreadyInThePeriodWhenAPolicyArrivesMidPeriod() {
+        // Given spend on Nov 3 and Nov 19 (Berlin), before any policy exists
+        spend("acme", "u7", 300, Instant.parse("2026-11-03T10:00:00Z"));
+        spend("acme", "u7", 250, Instant.parse("2026-11-19T22:30:00Z"));
+        spend("acme", "u8", 999, Instant.parse("2026-11-19T23:30:00Z"));
+
+        // When a monthly per-user budget in Berlin time is created on the 20th, and u7 spends again
+        ledger.policy(TopologyFixture.policy("each-user-month", "acme", SubjectType.user, "*", 1_000, PeriodKind.month,
+                "Europe/Berlin").setThresholds(List.of(50, 100)).build());
+        spend("acme", "u7", 100, T0);
+
+        // Then u7's counter holds the whole month so far, and the 50% breach names this event
+        Instant berlinNovember = Instant.parse("2026-10-31T23:00:00Z");
+        assertThat(ledger.counter("acme", "each-user-month", "u7", berlinNovember)).isEqualTo(650);
+        assertThat(ledger.breaches.readValuesToList()).singleElement().satisfies(b -> {
+            assertThat(b.getThreshold()).isEqualTo(50);
+            assertThat(b.getUsedAtCrossing()).isEqualTo(650);
+            assertThat(b.getSubject().getId()).isEqualTo("u7");
+        });
+    }
+
     private void spend(String tenant, String user, long micros, Instant at) {
         ledger.send(TopologyFixture.event("e-" + ids++, tenant, at).setUserId(user).setCostMicros(micros).build(), at);
     }

@@ -94,7 +94,7 @@ public final class PolicyRules {
     }
 
     private static boolean admits(List<String> allowed, String value) {
-        return allowed.isEmpty() || allowed.contains(value);
+        return allowed.isEmpty() || value != null && allowed.contains(value);
     }
 
     private static List<String> present(String value) {

@@ -2,10 +2,13 @@ package dev.usageledger.streams.steps;
 
 import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.PolicyFilters;
 import dev.usageledger.schemas.avro.Subject;
 import dev.usageledger.schemas.avro.SubjectType;
+import dev.usageledger.streams.Names;
 import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.RatedUsage;
+import dev.usageledger.streams.model.StoreKeys;
 import dev.usageledger.streams.rules.PeriodCalendar;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.rules.PolicyRules;
@@ -29,6 +32,7 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
     private final String counterStoreName;
     private KeyValueStore<String, BudgetPolicy> policies;
     private KeyValueStore<String, PolicyCounter> counters;
+    private PeriodUsage periodUsage;
 
     public PolicyProcessor(String policyStoreName, String counterStoreName) {
         this.policyStoreName = policyStoreName;
@@ -45,6 +49,7 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
         super.init(context);
         policies = context.getStateStore(policyStoreName);
         counters = context.getStateStore(counterStoreName);
+        periodUsage = new PeriodUsage(context.getStateStore(Names.TOTALS_HOUR_STORE), context.getStateStore(Names.TOTALS_DAY_STORE));
     }
 
     @Override
@@ -71,7 +76,7 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
         PeriodWindow period = PeriodCalendar.windowAt(policy.getPeriod(), usage.event().getOccurredAt());
         String key = counterKey(policy.getTenantId(), policy.getPolicyId(), member, period.start());
         PolicyCounter before = counters.get(key);
-        PolicyCounter after = (before == null ? PolicyCounter.ZERO : before).plus(PolicyRules.amount(policy, usage));
+        PolicyCounter after = before != null ? before.plus(PolicyRules.amount(policy, usage)) : firstCount(policy, member, period, usage);
         for (int threshold : policy.getThresholds()) {
             if (!after.hasCrossed(threshold) && after.used() > 0
                     && after.used() >= PolicyRules.boundary(policy.getLimit(), threshold)) {
@@ -81,6 +86,21 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
             }
         }
         counters.put(key, after);
+    }
+
+    /**
+     * The first count of a policy's period for a member: what the ledger already holds for the
+     * period (this event included, since aggregation ran first), so a policy created mid-period
+     * counts earlier usage. Filtered policies, and periods the UTC buckets cannot cut exactly,
+     * start from this event.
+     */
+    private PolicyCounter firstCount(BudgetPolicy policy, String member, PeriodWindow period, RatedUsage usage) {
+        PolicyFilters filters = policy.getFilters();
+        boolean unfiltered = filters.getModels().isEmpty() && filters.getProviders().isEmpty()
+                && filters.getFeatures().isEmpty() && filters.getEndpoints().isEmpty();
+        long held = unfiltered ? periodUsage.sum(StoreKeys.scope(policy.getTenantId(), policy.getSubject().getType(), member),
+                period, policy.getMetric()) : -1;
+        return PolicyCounter.ZERO.plus(held >= 0 ? held : PolicyRules.amount(policy, usage));
     }
 
     private static BudgetBreach breach(BudgetPolicy policy, String member, PeriodWindow period, int threshold, long used,

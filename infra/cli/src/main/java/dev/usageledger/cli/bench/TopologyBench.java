@@ -2,8 +2,8 @@ package dev.usageledger.cli.bench;
 
 import dev.usageledger.infra.embedded.EmbeddedKafkaCluster;
 import dev.usageledger.infra.embedded.registry.EmbeddedSchemaRegistry;
+import dev.usageledger.infra.embedded.topics.LedgerTopics;
 import dev.usageledger.infra.embedded.topics.TopicAdmin;
-import dev.usageledger.infra.embedded.topics.TopicSpec;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.avro.UsageStatus;
 import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
@@ -90,8 +90,8 @@ public final class TopologyBench implements Callable<Integer> {
         try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(1);
              EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(kafka.bootstrapServers());
              RestSchemaRegistryClient client = RestSchemaRegistryClient.forUrl(registry.url())) {
-            String topic = "bench.usage";
-            createTopics(kafka.bootstrapServers(), topic);
+            String topic = LedgerTopics.USAGE;
+            createTopics(kafka.bootstrapServers());
             preload(kafka.bootstrapServers(), client, topic);
             out.printf("  pre-loaded %,d events%n", events);
             out.printf("%n| job | stream threads | events/s | seconds |%n|---|---|---|---|%n");
@@ -210,11 +210,9 @@ public final class TopologyBench implements Callable<Integer> {
         }
     }
 
-    private void createTopics(String bootstrap, String topic) {
+    private void createTopics(String bootstrap) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            TopicAdmin.ensure(admin, List.of(new TopicSpec(topic, partitions, Map.of()),
-                    new TopicSpec("ledger.prices.v1", 1, Map.of("cleanup.policy", "compact")),
-                    new TopicSpec("ledger.usage.rejected.v1", partitions, Map.of())));
+            TopicAdmin.ensure(admin, LedgerTopics.all(partitions));
         }
     }
 }

@@ -14,11 +14,12 @@ class TopologyBenchIT {
     @Test
     void shouldRunBothJobsWithOneAndTwoThreadsAndPrintTheRatio() {
         StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
 
-        int exit = new CommandLine(new LedgerCli()).setOut(new PrintWriter(out))
+        int exit = new CommandLine(new LedgerCli()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
                 .execute("bench", "topology", "--events", "2000", "--tenants", "20");
 
-        assertThat(exit).isZero();
+        assertThat(exit).as(err.toString()).isZero();
         assertThat(out.toString())
                 .containsPattern("\\| plain DSL sum per tenant \\| 1 \\| [\\d,]+ \\|")
                 .containsPattern("\\| full ledger topology \\| 2 \\| [\\d,]+ \\|")
