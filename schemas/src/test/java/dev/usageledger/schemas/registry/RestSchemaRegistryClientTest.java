@@ -3,10 +3,16 @@ package dev.usageledger.schemas.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
@@ -62,6 +68,41 @@ class RestSchemaRegistryClientTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("no-such-truststore.p12")
                 .hasMessageContaining(RegistryClientConfig.TRUSTSTORE_LOCATION_CONFIG);
+    }
+
+    @Test
+    void shouldSendBasicCredentialsAndTheRegistryMediaTypeAndRetryOnlyServerErrors() throws IOException {
+        // A stand-in registry that records what it was sent: it answers 503 once, then an id.
+        List<String> seen = new CopyOnWriteArrayList<>();
+        AtomicInteger calls = new AtomicInteger();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            seen.add(exchange.getRequestMethod() + " " + exchange.getRequestURI() + " auth=" + exchange.getRequestHeaders()
+                    .getFirst("Authorization") + " type=" + exchange.getRequestHeaders().getFirst("Content-Type"));
+            boolean first = calls.getAndIncrement() == 0;
+            byte[] body = (first ? "{\"error_code\":50001,\"message\":\"store busy\"}" : "{\"id\":42}").getBytes();
+            exchange.sendResponseHeaders(first ? 503 : 200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try (RestSchemaRegistryClient client = RestSchemaRegistryClient.create(Map.of(
+                RegistryClientConfig.URL_CONFIG, "http://127.0.0.1:" + server.getAddress().getPort(),
+                RegistryClientConfig.BASIC_AUTH_SOURCE_CONFIG, "USER_INFO",
+                RegistryClientConfig.BASIC_AUTH_USER_INFO_CONFIG, "ledger:s3cret",
+                RegistryClientConfig.RETRY_BACKOFF_CONFIG, 10L))) {
+
+            int id = client.register("usage value", org.apache.avro.Schema.create(org.apache.avro.Schema.Type.STRING));
+
+            assertThat(id).isEqualTo(42);
+            String expectedAuth = "Basic " + Base64.getEncoder().encodeToString("ledger:s3cret".getBytes());
+            assertThat(seen).hasSize(2).allSatisfy(line -> assertThat(line)
+                    .startsWith("POST /subjects/usage%20value/versions")
+                    .contains("auth=" + expectedAuth)
+                    .contains("type=application/vnd.schemaregistry.v1+json"));
+        } finally {
+            server.stop(0);
+        }
     }
 
     private static int closedPort() throws IOException {

@@ -61,19 +61,29 @@ public final class TopicAdmin {
         }
     }
 
-    /** Describes {@code names}, waiting for topics just created to reach every broker's metadata. */
+    /**
+     * Describes {@code names}, waiting until topics just created are known to the brokers and
+     * every partition has a leader: creation is acknowledged before that, and a producer that
+     * writes in between meets retriable errors it can mishandle.
+     */
     private static Map<String, TopicDescription> describe(Admin admin, Set<String> names)
             throws InterruptedException, ExecutionException, TimeoutException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
         while (true) {
             try {
-                return admin.describeTopics(names).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                Map<String, TopicDescription> described = admin.describeTopics(names).allTopicNames()
+                        .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                boolean led = described.values().stream().allMatch(t -> t.partitions().stream()
+                        .allMatch(p -> p.leader() != null && !p.isr().isEmpty()));
+                if (led || System.nanoTime() > deadline) {
+                    return described;
+                }
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
                     throw e;
                 }
-                Thread.sleep(METADATA_BACKOFF_MS); // creation is acknowledged before all brokers know the topic
             }
+            Thread.sleep(METADATA_BACKOFF_MS);
         }
     }
 
