@@ -2,46 +2,96 @@
 // Usage: node interop.mjs <registryUrl> <subject> <payload.hex> <expected.json>
 //   subject: the value subject the Java side registered (<topic>-value)
 //   payload.hex: one line of hex, a Confluent-framed Avro value the Java serde wrote
-//   expected.json: the same event as JSON (snake_case fields; instants as epoch millis)
+//   expected.json: the same event as JSON (the Avro field names; instants as epoch millis)
+// Prints INTEROP OK and exits 0, or prints INTEROP FAILED: <what> and exits 1.
 import { readFileSync } from 'node:fs';
-import { AvroDeserializer, SchemaRegistryClient, SerdeType } from '@confluentinc/schemaregistry';
+import { AvroDeserializer, RestError, SchemaRegistryClient, SerdeType } from '@confluentinc/schemaregistry';
 
 const [registryUrl, subject, payloadFile, expectedFile] = process.argv.slice(2);
 if (!expectedFile) {
   console.error('usage: node interop.mjs <registryUrl> <subject> <payload.hex> <expected.json>');
   process.exit(2);
 }
-const failures = [];
-const check = (ok, what) => { if (!ok) failures.push(what); };
-const client = new SchemaRegistryClient({ baseURLs: [registryUrl], maxRetries: 2 });
 
-// 1. Register a schema of its own, and fetch it back by id.
-const probe = { type: 'record', name: 'NodeProbe', namespace: 'interop', fields: [{ name: 'note', type: 'string' }] };
+const fail = (what) => {
+  console.log(`INTEROP FAILED: ${what}`);
+  process.exit(1);
+};
+// Runs one step; a thrown error (a RestError carries the HTTP status) fails the run naming the step.
+const step = async (name, action) => {
+  try {
+    return await action();
+  } catch (e) {
+    const http = e instanceof RestError ? ` (HTTP ${e.status}, error_code ${e.errorCode})` : '';
+    return fail(`${name}: ${e?.message ?? e}${http}`);
+  }
+};
+const newClient = () => new SchemaRegistryClient({ baseURLs: [registryUrl], maxRetries: 2, retriesWaitMs: 200 });
+
+// Compared values are brought to one canonical JSON form first, because avsc (which the package
+// decodes with) does not give back Java's types:
+//   - long: a number (avsc's default long type), or a bigint with a custom long type: both to number;
+//   - timestamp-millis: a number (no logical types registered), or a Date if they are: both to epoch millis;
+//   - ["null", T] unions: the plain value or null (avsc unwraps unambiguous unions); a wrapped
+//     {"string": "x"} form is unwrapped too; a missing value is null;
+//   - enums: the symbol as a string; bytes: lower-case hex; maps and records: keys in sorted order.
+const AVRO_BRANCHES = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string']);
+const canonical = (v) => {
+  if (v === undefined || v === null) return null;
+  if (v instanceof Date) return v.getTime();
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (Buffer.isBuffer(v)) return v.toString('hex');
+  if (Array.isArray(v)) return v.map(canonical);
+  if (typeof v === 'object') {
+    const keys = Object.keys(v);
+    if (keys.length === 1 && AVRO_BRANCHES.has(keys[0])) return canonical(v[keys[0]]);
+    return Object.fromEntries(keys.sort().map((k) => [k, canonical(v[k])]));
+  }
+  return v;
+};
+const same = (a, b) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+
+// 1. Register a schema of its own, then read it back by id with a fresh client (so from the registry, not a cache).
+const probe = {
+  type: 'record', name: 'NodeProbe', namespace: 'dev.usageledger.interop',
+  fields: [{ name: 'note', type: 'string' }],
+};
 const probeSubject = `${subject}-node`;
-const probeId = await client.register(probeSubject, { schemaType: 'AVRO', schema: JSON.stringify(probe) });
-const fetched = await client.getBySubjectAndId(probeSubject, probeId);
-check(JSON.stringify(JSON.parse(fetched.schema)) === JSON.stringify(probe), `schema ${probeId} read back differs: ${fetched.schema}`);
-console.log(`registered ${probeSubject} as id ${probeId} and read it back by id`);
+const probeId = await step(`register ${probeSubject}`,
+  () => newClient().register(probeSubject, { schemaType: 'AVRO', schema: JSON.stringify(probe) }));
+if (!Number.isInteger(probeId) || probeId < 0) fail(`register ${probeSubject} gave no schema id (got ${JSON.stringify(probeId)})`);
+console.log(`registered ${probeSubject}: id ${probeId}`);
+const fetched = await step(`fetch schema id ${probeId}`, () => newClient().getBySubjectAndId(probeSubject, probeId));
+if (!same(JSON.parse(fetched.schema), probe)) fail(`schema id ${probeId} read back differs from what was registered: ${fetched.schema}`);
+if (fetched.schemaType != null && fetched.schemaType !== 'AVRO') fail(`schema id ${probeId} read back as type ${fetched.schemaType}`);
+console.log(`fetched id ${probeId}: equals the registered NodeProbe schema`);
 
 // 2. The Java side's subject, as any Confluent client sees it.
-const latest = await client.getLatestSchemaMetadata(subject);
-console.log(`latest ${subject}: id ${latest.id}, version ${latest.version}`);
+const client = newClient();
+const latest = await step(`latest version of ${subject}`, () => client.getLatestSchemaMetadata(subject));
+if (!Number.isInteger(latest.id) || !Number.isInteger(latest.version)) {
+  fail(`latest version of ${subject} lacks id or version: ${JSON.stringify({ id: latest.id, version: latest.version })}`);
+}
+const writerName = JSON.parse(latest.schema).name;
+console.log(`latest ${subject}: id ${latest.id}, version ${latest.version}, record ${writerName}`);
 
-// 3. Decode the bytes the Java serde wrote.
+// 3. Decode the bytes the Java serde wrote, as a consumer of the topic would.
 const topic = subject.replace(/-value$/, '');
 const payload = Buffer.from(readFileSync(payloadFile, 'utf8').trim(), 'hex');
-check(payload.readUInt32BE(1) === latest.id, `payload schema id ${payload.readUInt32BE(1)} is not the latest id ${latest.id}`);
-const decoded = await new AvroDeserializer(client, SerdeType.VALUE, {}).deserialize(topic, payload);
+if (payload.length < 5 || payload[0] !== 0) fail(`the payload is not Confluent-framed (magic byte ${payload[0]}, ${payload.length} bytes)`);
+const payloadId = payload.readInt32BE(1);
+if (payloadId !== latest.id) fail(`the payload's schema id ${payloadId} is not ${subject}'s latest id ${latest.id}`);
+const decoded = await step(`decode the payload for topic ${topic}`,
+  () => new AvroDeserializer(client, SerdeType.VALUE, {}).deserialize(topic, payload));
 const expected = JSON.parse(readFileSync(expectedFile, 'utf8'));
-// avsc gives longs as numbers, timestamp-millis as Date, and null-unions as the plain value.
-const normalise = (v) => (v instanceof Date ? v.getTime() : typeof v === 'bigint' ? Number(v) : v);
+const differences = [];
 for (const [field, want] of Object.entries(expected)) {
-  const got = normalise(decoded[field]);
-  check(JSON.stringify(got) === JSON.stringify(want), `${field}: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
+  if (!(field in decoded)) differences.push(`${field}: missing from the decoded record`);
+  else if (!same(decoded[field], want)) {
+    differences.push(`${field}: expected ${JSON.stringify(canonical(want))}, got ${JSON.stringify(canonical(decoded[field]))}`);
+  }
 }
-if (failures.length > 0) {
-  console.log(`INTEROP FAILED: ${failures.join('; ')}`);
-  process.exit(1);
-}
-console.log(`INTEROP OK: @confluentinc/schemaregistry registered and fetched schemas and decoded the ledger's bytes `
-  + `(${Object.keys(expected).length} fields of event ${decoded.event_id} match)`);
+if (differences.length > 0) fail(differences.join('; '));
+console.log(`INTEROP OK: @confluentinc/schemaregistry registered id ${probeId} and read it back, read ${subject} `
+  + `v${latest.version} (id ${latest.id}), and decoded ${payload.length} bytes the Java serde wrote: `
+  + `${Object.keys(expected).length} fields match (event_id ${decoded.event_id})`);

@@ -58,7 +58,14 @@ class NodeClientInterop {
                 .put("occurred_at", event.getOccurredAt().toEpochMilli())
                 .put("tenant_id", event.getTenantId())
                 .put("user_id", event.getUserId())
+                .put("api_key_id", event.getApiKeyId())
+                .put("feature", event.getFeature())
+                .put("endpoint", event.getEndpoint())
+                .put("provider", event.getProvider())
                 .put("model", event.getModel())
+                .put("reasoning_tokens", event.getReasoningTokens())
+                .put("requests", event.getRequests())
+                .put("currency", event.getCurrency())
                 .put("input_tokens", event.getInputTokens())
                 .put("output_tokens", event.getOutputTokens())
                 .put("cached_input_tokens", event.getCachedInputTokens())
@@ -67,6 +74,8 @@ class NodeClientInterop {
         json.putArray("team_ids").add(event.getTeamIds().get(0)).add(event.getTeamIds().get(1));
         json.putPOJO("cost_micros", event.getCostMicros());
         json.putPOJO("latency_ms", event.getLatencyMs());
+        ObjectNode attributes = json.putObject("attributes");
+        event.getAttributes().forEach(attributes::put);
         return json.toString();
     }
 }
