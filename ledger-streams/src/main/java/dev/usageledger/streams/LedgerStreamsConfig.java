@@ -33,6 +33,7 @@ public final class LedgerStreamsConfig extends AbstractConfig {
     public static final String MINUTE_RETENTION_MS_CONFIG = "ledger.retention.minute.ms";
     public static final String HOUR_RETENTION_MS_CONFIG = "ledger.retention.hour.ms";
     public static final String DAY_RETENTION_MS_CONFIG = "ledger.retention.day.ms";
+    public static final String ROLLING_MAX_MS_CONFIG = "ledger.rolling.max.duration.ms";
     public static final String STANDBY_REPLICAS_CONFIG = "ledger.standby.replicas";
     public static final String STREAM_THREADS_CONFIG = "ledger.stream.threads";
     public static final String STATE_DIR_CONFIG = "ledger.state.dir";
@@ -62,6 +63,8 @@ public final class LedgerStreamsConfig extends AbstractConfig {
                     "How long hour buckets are kept.")
             .define(DAY_RETENTION_MS_CONFIG, Type.LONG, 800 * DAY_MS, Range.atLeast(DAY_MS), Importance.LOW,
                     "How long day buckets are kept (month buckets are kept for good).")
+            .define(ROLLING_MAX_MS_CONFIG, Type.LONG, 31 * DAY_MS, Range.atLeast(1_000), Importance.LOW,
+                    "The longest rolling window a policy may use; rolling counters are kept this long plus the late grace.")
             .define(STANDBY_REPLICAS_CONFIG, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
                     "Warm copies of each task's state on other instances, for fast fail-over.")
             .define(STREAM_THREADS_CONFIG, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM, "Stream threads per instance.")

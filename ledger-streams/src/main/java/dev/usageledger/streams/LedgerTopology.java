@@ -64,6 +64,11 @@ public final class LedgerTopology {
                 Serdes.String(), Totals.serde()).withCachingEnabled(), Names.AGGREGATE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.POLICY_COUNTER_STORE),
                 Serdes.String(), PolicyCounter.serde()).withCachingEnabled(), Names.POLICIES);
+        // Rolling buckets are stamped with their own start (never ahead of the events), so the
+        // store's retention drops them once no window can reach them.
+        topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Names.ROLLING_COUNTER_STORE,
+                config.retention(LedgerStreamsConfig.ROLLING_MAX_MS_CONFIG).plus(config.lateGrace()), Duration.ofSeconds(1), false),
+                Serdes.String(), Serdes.Long()).withCachingEnabled(), Names.POLICIES);
 
         topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.PRICE_STORE), Serdes.String(),
                         AvroStoreSerde.of(PriceChange.class)).withLoggingDisabled(), Names.PRICES_SOURCE,

@@ -28,6 +28,7 @@ public final class Names {
     public static final String TOTALS_MONTH_STORE = "totals-month-store";
     public static final String POLICY_STORE = "policy-store";
     public static final String POLICY_COUNTER_STORE = "policy-counter-store";
+    public static final String ROLLING_COUNTER_STORE = "rolling-counter-store";
 
     private Names() {
     }

@@ -3,13 +3,17 @@ package dev.usageledger.streams;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.usageledger.schemas.avro.BudgetBreach;
+import dev.usageledger.schemas.avro.Metric;
+import dev.usageledger.schemas.avro.Period;
 import dev.usageledger.schemas.avro.PeriodKind;
 import dev.usageledger.schemas.avro.PolicyFilters;
 import dev.usageledger.schemas.avro.SubjectType;
+import dev.usageledger.streams.steps.PolicyProcessor;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -113,6 +117,25 @@ class PolicyTopologyTest {
             assertThat(b.getUsedAtCrossing()).isEqualTo(650);
             assertThat(b.getSubject().getId()).isEqualTo("u7");
         });
+    }
+
+    @Test
+    void shouldCountRequestsInARollingMinuteWithoutRaisingBreaches() {
+        ledger.policy(TopologyFixture.policy("rpm", "acme", SubjectType.api_key, "*", 2, PeriodKind.rolling, null)
+                .setMetric(Metric.requests).setPeriod(Period.newBuilder().setKind(PeriodKind.rolling).setDurationMs(60_000L).build())
+                .build());
+        Instant t = Instant.parse("2026-11-20T15:00:00Z");
+
+        for (Instant at : List.of(t, t.plusSeconds(10), t.plusSeconds(20), t.plusSeconds(70))) {
+            ledger.send(TopologyFixture.event("r-" + ids++, "acme", at).setApiKeyId("k1").setCostMicros(1L).build(), at);
+        }
+
+        ReadOnlyWindowStore<String, Long> buckets = ledger.driver.getWindowStore(Names.ROLLING_COUNTER_STORE);
+        String key = PolicyProcessor.rollingKey("acme", "rpm", "k1");
+        assertThat(PolicyProcessor.rollingUsage(buckets, key, t.plusSeconds(30).toEpochMilli(), 60_000)).isEqualTo(3);
+        assertThat(PolicyProcessor.rollingUsage(buckets, key, t.plusSeconds(75).toEpochMilli(), 60_000))
+                .as("only the events after 15 s are in the minute before 75 s").isEqualTo(2);
+        assertThat(ledger.breaches.isEmpty()).isTrue();
     }
 
     private void spend(String tenant, String user, long micros, Instant at) {

@@ -12,6 +12,7 @@ import dev.usageledger.streams.model.StoreKeys;
 import dev.usageledger.streams.rules.PeriodCalendar;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.rules.PolicyRules;
+import dev.usageledger.streams.rules.RollingWindow;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
@@ -19,6 +20,9 @@ import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
  * Steps 5 and 6: adds each rated event to the period counter of every policy that governs it
@@ -32,6 +36,7 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
     private final String counterStoreName;
     private KeyValueStore<String, BudgetPolicy> policies;
     private KeyValueStore<String, PolicyCounter> counters;
+    private WindowStore<String, Long> rolling;
     private PeriodUsage periodUsage;
 
     public PolicyProcessor(String policyStoreName, String counterStoreName) {
@@ -49,6 +54,7 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
         super.init(context);
         policies = context.getStateStore(policyStoreName);
         counters = context.getStateStore(counterStoreName);
+        rolling = context.getStateStore(Names.ROLLING_COUNTER_STORE);
         periodUsage = new PeriodUsage(context.getStateStore(Names.TOTALS_HOUR_STORE), context.getStateStore(Names.TOTALS_DAY_STORE));
     }
 
@@ -64,8 +70,13 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
         for (SubjectType type : types) {
             for (String member : PolicyRules.members(type, usage.event())) {
                 for (BudgetPolicy policy : PolicyRules.governing(tenantPolicies, type, member)) {
-                    if (PeriodCalendar.isFixed(policy.getPeriod()) && PolicyRules.admits(policy.getFilters(), usage.event())) {
+                    if (!PolicyRules.admits(policy.getFilters(), usage.event())) {
+                        continue;
+                    }
+                    if (PeriodCalendar.isFixed(policy.getPeriod())) {
                         count(policy, member, usage, record.timestamp());
+                    } else {
+                        countRolling(policy, member, usage);
                     }
                 }
             }
@@ -86,6 +97,36 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
             }
         }
         counters.put(key, after);
+    }
+
+    /**
+     * Adds to the rolling window's sub-bucket. Rolling windows are rate limits: they are enforced
+     * when a call is checked (with a retry-after), and raise no breach events, which would repeat
+     * every time the window slides.
+     */
+    private void countRolling(BudgetPolicy policy, String member, RatedUsage usage) {
+        long duration = RollingWindow.durationMs(policy.getPeriod());
+        long bucket = RollingWindow.bucketStart(usage.event().getOccurredAt().toEpochMilli(), duration);
+        String key = rollingKey(policy.getTenantId(), policy.getPolicyId(), member);
+        Long current = rolling.fetch(key, bucket);
+        rolling.put(key, Math.addExact(current == null ? 0 : current, PolicyRules.amount(policy, usage)), bucket);
+    }
+
+    /** The key of a rolling policy's buckets for one member. */
+    public static String rollingKey(String tenant, String policyId, String member) {
+        return tenant + '\u0000' + policyId + '\u0000' + member;
+    }
+
+    /** The usage in the rolling window of {@code durationMs} ending at {@code atMs}. */
+    public static long rollingUsage(ReadOnlyWindowStore<String, Long> store, String key, long atMs, long durationMs) {
+        long sum = 0;
+        try (WindowStoreIterator<Long> buckets = store.fetch(key, Instant.ofEpochMilli(
+                RollingWindow.firstBucketInWindow(atMs, durationMs)), Instant.ofEpochMilli(atMs))) {
+            while (buckets.hasNext()) {
+                sum = Math.addExact(sum, buckets.next().value);
+            }
+        }
+        return sum;
     }
 
     /**
