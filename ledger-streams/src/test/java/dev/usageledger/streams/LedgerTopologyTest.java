@@ -107,6 +107,8 @@ class LedgerTopologyTest {
         assertThat(tenant.unpriced()).isEqualTo(1);
         assertThat(tenant.events()).isEqualTo(4);
         assertThat(tenant.inputTokens()).as("unpriced tokens still count").isEqualTo(4 * 1_200L);
+        assertThat(ledger.driver.metrics().entrySet()).filteredOn(m -> m.getKey().name().equals("unpriced-events-total"))
+                .singleElement().satisfies(m -> assertThat(m.getValue().metricValue()).isEqualTo(1.0));
     }
 
     @Test

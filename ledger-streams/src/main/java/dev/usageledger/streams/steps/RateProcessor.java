@@ -4,6 +4,7 @@ import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.streams.model.RatedUsage;
 import dev.usageledger.streams.rules.Rating;
+import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -18,6 +19,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 public final class RateProcessor extends ContextualProcessor<String, UsageEvent, String, RatedUsage> {
     private final String priceStoreName;
     private KeyValueStore<String, PriceChange> prices;
+    private Sensor unpriced;
 
     public RateProcessor(String priceStoreName) {
         this.priceStoreName = priceStoreName;
@@ -27,6 +29,9 @@ public final class RateProcessor extends ContextualProcessor<String, UsageEvent,
     public void init(ProcessorContext<String, RatedUsage> context) {
         super.init(context);
         prices = context.getStateStore(priceStoreName);
+        // ledger-unpriced-events-total / -rate, tagged with the task: events counted without a price
+        unpriced = context.metrics().addRateTotalSensor("ledger", "task-" + context.taskId(), "unpriced-events",
+                Sensor.RecordingLevel.INFO);
     }
 
     @Override
@@ -37,6 +42,9 @@ public final class RateProcessor extends ContextualProcessor<String, UsageEvent,
             rated = new RatedUsage(event, event.getCostMicros(), false);
         } else {
             PriceChange price = priceAt(event);
+            if (price == null) {
+                unpriced.record();
+            }
             rated = price == null ? new RatedUsage(event, 0, true)
                     : new RatedUsage(event, Rating.costMicros(event.getInputTokens(), event.getCachedInputTokens(),
                             event.getOutputTokens(), event.getReasoningTokens(), price.getInputMicrosPerMtok(),
