@@ -46,7 +46,7 @@ public final class LedgerTopology {
         topology.addProcessor(Names.DEDUPE, () -> new DedupeProcessor(Names.DEDUPE_STORE, config.dedupeHorizon()), Names.VALIDATE);
         topology.addProcessor(Names.RATE, () -> new RateProcessor(Names.PRICE_STORE), Names.DEDUPE);
         topology.addProcessor(Names.AGGREGATE, AggregateProcessor::new, Names.RATE);
-        topology.addProcessor(Names.POLICIES, () -> new PolicyProcessor(Names.POLICY_STORE, Names.POLICY_COUNTER_STORE),
+        topology.addProcessor(Names.POLICIES, () -> new PolicyProcessor(Names.POLICY_STORE, Names.POLICY_COUNTER_STORE, config.lateGrace()),
                 Names.AGGREGATE);
         topology.addSink(Names.BREACHES_SINK, topics.breaches(), new StringSerializer(),
                 new AvroSerializer<BudgetBreach>(registry, true, false), Names.POLICIES);

@@ -138,6 +138,22 @@ class PolicyTopologyTest {
         assertThat(ledger.breaches.isEmpty()).isTrue();
     }
 
+    @Test
+    void shouldDropCountersOfPeriodsNoEventCanReachAnyMore() {
+        ledger.policy(TopologyFixture.policy("daily", "acme", SubjectType.tenant, "acme", 1_000, PeriodKind.day, "UTC").build());
+        Instant monday = Instant.parse("2026-11-02T12:00:00Z");
+        spend("acme", null, 10, monday);
+        spend("acme", null, 10, monday.plus(java.time.Duration.ofDays(7)));
+        assertThat(ledger.counter("acme", "daily", "acme", Instant.parse("2026-11-02T00:00:00Z")))
+                .as("within the late grace the period is still reachable").isEqualTo(10);
+
+        Instant muchLater = monday.plus(java.time.Duration.ofDays(9));
+        spend("acme", null, 10, muchLater);
+
+        assertThat(ledger.counter("acme", "daily", "acme", Instant.parse("2026-11-02T00:00:00Z"))).isZero();
+        assertThat(ledger.counter("acme", "daily", "acme", Instant.parse("2026-11-11T00:00:00Z"))).isEqualTo(10);
+    }
+
     private void spend(String tenant, String user, long micros, Instant at) {
         ledger.send(TopologyFixture.event("e-" + ids++, tenant, at).setUserId(user).setCostMicros(micros).build(), at);
     }

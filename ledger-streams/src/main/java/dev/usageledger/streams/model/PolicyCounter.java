@@ -10,29 +10,34 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * One policy's usage for one member in one period, and the thresholds (percent) whose breach
  * was already emitted: kept in the same store write as the count, so exactly-once makes "emitted
- * once" hold across crashes and replays.
+ * once" hold across crashes and replays. {@code periodEndMillis} lets expired counters go.
  */
-public record PolicyCounter(long used, int[] crossed) {
-    public static final PolicyCounter ZERO = new PolicyCounter(0, new int[0]);
+public record PolicyCounter(long used, int[] crossed, long periodEndMillis) {
+
+    /** A counter at zero for a period ending at {@code periodEndMillis}. */
+    public static PolicyCounter zero(long periodEndMillis) {
+        return new PolicyCounter(0, new int[0], periodEndMillis);
+    }
 
     public boolean hasCrossed(int threshold) {
         return Arrays.stream(crossed).anyMatch(t -> t == threshold);
     }
 
     public PolicyCounter plus(long amount) {
-        return new PolicyCounter(Math.addExact(used, amount), crossed);
+        return new PolicyCounter(Math.addExact(used, amount), crossed, periodEndMillis);
     }
 
     public PolicyCounter withCrossed(int threshold) {
         int[] more = Arrays.copyOf(crossed, crossed.length + 1);
         more[crossed.length] = threshold;
         Arrays.sort(more);
-        return new PolicyCounter(used, more);
+        return new PolicyCounter(used, more, periodEndMillis);
     }
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof PolicyCounter c && c.used == used && Arrays.equals(c.crossed, crossed);
+        return other instanceof PolicyCounter c && c.used == used && Arrays.equals(c.crossed, crossed)
+                && c.periodEndMillis == periodEndMillis;
     }
 
     @Override
@@ -42,7 +47,7 @@ public record PolicyCounter(long used, int[] crossed) {
 
     @Override
     public String toString() {
-        return "PolicyCounter[used=" + used + ", crossed=" + Arrays.toString(crossed) + "]";
+        return "PolicyCounter[used=" + used + ", crossed=" + Arrays.toString(crossed) + ", periodEnd=" + periodEndMillis + "]";
     }
 
     public static Serde<PolicyCounter> serde() {
@@ -50,8 +55,8 @@ public record PolicyCounter(long used, int[] crossed) {
             if (c == null) {
                 return null;
             }
-            ByteBuffer buffer = ByteBuffer.allocate(Long.BYTES + Integer.BYTES * (1 + c.crossed.length)).putLong(c.used)
-                    .putInt(c.crossed.length);
+            ByteBuffer buffer = ByteBuffer.allocate(2 * Long.BYTES + Integer.BYTES * (1 + c.crossed.length)).putLong(c.used)
+                    .putLong(c.periodEndMillis).putInt(c.crossed.length);
             for (int t : c.crossed) {
                 buffer.putInt(t);
             }
@@ -63,11 +68,12 @@ public record PolicyCounter(long used, int[] crossed) {
             }
             ByteBuffer buffer = ByteBuffer.wrap(bytes);
             long used = buffer.getLong();
+            long periodEnd = buffer.getLong();
             int[] crossed = new int[buffer.getInt()];
             for (int i = 0; i < crossed.length; i++) {
                 crossed[i] = buffer.getInt();
             }
-            return new PolicyCounter(used, crossed);
+            return new PolicyCounter(used, crossed, periodEnd);
         };
         return Serdes.serdeFrom(serializer, deserializer);
     }

@@ -13,12 +13,16 @@ import dev.usageledger.streams.rules.PeriodCalendar;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.streams.rules.RollingWindow;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.apache.kafka.streams.state.WindowStore;
@@ -32,16 +36,19 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * emitted once per policy, member, period and threshold, across crashes and replays.
  */
 public final class PolicyProcessor extends ContextualProcessor<String, RatedUsage, String, BudgetBreach> {
+    private static final Duration EXPIRY_INTERVAL = Duration.ofHours(1);
     private final String policyStoreName;
     private final String counterStoreName;
+    private final long lateGraceMs;
     private KeyValueStore<String, BudgetPolicy> policies;
     private KeyValueStore<String, PolicyCounter> counters;
     private WindowStore<String, Long> rolling;
     private PeriodUsage periodUsage;
 
-    public PolicyProcessor(String policyStoreName, String counterStoreName) {
+    public PolicyProcessor(String policyStoreName, String counterStoreName, Duration lateGrace) {
         this.policyStoreName = policyStoreName;
         this.counterStoreName = counterStoreName;
+        this.lateGraceMs = lateGrace.toMillis();
     }
 
     /** The counter key of a policy's period for one member. */
@@ -55,6 +62,7 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
         policies = context.getStateStore(policyStoreName);
         counters = context.getStateStore(counterStoreName);
         rolling = context.getStateStore(Names.ROLLING_COUNTER_STORE);
+        context.schedule(EXPIRY_INTERVAL, PunctuationType.STREAM_TIME, this::expireCounters);
         periodUsage = new PeriodUsage(context.getStateStore(Names.TOTALS_HOUR_STORE), context.getStateStore(Names.TOTALS_DAY_STORE));
     }
 
@@ -112,6 +120,23 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
         rolling.put(key, Math.addExact(current == null ? 0 : current, PolicyRules.amount(policy, usage)), bucket);
     }
 
+    /**
+     * Drops counters of periods that ended more than the late grace before stream time: no event
+     * can reach them any more (it would be rejected as too_late). Stream time, not the wall clock,
+     * so a replay drops exactly what the live run dropped.
+     */
+    private void expireCounters(long streamTime) {
+        List<String> expired = new ArrayList<>();
+        try (KeyValueIterator<String, PolicyCounter> all = counters.all()) {
+            all.forEachRemaining(kv -> {
+                if (kv.value.periodEndMillis() < streamTime - lateGraceMs) {
+                    expired.add(kv.key);
+                }
+            });
+        }
+        expired.forEach(counters::delete);
+    }
+
     /** The key of a rolling policy's buckets for one member. */
     public static String rollingKey(String tenant, String policyId, String member) {
         return tenant + '\u0000' + policyId + '\u0000' + member;
@@ -141,7 +166,7 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
                 && filters.getFeatures().isEmpty() && filters.getEndpoints().isEmpty();
         long held = unfiltered ? periodUsage.sum(StoreKeys.scope(policy.getTenantId(), policy.getSubject().getType(), member),
                 period, policy.getMetric()) : -1;
-        return PolicyCounter.ZERO.plus(held >= 0 ? held : PolicyRules.amount(policy, usage));
+        return PolicyCounter.zero(period.end().toEpochMilli()).plus(held >= 0 ? held : PolicyRules.amount(policy, usage));
     }
 
     private static BudgetBreach breach(BudgetPolicy policy, String member, PeriodWindow period, int threshold, long used,
