@@ -1,13 +1,6 @@
 package dev.usageledger.streams.model;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
-import org.apache.avro.specific.SpecificDatumReader;
-import org.apache.avro.specific.SpecificDatumWriter;
+import dev.usageledger.schemas.serde.PlainAvro;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -21,30 +14,8 @@ public final class AvroStoreSerde {
     }
 
     public static <T extends SpecificRecord> Serde<T> of(Class<T> type) {
-        SpecificDatumWriter<T> writer = new SpecificDatumWriter<>(type);
-        SpecificDatumReader<T> reader = new SpecificDatumReader<>(type);
-        return Serdes.serdeFrom((topic, value) -> {
-            if (value == null) {
-                return null;
-            }
-            ByteArrayOutputStream out = new ByteArrayOutputStream(128);
-            BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-            try {
-                writer.write(value, encoder);
-                encoder.flush();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return out.toByteArray();
-        }, (topic, bytes) -> {
-            if (bytes == null) {
-                return null;
-            }
-            try {
-                return reader.read(null, DecoderFactory.get().binaryDecoder(bytes, null));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+        PlainAvro<T> avro = new PlainAvro<>(type);
+        return Serdes.serdeFrom((topic, value) -> value == null ? null : avro.encode(value),
+                (topic, bytes) -> bytes == null ? null : avro.decode(bytes));
     }
 }
