@@ -232,8 +232,9 @@ public final class LedgerProducer implements AutoCloseable {
                     return;
                 }
             }
-            spool.delete(segment.get());
+            // Counted before the segment goes, so depth 0 never shows with the re-sends uncounted.
             resent.add(events.size());
+            spool.delete(segment.get());
         }
     }
 

@@ -154,6 +154,18 @@ class PolicyTopologyTest {
         assertThat(ledger.counter("acme", "daily", "acme", Instant.parse("2026-11-11T00:00:00Z"))).isEqualTo(10);
     }
 
+    @Test
+    void shouldIgnoreAPolicyWhosePeriodCannotBeEvaluatedAndKeepCountingUsage() {
+        ledger.policy(TopologyFixture.policy("bad-zone", "acme", SubjectType.tenant, "acme", 10, PeriodKind.day, "Mars/Base").build());
+        ledger.policy(TopologyFixture.policy("good", "acme", SubjectType.tenant, "acme", 1_000, PeriodKind.day, "UTC").build());
+
+        spend("acme", null, 100, T0);
+
+        assertThat(ledger.rejected.isEmpty()).as("a bad policy must not reject usage").isTrue();
+        assertThat(ledger.counter("acme", "good", "acme", Instant.parse("2026-11-20T00:00:00Z"))).isEqualTo(100);
+        assertThat(ledger.month("acme", SubjectType.tenant, "acme", "2026-11").costMicros()).isEqualTo(100);
+    }
+
     private void spend(String tenant, String user, long micros, Instant at) {
         ledger.send(TopologyFixture.event("e-" + ids++, tenant, at).setUserId(user).setCostMicros(micros).build(), at);
     }

@@ -3,6 +3,7 @@ package dev.usageledger.streams.steps;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.MalformedPayloadException;
+import dev.usageledger.streams.rules.PeriodSpec;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the global policy book from the compacted policies topic (key: policy id; a tombstone
- * deletes). Each policy is stored twice: by id (to find its tenant when it is deleted) and under
+ * deletes). A policy whose period cannot be evaluated (say a zone that is not IANA) is logged and
+ * left out, so one bad policy never turns its tenant's usage into processing errors. Each policy is stored twice: by id (to find its tenant when it is deleted) and under
  * its tenant (so an event reads just its tenant's policies, in one range scan).
  */
 public final class PolicyBookProcessor extends ContextualProcessor<String, byte[], Void, Void> {
@@ -69,10 +71,11 @@ public final class PolicyBookProcessor extends ContextualProcessor<String, byte[
         }
         try {
             BudgetPolicy policy = deserializer.deserialize("", record.value());
+            PeriodSpec.from(policy.getPeriod()); // a policy the calendar cannot evaluate must not reach the counters
             book.put("id" + SEP + id, policy);
             book.put("t" + SEP + policy.getTenantId() + SEP + id, policy);
-        } catch (MalformedPayloadException e) {
-            LOG.error("skipping an unreadable policy record {}: {}", id, e.getMessage());
+        } catch (MalformedPayloadException | IllegalArgumentException e) {
+            LOG.error("ignoring policy {}: {}; its usage is still counted in the totals", id, e.getMessage());
         }
     }
 }
