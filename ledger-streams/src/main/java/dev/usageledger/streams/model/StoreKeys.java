@@ -15,19 +15,4 @@ public final class StoreKeys {
     public static String scope(String tenant, SubjectType type, String id) {
         return tenant + SEPARATOR + type.name() + SEPARATOR + id;
     }
-
-    /** The first key of every scope of {@code type} in {@code tenant}. */
-    public static String firstOfType(String tenant, SubjectType type) {
-        return tenant + SEPARATOR + type.name() + SEPARATOR;
-    }
-
-    /** A key after every scope of {@code type} in {@code tenant}. */
-    public static String lastOfType(String tenant, SubjectType type) {
-        return tenant + SEPARATOR + type.name() + SEPARATOR + '\uffff';
-    }
-
-    /** The scope id of a key. */
-    public static String scopeId(String key) {
-        return key.substring(key.indexOf(SEPARATOR, key.indexOf(SEPARATOR) + 1) + 1);
-    }
 }

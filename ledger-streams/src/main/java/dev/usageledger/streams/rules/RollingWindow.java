@@ -1,7 +1,6 @@
 package dev.usageledger.streams.rules;
 
 import dev.usageledger.schemas.avro.Period;
-import java.time.Duration;
 
 /**
  * A rolling window ("the last 60 s", "the last 24 h") counted in sub-buckets: the window is
@@ -39,10 +38,5 @@ public final class RollingWindow {
     /** The earliest bucket start still inside the window ending at {@code atMs}. */
     public static long firstBucketInWindow(long atMs, long durationMs) {
         return bucketStart(atMs - durationMs, durationMs) + bucketMs(durationMs);
-    }
-
-    /** A readable form for messages, e.g. {@code PT1M}. */
-    public static String describe(long durationMs) {
-        return Duration.ofMillis(durationMs).toString();
     }
 }
