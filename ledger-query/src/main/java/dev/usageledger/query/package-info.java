@@ -1,5 +1,6 @@
 /**
- * The ledger's query module (see DESIGN.md, "Modules"). Its code lands with its own issue; the
- * module exists now so that the build, the dependency directions and CI are in place.
+ * The ledger's service process: it runs the topology ({@link dev.usageledger.query.LedgerService}
+ * owns the lifecycle) and answers the HTTP API of DESIGN.md from the local state, routing a
+ * tenant's requests to the instance that owns the tenant's partition.
  */
 package dev.usageledger.query;

@@ -37,16 +37,22 @@ public final class LedgerTopology {
     }
 
     public static Topology build(LedgerStreamsConfig config, SchemaRegistryClient registry) {
+        return build(config, registry, TopologyListener.NONE);
+    }
+
+    /** The topology, reporting applied offsets and book changes to {@code listener}. */
+    public static Topology build(LedgerStreamsConfig config, SchemaRegistryClient registry, TopologyListener listener) {
         Topics topics = config.topics();
         Topology topology = new Topology();
         topology.addSource(Names.USAGE_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.usage());
         topology.addProcessor(Names.VALIDATE, () -> new ValidateProcessor(new AvroDeserializer<>(UsageEvent.class, registry),
-                config.maxFutureSkew(), config.lateGrace()), Names.USAGE_SOURCE);
+                config.maxFutureSkew(), config.lateGrace(), listener), Names.USAGE_SOURCE);
         topology.addSink(Names.REJECTED_SINK, topics.rejected(), new ByteArraySerializer(), new ByteArraySerializer(), Names.VALIDATE);
         topology.addProcessor(Names.DEDUPE, () -> new DedupeProcessor(Names.DEDUPE_STORE, config.dedupeHorizon()), Names.VALIDATE);
         topology.addProcessor(Names.RATE, () -> new RateProcessor(Names.PRICE_STORE), Names.DEDUPE);
         topology.addProcessor(Names.AGGREGATE, AggregateProcessor::new, Names.RATE);
-        topology.addProcessor(Names.POLICIES, () -> new PolicyProcessor(Names.POLICY_STORE, Names.POLICY_COUNTER_STORE, config.lateGrace()),
+        topology.addProcessor(Names.POLICIES, () -> new PolicyProcessor(Names.POLICY_STORE, Names.POLICY_COUNTER_STORE, config.lateGrace(),
+                config.retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG)),
                 Names.AGGREGATE);
         topology.addSink(Names.BREACHES_SINK, topics.breaches(), new StringSerializer(),
                 new AvroSerializer<BudgetBreach>(registry, true, false), Names.POLICIES);
@@ -64,6 +70,8 @@ public final class LedgerTopology {
                 Serdes.String(), Totals.serde()).withCachingEnabled(), Names.AGGREGATE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.POLICY_COUNTER_STORE),
                 Serdes.String(), PolicyCounter.serde()).withCachingEnabled(), Names.POLICIES);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.BREACH_STORE),
+                Serdes.String(), AvroStoreSerde.of(BudgetBreach.class)).withCachingEnabled(), Names.POLICIES);
         // Rolling buckets are stamped with their own start (never ahead of the events), so the
         // store's retention drops them once no window can reach them.
         topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Names.ROLLING_COUNTER_STORE,
@@ -73,11 +81,11 @@ public final class LedgerTopology {
         topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.PRICE_STORE), Serdes.String(),
                         AvroStoreSerde.of(PriceChange.class)).withLoggingDisabled(), Names.PRICES_SOURCE,
                 new StringDeserializer(), new ByteArrayDeserializer(), topics.prices(), Names.PRICE_BOOK,
-                () -> new PriceBookProcessor(Names.PRICE_STORE, new AvroDeserializer<>(PriceChange.class, registry)));
+                () -> new PriceBookProcessor(Names.PRICE_STORE, new AvroDeserializer<>(PriceChange.class, registry), listener));
         topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.POLICY_STORE), Serdes.String(),
                         AvroStoreSerde.of(BudgetPolicy.class)).withLoggingDisabled(), Names.POLICIES_SOURCE,
                 new StringDeserializer(), new ByteArrayDeserializer(), topics.policies(), Names.POLICY_BOOK,
-                () -> new PolicyBookProcessor(Names.POLICY_STORE, new AvroDeserializer<>(BudgetPolicy.class, registry)));
+                () -> new PolicyBookProcessor(Names.POLICY_STORE, new AvroDeserializer<>(BudgetPolicy.class, registry), listener));
         return topology;
     }
 

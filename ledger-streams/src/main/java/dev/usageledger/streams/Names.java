@@ -29,6 +29,7 @@ public final class Names {
     public static final String POLICY_STORE = "policy-store";
     public static final String POLICY_COUNTER_STORE = "policy-counter-store";
     public static final String ROLLING_COUNTER_STORE = "rolling-counter-store";
+    public static final String BREACH_STORE = "breach-store";
 
     private Names() {
     }

@@ -27,21 +27,31 @@ public final class PolicyRules {
 
     /** The members of {@code type} an event belongs to: its tenant, each team, its user and so on. */
     public static List<String> members(SubjectType type, UsageEvent event) {
+        return members(type, CallDimensions.of(event));
+    }
+
+    /** The members of {@code type} a call belongs to. */
+    public static List<String> members(SubjectType type, CallDimensions call) {
         return switch (type) {
-            case tenant -> List.of(event.getTenantId());
-            case team -> event.getTeamIds();
-            case user -> present(event.getUserId());
-            case api_key -> present(event.getApiKeyId());
-            case feature -> present(event.getFeature());
-            case provider -> present(event.getProvider());
-            case model -> present(event.getModel());
+            case tenant -> List.of(call.tenant());
+            case team -> call.teams();
+            case user -> present(call.user());
+            case api_key -> present(call.apiKey());
+            case feature -> present(call.feature());
+            case provider -> present(call.provider());
+            case model -> present(call.model());
         };
     }
 
     /** Whether the policy's filters admit the event (an empty list admits everything). */
     public static boolean admits(PolicyFilters filters, UsageEvent event) {
-        return admits(filters.getModels(), event.getModel()) && admits(filters.getProviders(), event.getProvider())
-                && admits(filters.getFeatures(), event.getFeature()) && admits(filters.getEndpoints(), event.getEndpoint());
+        return admits(filters, CallDimensions.of(event));
+    }
+
+    /** Whether the policy's filters admit the call (an empty list admits everything). */
+    public static boolean admits(PolicyFilters filters, CallDimensions call) {
+        return admits(filters.getModels(), call.model()) && admits(filters.getProviders(), call.provider())
+                && admits(filters.getFeatures(), call.feature()) && admits(filters.getEndpoints(), call.endpoint());
     }
 
     /** What one event adds to a policy's metric. */
@@ -82,6 +92,12 @@ public final class PolicyRules {
             }
         });
         return governing;
+    }
+
+    /** Whether a policy selects on nothing but its subject (every filter list empty). */
+    public static boolean unfiltered(PolicyFilters filters) {
+        return filters.getModels().isEmpty() && filters.getProviders().isEmpty() && filters.getFeatures().isEmpty()
+                && filters.getEndpoints().isEmpty();
     }
 
     /** Limit times percent, rounded up: the smallest amount that reaches the threshold. */

@@ -4,56 +4,67 @@ import dev.usageledger.schemas.avro.Metric;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.rules.Buckets;
 import dev.usageledger.streams.rules.PeriodWindow;
-import org.apache.kafka.streams.state.WindowStore;
+import java.time.Instant;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
- * What the ledger already holds for one scope in one period, read from the totals buckets: whole
- * UTC days from the day store, the ragged edges from the hour store. It seeds a policy counter
- * the first time the counter is needed, so a policy created or changed mid-period starts from
- * the usage already in its period, not from zero.
+ * What the ledger holds for one scope over a span of time, read from the totals buckets: whole
+ * UTC days from the day store, the ragged edges from the hour store. The policy step uses it to
+ * seed a policy's first counter of a period (so a policy created or changed mid-period starts
+ * from the usage already in its period, not from zero); the query service uses it for reports.
  */
-final class PeriodUsage {
-    private final WindowStore<String, Totals> hours;
-    private final WindowStore<String, Totals> days;
+public final class PeriodUsage {
+    private final ReadOnlyWindowStore<String, Totals> hours;
+    private final ReadOnlyWindowStore<String, Totals> days;
 
-    PeriodUsage(WindowStore<String, Totals> hours, WindowStore<String, Totals> days) {
+    public PeriodUsage(ReadOnlyWindowStore<String, Totals> hours, ReadOnlyWindowStore<String, Totals> days) {
         this.hours = hours;
         this.days = days;
+    }
+
+    /** Whether the buckets can answer for {@code [start, end)} exactly: both ends on a UTC hour. */
+    public static boolean answerable(PeriodWindow period) {
+        return period.start().toEpochMilli() % Buckets.HOUR_MS == 0 && period.end().toEpochMilli() % Buckets.HOUR_MS == 0;
     }
 
     /**
      * The metric summed over {@code period} for the scope key, or -1 when the period does not
      * start on a UTC hour (a zone with a half-hour offset): the buckets cannot answer exactly then.
      */
-    long sum(String scopeKey, PeriodWindow period, Metric metric) {
-        long start = period.start().toEpochMilli();
-        long end = period.end().toEpochMilli();
-        if (start % Buckets.HOUR_MS != 0 || end % Buckets.HOUR_MS != 0) {
-            return -1;
-        }
-        long firstWholeDay = Math.min(end, Math.ceilDiv(start, Buckets.DAY_MS) * Buckets.DAY_MS);
-        long lastWholeDay = Math.max(firstWholeDay, Math.floorDiv(end, Buckets.DAY_MS) * Buckets.DAY_MS);
-        return Math.addExact(Math.addExact(
-                range(hours, scopeKey, start, firstWholeDay - 1, metric),
-                range(days, scopeKey, firstWholeDay, lastWholeDay - 1, metric)),
-                range(hours, scopeKey, lastWholeDay, end - 1, metric));
+    public long sum(String scopeKey, PeriodWindow period, Metric metric) {
+        return answerable(period) ? amount(totals(scopeKey, period), metric) : -1;
     }
 
-    private static long range(WindowStore<String, Totals> store, String key, long from, long to, Metric metric) {
-        if (to < from) {
-            return 0;
+    /** The totals over {@code period}, which must be {@link #answerable}. */
+    public Totals totals(String scopeKey, PeriodWindow period) {
+        if (!answerable(period)) {
+            throw new IllegalArgumentException("totals are kept in UTC hours; " + period + " does not start and end on one");
         }
-        long sum = 0;
-        try (WindowStoreIterator<Totals> buckets = store.fetch(key, from, to)) {
+        long start = period.start().toEpochMilli();
+        long end = period.end().toEpochMilli();
+        long firstWholeDay = Math.min(end, Math.ceilDiv(start, Buckets.DAY_MS) * Buckets.DAY_MS);
+        long lastWholeDay = Math.max(firstWholeDay, Math.floorDiv(end, Buckets.DAY_MS) * Buckets.DAY_MS);
+        return range(hours, scopeKey, start, firstWholeDay - 1)
+                .plus(range(days, scopeKey, firstWholeDay, lastWholeDay - 1))
+                .plus(range(hours, scopeKey, lastWholeDay, end - 1));
+    }
+
+    private static Totals range(ReadOnlyWindowStore<String, Totals> store, String key, long from, long to) {
+        Totals sum = Totals.ZERO;
+        if (to < from) {
+            return sum;
+        }
+        try (WindowStoreIterator<Totals> buckets = store.fetch(key, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to))) {
             while (buckets.hasNext()) {
-                sum = Math.addExact(sum, amount(buckets.next().value, metric));
+                sum = sum.plus(buckets.next().value);
             }
         }
         return sum;
     }
 
-    static long amount(Totals totals, Metric metric) {
+    /** The part of {@code totals} a policy metric counts. */
+    public static long amount(Totals totals, Metric metric) {
         return switch (metric) {
             case cost_micros -> totals.costMicros();
             case tokens -> Math.addExact(Math.addExact(totals.inputTokens(), totals.outputTokens()), totals.reasoningTokens());

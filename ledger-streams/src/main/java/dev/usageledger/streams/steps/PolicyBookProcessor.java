@@ -1,5 +1,7 @@
 package dev.usageledger.streams.steps;
 
+import dev.usageledger.streams.TopologyListener;
+
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.MalformedPayloadException;
@@ -27,11 +29,13 @@ public final class PolicyBookProcessor extends ContextualProcessor<String, byte[
 
     private final String storeName;
     private final AvroDeserializer<BudgetPolicy> deserializer;
+    private final TopologyListener listener;
     private KeyValueStore<String, BudgetPolicy> book;
 
-    public PolicyBookProcessor(String storeName, AvroDeserializer<BudgetPolicy> deserializer) {
+    public PolicyBookProcessor(String storeName, AvroDeserializer<BudgetPolicy> deserializer, TopologyListener listener) {
         this.storeName = storeName;
         this.deserializer = deserializer;
+        this.listener = listener;
     }
 
     /** The policies of {@code tenant} in {@code book}. */
@@ -56,6 +60,13 @@ public final class PolicyBookProcessor extends ContextualProcessor<String, byte[
 
     @Override
     public void process(Record<String, byte[]> record) {
+        apply(record);
+        if (record.key() != null) {
+            listener.policyApplied(record.key());
+        }
+    }
+
+    private void apply(Record<String, byte[]> record) {
         String id = record.key();
         if (id == null) {
             LOG.error("skipping a policy record without a key (the key must be the policy id)");

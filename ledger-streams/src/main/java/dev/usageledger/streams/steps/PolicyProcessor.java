@@ -2,13 +2,12 @@ package dev.usageledger.streams.steps;
 
 import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.avro.BudgetPolicy;
-import dev.usageledger.schemas.avro.PolicyFilters;
 import dev.usageledger.schemas.avro.Subject;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.RatedUsage;
-import dev.usageledger.streams.model.StoreKeys;
+import dev.usageledger.streams.rules.CallDimensions;
 import dev.usageledger.streams.rules.PeriodCalendar;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.rules.PolicyRules;
@@ -24,6 +23,7 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
@@ -40,15 +40,43 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
     private final String policyStoreName;
     private final String counterStoreName;
     private final long lateGraceMs;
+    private final long breachRetentionMs;
     private KeyValueStore<String, BudgetPolicy> policies;
+    private KeyValueStore<String, BudgetBreach> breaches;
     private KeyValueStore<String, PolicyCounter> counters;
     private WindowStore<String, Long> rolling;
     private PeriodUsage periodUsage;
 
-    public PolicyProcessor(String policyStoreName, String counterStoreName, Duration lateGrace) {
+    public PolicyProcessor(String policyStoreName, String counterStoreName, Duration lateGrace, Duration breachRetention) {
         this.policyStoreName = policyStoreName;
         this.counterStoreName = counterStoreName;
         this.lateGraceMs = lateGrace.toMillis();
+        this.breachRetentionMs = breachRetention.toMillis();
+    }
+
+    /** The breach store's key: tenant first, then the crossing event's time, so a tenant's range of time is one scan. */
+    public static String breachKey(BudgetBreach breach) {
+        return breach.getTenantId() + '\u0000' + sortable(breach.getCrossingOccurredAt().toEpochMilli()) + '\u0000'
+                + breach.getPolicyId() + '\u0000' + breach.getSubject().getId() + '\u0000' + breach.getThreshold();
+    }
+
+    /** The breaches of a tenant whose crossing event occurred in {@code [from, to)}, oldest first. */
+    public static List<BudgetBreach> breaches(ReadOnlyKeyValueStore<String, BudgetBreach> store, String tenant, Instant from,
+                                              Instant to) {
+        List<BudgetBreach> found = new ArrayList<>();
+        try (KeyValueIterator<String, BudgetBreach> range = store.range(tenant + '\u0000' + sortable(from.toEpochMilli()),
+                tenant + '\u0000' + sortable(to.toEpochMilli()))) {
+            range.forEachRemaining(kv -> {
+                if (kv.value.getCrossingOccurredAt().isBefore(to)) {
+                    found.add(kv.value);
+                }
+            });
+        }
+        return found;
+    }
+
+    private static String sortable(long epochMillis) {
+        return String.format("%016x", epochMillis ^ Long.MIN_VALUE);
     }
 
     /** The counter key of a policy's period for one member. */
@@ -62,6 +90,7 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
         policies = context.getStateStore(policyStoreName);
         counters = context.getStateStore(counterStoreName);
         rolling = context.getStateStore(Names.ROLLING_COUNTER_STORE);
+        breaches = context.getStateStore(Names.BREACH_STORE);
         context.schedule(EXPIRY_INTERVAL, PunctuationType.STREAM_TIME, this::expireCounters);
         periodUsage = new PeriodUsage(context.getStateStore(Names.TOTALS_HOUR_STORE), context.getStateStore(Names.TOTALS_DAY_STORE));
     }
@@ -75,10 +104,11 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
         }
         EnumSet<SubjectType> types = EnumSet.noneOf(SubjectType.class);
         tenantPolicies.forEach(p -> types.add(p.getSubject().getType()));
+        CallDimensions call = CallDimensions.of(usage.event());
         for (SubjectType type : types) {
-            for (String member : PolicyRules.members(type, usage.event())) {
+            for (String member : PolicyRules.members(type, call)) {
                 for (BudgetPolicy policy : PolicyRules.governing(tenantPolicies, type, member)) {
-                    if (!PolicyRules.admits(policy.getFilters(), usage.event())) {
+                    if (!PolicyRules.admits(policy.getFilters(), call)) {
                         continue;
                     }
                     if (PeriodCalendar.isFixed(policy.getPeriod())) {
@@ -100,8 +130,9 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
             if (!after.hasCrossed(threshold) && after.used() > 0
                     && after.used() >= PolicyRules.boundary(policy.getLimit(), threshold)) {
                 after = after.withCrossed(threshold);
-                context().forward(new Record<>(policy.getTenantId(), breach(policy, member, period, threshold, after.used(),
-                        usage, decidedAt), decidedAt));
+                BudgetBreach breach = breach(policy, member, period, threshold, after.used(), usage, decidedAt);
+                breaches.put(breachKey(breach), breach);
+                context().forward(new Record<>(policy.getTenantId(), breach, decidedAt));
             }
         }
         counters.put(key, after);
@@ -135,6 +166,15 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
             });
         }
         expired.forEach(counters::delete);
+        List<String> old = new ArrayList<>();
+        try (KeyValueIterator<String, BudgetBreach> all = breaches.all()) {
+            all.forEachRemaining(kv -> {
+                if (kv.value.getCrossingOccurredAt().toEpochMilli() < streamTime - breachRetentionMs) {
+                    old.add(kv.key);
+                }
+            });
+        }
+        old.forEach(breaches::delete);
     }
 
     /** The key of a rolling policy's buckets for one member. */
@@ -154,6 +194,19 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
         return sum;
     }
 
+    /** The rolling window's sub-buckets as {@code [start, amount]} pairs, oldest first. */
+    static long[][] rollingBuckets(ReadOnlyWindowStore<String, Long> store, String key, long atMs, long durationMs) {
+        List<long[]> buckets = new ArrayList<>();
+        try (WindowStoreIterator<Long> it = store.fetch(key, Instant.ofEpochMilli(
+                RollingWindow.firstBucketInWindow(atMs, durationMs)), Instant.ofEpochMilli(atMs))) {
+            while (it.hasNext()) {
+                var bucket = it.next();
+                buckets.add(new long[] {bucket.key, bucket.value});
+            }
+        }
+        return buckets.toArray(long[][]::new);
+    }
+
     /**
      * The first count of a policy's period for a member: what the ledger already holds for the
      * period (this event included, since aggregation ran first), so a policy created mid-period
@@ -161,11 +214,7 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
      * start from this event.
      */
     private PolicyCounter firstCount(BudgetPolicy policy, String member, PeriodWindow period, RatedUsage usage) {
-        PolicyFilters filters = policy.getFilters();
-        boolean unfiltered = filters.getModels().isEmpty() && filters.getProviders().isEmpty()
-                && filters.getFeatures().isEmpty() && filters.getEndpoints().isEmpty();
-        long held = unfiltered ? periodUsage.sum(StoreKeys.scope(policy.getTenantId(), policy.getSubject().getType(), member),
-                period, policy.getMetric()) : -1;
+        long held = PolicyUsage.seed(periodUsage, policy, member, period);
         return PolicyCounter.zero(period.end().toEpochMilli()).plus(held >= 0 ? held : PolicyRules.amount(policy, usage));
     }
 

@@ -1,5 +1,12 @@
 package dev.usageledger.streams.steps;
 
+import dev.usageledger.streams.TopologyListener;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.MalformedPayloadException;
@@ -20,11 +27,36 @@ public final class PriceBookProcessor extends ContextualProcessor<String, byte[]
 
     private final String storeName;
     private final AvroDeserializer<PriceChange> deserializer;
+    private final TopologyListener listener;
     private KeyValueStore<String, PriceChange> prices;
 
-    public PriceBookProcessor(String storeName, AvroDeserializer<PriceChange> deserializer) {
+    public PriceBookProcessor(String storeName, AvroDeserializer<PriceChange> deserializer, TopologyListener listener) {
         this.storeName = storeName;
         this.deserializer = deserializer;
+        this.listener = listener;
+    }
+
+    /** The price of a model in force at {@code at}, or null when it has none then. */
+    public static PriceChange priceAt(ReadOnlyKeyValueStore<String, PriceChange> book, String provider, String model, Instant at) {
+        if (provider == null || model == null) {
+            return null;
+        }
+        String modelKey = modelKey(provider, model);
+        try (KeyValueIterator<String, PriceChange> inForce = book.reverseRange(storeKey(modelKey, Long.MIN_VALUE),
+                storeKey(modelKey, at.toEpochMilli()))) {
+            return inForce.hasNext() ? inForce.next().value : null;
+        }
+    }
+
+    /** Every entry of a model's price history, oldest first. */
+    public static List<PriceChange> history(ReadOnlyKeyValueStore<String, PriceChange> book, String provider, String model) {
+        String modelKey = modelKey(provider, model);
+        List<PriceChange> entries = new ArrayList<>();
+        try (KeyValueIterator<String, PriceChange> all = book.range(storeKey(modelKey, Long.MIN_VALUE),
+                storeKey(modelKey, Long.MAX_VALUE))) {
+            all.forEachRemaining(kv -> entries.add(kv.value));
+        }
+        return entries;
     }
 
     /** The prices topic's key of one price-history entry. */
@@ -54,11 +86,13 @@ public final class PriceBookProcessor extends ContextualProcessor<String, byte[]
             if (at > 0) {
                 prices.delete(storeKey(record.key().substring(0, at), Long.parseLong(record.key().substring(at + 1))));
             }
+            listener.priceApplied(record.key());
             return;
         }
         try {
             PriceChange price = deserializer.deserialize("", record.value());
             prices.put(storeKey(modelKey(price.getProvider(), price.getModel()), price.getEffectiveFrom().toEpochMilli()), price);
+            listener.priceApplied(record.key());
         } catch (MalformedPayloadException | NumberFormatException e) {
             LOG.error("skipping an unreadable price record with key {}: {}", record.key(), e.getMessage());
         }

@@ -8,7 +8,6 @@ import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -41,7 +40,7 @@ public final class RateProcessor extends ContextualProcessor<String, UsageEvent,
         if (event.getCostMicros() != null) {
             rated = new RatedUsage(event, event.getCostMicros(), false);
         } else {
-            PriceChange price = priceAt(event);
+            PriceChange price = PriceBookProcessor.priceAt(prices, event.getProvider(), event.getModel(), event.getOccurredAt());
             if (price == null) {
                 unpriced.record();
             }
@@ -51,16 +50,5 @@ public final class RateProcessor extends ContextualProcessor<String, UsageEvent,
                             price.getCachedInputMicrosPerMtok(), price.getOutputMicrosPerMtok()), false);
         }
         context().forward(record.withValue(rated));
-    }
-
-    private PriceChange priceAt(UsageEvent event) {
-        if (event.getProvider() == null || event.getModel() == null) {
-            return null;
-        }
-        String model = PriceBookProcessor.modelKey(event.getProvider(), event.getModel());
-        try (KeyValueIterator<String, PriceChange> inForce = prices.reverseRange(
-                PriceBookProcessor.storeKey(model, Long.MIN_VALUE), PriceBookProcessor.storeKey(model, event.getOccurredAt().toEpochMilli()))) {
-            return inForce.hasNext() ? inForce.next().value : null;
-        }
     }
 }

@@ -6,6 +6,7 @@ import dev.usageledger.schemas.serde.MalformedPayloadException;
 import dev.usageledger.schemas.validation.UsageEventRules;
 import dev.usageledger.schemas.validation.Violation;
 import dev.usageledger.streams.Names;
+import dev.usageledger.streams.TopologyListener;
 import dev.usageledger.streams.errors.RejectHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,46 +27,60 @@ public final class ValidateProcessor extends ContextualProcessor<byte[], byte[],
     private final AvroDeserializer<UsageEvent> deserializer;
     private final UsageEventRules rules;
     private final Duration lateGrace;
+    private final TopologyListener listener;
 
-    public ValidateProcessor(AvroDeserializer<UsageEvent> deserializer, Duration maxFutureSkew, Duration lateGrace) {
+    public ValidateProcessor(AvroDeserializer<UsageEvent> deserializer, Duration maxFutureSkew, Duration lateGrace,
+                             TopologyListener listener) {
         this.deserializer = deserializer;
         this.rules = new UsageEventRules(maxFutureSkew);
         this.lateGrace = lateGrace;
+        this.listener = listener;
     }
 
+    /**
+     * Runs the whole chain for the record (forwarding is synchronous), then reports its offset
+     * as applied: from then on every store reflects it.
+     */
     @Override
     public void process(Record<byte[], byte[]> record) {
+        long eventTime = validateAndForward(record);
+        context().recordMetadata().ifPresent(m -> listener.recordApplied(m.partition(), m.offset(), eventTime));
+    }
+
+    /** The event time of the record: its occurred_at when it could be read, else its timestamp. */
+    private long validateAndForward(Record<byte[], byte[]> record) {
         String topic = context().recordMetadata().map(RecordMetadata::topic).orElse("");
         UsageEvent event;
         try {
             event = deserializer.deserialize(topic, record.value());
         } catch (MalformedPayloadException e) {
             reject(record, e.problem().code(), e.getMessage());
-            return;
+            return record.timestamp();
         }
         if (event == null) {
             reject(record, "empty", "a null value (tombstone) on the usage topic");
-            return;
+            return record.timestamp();
         }
         Optional<Violation> violation = rules.firstViolation(event, Instant.ofEpochMilli(record.timestamp()));
         if (violation.isPresent()) {
             reject(record, violation.get().reason(), violation.get().message());
-            return;
+            return record.timestamp();
         }
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         if (!event.getTenantId().equals(key)) {
             reject(record, "wrong_key", "the record key must be the tenant id '" + event.getTenantId() + "', got "
                     + (key == null ? "no key" : "'" + key + "'") + "; every event of a tenant must be in its partition");
-            return;
+            return record.timestamp();
         }
         long newest = Math.max(context().currentStreamTimeMs(), record.timestamp());
         long occurredAt = event.getOccurredAt().toEpochMilli();
         if (occurredAt < newest - lateGrace.toMillis()) {
             reject(record, "too_late", "occurred_at " + event.getOccurredAt() + " is more than " + lateGrace
                     + " older than the newest event seen (" + Instant.ofEpochMilli(newest) + ")");
-            return;
+            return occurredAt;
         }
         context().forward(new Record<>(event.getTenantId(), event, occurredAt, record.headers()), Names.DEDUPE);
+        return occurredAt;
     }
 
     private void reject(Record<byte[], byte[]> record, String reason, String detail) {

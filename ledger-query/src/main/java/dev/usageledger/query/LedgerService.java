@@ -1,0 +1,142 @@
+package dev.usageledger.query;
+
+import dev.usageledger.query.http.ApiSettings;
+import dev.usageledger.query.http.Auth;
+import dev.usageledger.query.http.LedgerRoutes;
+import dev.usageledger.query.state.BookWriter;
+import dev.usageledger.query.state.LedgerState;
+import dev.usageledger.query.state.Progress;
+import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.PriceChange;
+import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
+import dev.usageledger.schemas.serde.AvroSerializer;
+import dev.usageledger.streams.LedgerStreamsConfig;
+import dev.usageledger.streams.LedgerTopology;
+import io.helidon.webserver.WebServer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one owner of the service's lifecycle: it starts the HTTP server (to learn its port), then
+ * the topology advertising that address, and stops both in bounded time. A topology that fails
+ * is not restarted here: {@code /health} turns down so that the process supervisor restarts it.
+ */
+public final class LedgerService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LedgerService.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    private static final int SERVER_MAX_PAYLOAD = 16 * 1024 * 1024;
+
+    private final WebServer server;
+    private final KafkaStreams streams;
+    private final BookWriter writer;
+    private final RestSchemaRegistryClient registry;
+    private final LedgerState state;
+
+    private LedgerService(WebServer server, KafkaStreams streams, BookWriter writer, RestSchemaRegistryClient registry,
+                          LedgerState state) {
+        this.server = server;
+        this.streams = streams;
+        this.writer = writer;
+        this.registry = registry;
+        this.state = state;
+    }
+
+    /** Starts the service; it answers 503 until the local state is restored and running. */
+    public static LedgerService start(ServiceConfig config) {
+        return start(config, Clock.systemUTC());
+    }
+
+    /** Starts the service with the clock that defines "now" for checks and reports. */
+    public static LedgerService start(ServiceConfig config, Clock clock) {
+        RestSchemaRegistryClient registry = RestSchemaRegistryClient.create(config.originals());
+        Progress progress = new Progress();
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(metrics);
+        LedgerStreamsConfig streamsConfig = config.streams();
+        BookWriter writer = new BookWriter(new KafkaProducer<>(producerProperties(streamsConfig), new StringSerializer(),
+                new ByteArraySerializer()), streamsConfig.topics(), new AvroSerializer<BudgetPolicy>(registry, true, false),
+                new AvroSerializer<PriceChange>(registry, true, false), Duration.ofMillis(config.getLong(ServiceConfig.BOOK_WAIT_MS_CONFIG)));
+        ApiSettings settings = new ApiSettings(config.getInt(ServiceConfig.MAX_BODY_BYTES_CONFIG),
+                Duration.ofMillis(config.getLong(ServiceConfig.READ_WAIT_MS_CONFIG)),
+                Duration.ofMillis(config.getLong(ServiceConfig.BOOK_WAIT_MS_CONFIG)),
+                Duration.ofMillis(config.getLong(ServiceConfig.FORWARD_TIMEOUT_MS_CONFIG)), clock);
+        Auth auth = Auth.of(config.tokens());
+        LedgerState state = new LedgerState(progress);
+        WebServer server = WebServer.builder()
+                .host(config.getString(ServiceConfig.HTTP_HOST_CONFIG))
+                .port(config.getInt(ServiceConfig.HTTP_PORT_CONFIG))
+                .maxPayloadSize(SERVER_MAX_PAYLOAD)
+                .shutdownHook(false)
+                .routing(routing -> LedgerRoutes.routes(routing, state, writer, auth, settings, metrics))
+                .build()
+                .start();
+        HostInfo self = new HostInfo(config.advertisedHost(), server.port());
+        LedgerStreamsConfig withServer = config.streamsWithServer(server.port());
+        KafkaStreams streams = new KafkaStreams(LedgerTopology.build(withServer, registry, progress), withServer.streamsProperties());
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("the topology failed and stops; /health reports down until the process is restarted", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.setStateListener((now, before) -> LOG.info("topology state {} -> {}", before, now));
+        new KafkaStreamsMetrics(streams).bindTo(metrics);
+        state.attach(streams, self);
+        streams.start();
+        LOG.info("ledger service listening on {} (application.server {})", server.port(), self);
+        return new LedgerService(server, streams, writer, registry, state);
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public URI apiUri() {
+        return URI.create("http://" + state.self().host() + ":" + server.port());
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+        if (!streams.close(CLOSE_TIMEOUT)) {
+            LOG.warn("the topology did not stop within {}", CLOSE_TIMEOUT);
+        }
+        writer.close();
+        registry.close();
+    }
+
+    private static Properties producerProperties(LedgerStreamsConfig config) {
+        Map<String, Object> props = new HashMap<>();
+        config.streamsProperties().forEach((key, value) -> {
+            String name = key.toString();
+            if (name.startsWith("security.") || name.startsWith("sasl.") || name.startsWith("ssl.")) {
+                props.put(name, value);
+            }
+        });
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getList(LedgerStreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        Properties properties = new Properties();
+        properties.putAll(props);
+        return properties;
+    }
+}

@@ -1,0 +1,81 @@
+package dev.usageledger.query;
+
+import dev.usageledger.streams.LedgerStreamsConfig;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+
+/**
+ * The service's settings: the HTTP listener and the address other instances reach it at, the
+ * bearer tokens, and the bounds of waits. Every key of {@link LedgerStreamsConfig} (Kafka,
+ * registry, topics, time rules, {@code streams.*} pass-through) is read from the same map.
+ */
+public final class ServiceConfig extends AbstractConfig {
+    public static final String HTTP_HOST_CONFIG = "ledger.http.host";
+    public static final String HTTP_PORT_CONFIG = "ledger.http.port";
+    public static final String ADVERTISED_HOST_CONFIG = "ledger.advertised.host";
+    public static final String AUTH_TOKENS_CONFIG = "ledger.auth.tokens";
+    public static final String MAX_BODY_BYTES_CONFIG = "ledger.http.max.body.bytes";
+    public static final String READ_WAIT_MS_CONFIG = "ledger.read.wait.max.ms";
+    public static final String BOOK_WAIT_MS_CONFIG = "ledger.book.wait.max.ms";
+    public static final String FORWARD_TIMEOUT_MS_CONFIG = "ledger.forward.timeout.ms";
+
+    private static final ConfigDef CONFIG = new ConfigDef()
+            .define(HTTP_HOST_CONFIG, Type.STRING, "127.0.0.1", Importance.HIGH,
+                    "Address the HTTP API listens on (0.0.0.0 for every interface).")
+            .define(HTTP_PORT_CONFIG, Type.INT, 8080, Range.between(0, 65_535), Importance.HIGH,
+                    "Port of the HTTP API; 0 picks a free one.")
+            .define(ADVERTISED_HOST_CONFIG, Type.STRING, "", Importance.HIGH,
+                    "Host name other instances use to forward requests here (Kafka Streams application.server); "
+                            + "empty means ledger.http.host.")
+            .define(AUTH_TOKENS_CONFIG, Type.PASSWORD, "", Importance.HIGH,
+                    "Bearer tokens, comma-separated: admin=TOKEN or tenant:ID[|ID...]=TOKEN. Tokens are at least 16 characters.")
+            .define(MAX_BODY_BYTES_CONFIG, Type.INT, 65_536, Range.atLeast(1_024), Importance.LOW,
+                    "Largest request body accepted; larger ones get 413.")
+            .define(READ_WAIT_MS_CONFIG, Type.LONG, 2_000L, Range.atLeast(0), Importance.MEDIUM,
+                    "How long a read with min_offset waits for its partition to apply that offset before answering 503.")
+            .define(BOOK_WAIT_MS_CONFIG, Type.LONG, 5_000L, Range.atLeast(0), Importance.LOW,
+                    "How long a policy or price write waits to be in force here before answering 202 instead of 200.")
+            .define(FORWARD_TIMEOUT_MS_CONFIG, Type.LONG, 2_000L, Range.atLeast(1), Importance.LOW,
+                    "Time limit of a request forwarded to the instance that owns its tenant.");
+
+    private final LedgerStreamsConfig streams;
+
+    public ServiceConfig(Map<?, ?> props) {
+        super(CONFIG, props, false);
+        this.streams = new LedgerStreamsConfig(props);
+    }
+
+    /** Every key the service reads: its own and the topology's. */
+    public static ConfigDef configDef() {
+        ConfigDef all = new ConfigDef(CONFIG);
+        LedgerStreamsConfig.configDef().configKeys().values().forEach(all::define);
+        return all;
+    }
+
+    public LedgerStreamsConfig streams() {
+        return streams;
+    }
+
+    public String advertisedHost() {
+        String advertised = getString(ADVERTISED_HOST_CONFIG);
+        return advertised.isBlank() ? getString(HTTP_HOST_CONFIG) : advertised;
+    }
+
+    public List<String> tokens() {
+        String value = getPassword(AUTH_TOKENS_CONFIG).value();
+        return value.isBlank() ? List.of() : List.of(value.trim().split("\\s*,\\s*"));
+    }
+
+    /** The topology's settings with {@code application.server} set to where this instance answers. */
+    public LedgerStreamsConfig streamsWithServer(int port) {
+        Map<String, Object> props = new HashMap<>(originals());
+        props.put(LedgerStreamsConfig.STREAMS_PREFIX + "application.server", advertisedHost() + ":" + port);
+        return new LedgerStreamsConfig(props);
+    }
+}

@@ -1,0 +1,43 @@
+package dev.usageledger.query.api;
+
+import dev.usageledger.query.decision.Estimate;
+import dev.usageledger.query.decision.InvalidInputException;
+import dev.usageledger.streams.rules.CallDimensions;
+import java.util.List;
+
+/** The body of {@code POST /v1/check}: who calls, with what, and what the call is expected to use. */
+public record CheckBody(String tenantId, String userId, List<String> teamIds, String apiKeyId, String provider, String model,
+                        String feature, String endpoint, EstimateBody estimate, Long minOffset) {
+    public CheckBody {
+        Fields.requireText("tenant_id", tenantId);
+        if (teamIds != null) {
+            for (int i = 0; i < teamIds.size(); i++) {
+                Fields.requireText("team_ids[" + i + "]", teamIds.get(i));
+            }
+        }
+        if (minOffset != null && minOffset < 0) {
+            throw new InvalidInputException("min_offset", "min_offset must be >= 0, got " + minOffset);
+        }
+    }
+
+    public CallDimensions call() {
+        return new CallDimensions(tenantId, teamIds, userId, apiKeyId, feature, provider, model, endpoint);
+    }
+
+    public Estimate toEstimate() {
+        return estimate == null ? new Estimate(null, 0, 0, 0, 0, 1) : estimate.toEstimate();
+    }
+
+    /** The estimate part: a missing cost is rated from the price book, missing counts are zero (requests one). */
+    public record EstimateBody(Long costMicros, Long inputTokens, Long cachedInputTokens, Long outputTokens, Long reasoningTokens,
+                               Long requests) {
+        public Estimate toEstimate() {
+            return new Estimate(costMicros, orZero(inputTokens), orZero(cachedInputTokens), orZero(outputTokens),
+                    orZero(reasoningTokens), requests == null ? 1 : requests);
+        }
+
+        private static long orZero(Long value) {
+            return value == null ? 0 : value;
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package dev.usageledger.query.api;
+
+import dev.usageledger.query.decision.InvalidInputException;
+import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.Metric;
+import dev.usageledger.schemas.avro.Period;
+import dev.usageledger.schemas.avro.PeriodKind;
+import dev.usageledger.schemas.avro.PolicyFilters;
+import dev.usageledger.schemas.avro.Subject;
+import dev.usageledger.schemas.avro.SubjectType;
+import dev.usageledger.schemas.avro.WeekDay;
+import dev.usageledger.streams.rules.PeriodSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * The body of {@code PUT /v1/policies/{id}}, as DESIGN.md shows it. {@link #toPolicy} checks every
+ * rule (a known subject type and metric, a non-negative limit, a real IANA zone, thresholds
+ * 1..1000, a soft limit of at most 100 %) and names the field that breaks one.
+ */
+public record PolicyBody(String policyId, String tenantId, SubjectBody subject, FiltersBody filters, String metric, Long limit,
+                         PeriodBody period, List<Integer> thresholds, Integer softLimitPct, Boolean enforce) {
+
+    /** The policy's subject: a type and an id or {@code *}. */
+    public record SubjectBody(String type, String id) {
+    }
+
+    /** Filters; a missing or empty list matches everything. */
+    public record FiltersBody(List<String> models, List<String> providers, List<String> features, List<String> endpoints) {
+    }
+
+    /** A period: kind and the settings that kind takes. */
+    public record PeriodBody(String kind, String timeZone, String weekStart, Integer anchorDay, String duration, String every,
+                             String anchor) {
+    }
+
+    /** The stored form, for the policy id in the path. */
+    public BudgetPolicy toPolicy(String pathId, Instant now) {
+        Fields.requireId("policy_id", pathId);
+        if (policyId != null && !policyId.equals(pathId)) {
+            throw new InvalidInputException("policy_id", "policy_id '" + policyId + "' differs from the id in the path '" + pathId + "'");
+        }
+        Fields.requireId("tenant_id", tenantId);
+        if (subject == null) {
+            throw new InvalidInputException("subject", "subject is required, e.g. {\"type\": \"user\", \"id\": \"*\"}");
+        }
+        SubjectType type = enumValue("subject.type", subject.type(), SubjectType.class);
+        Fields.requireText("subject.id", subject.id());
+        Metric metricValue = enumValue("metric", metric, Metric.class);
+        long limitValue = Fields.requireNonNegative("limit", limit);
+        List<Integer> steps = thresholds(thresholds);
+        if (softLimitPct != null && (softLimitPct < 1 || softLimitPct > 100)) {
+            throw new InvalidInputException("soft_limit_pct", "soft_limit_pct must be 1..100 (a soft limit is at most the limit), got "
+                    + softLimitPct);
+        }
+        return BudgetPolicy.newBuilder()
+                .setPolicyId(pathId).setTenantId(tenantId)
+                .setSubject(new Subject(type, subject.id()))
+                .setFilters(avroFilters())
+                .setMetric(metricValue).setLimit(limitValue)
+                .setPeriod(avroPeriod())
+                .setThresholds(steps)
+                .setSoftLimitPct(softLimitPct)
+                .setEnforce(enforce == null || enforce)
+                .setUpdatedAt(now)
+                .build();
+    }
+
+    private PolicyFilters avroFilters() {
+        FiltersBody f = filters == null ? new FiltersBody(null, null, null, null) : filters;
+        return new PolicyFilters(list(f.models()), list(f.providers()), list(f.features()), list(f.endpoints()));
+    }
+
+    private Period avroPeriod() {
+        if (period == null) {
+            throw new InvalidInputException("period", "period is required, e.g. {\"kind\": \"month\", \"time_zone\": \"UTC\"}");
+        }
+        PeriodKind kind = enumValue("period.kind", period.kind(), PeriodKind.class);
+        Period value = Period.newBuilder()
+                .setKind(kind)
+                .setTimeZone(period.timeZone())
+                .setWeekStart(period.weekStart() == null ? null : enumValue("period.week_start", period.weekStart(), WeekDay.class))
+                .setAnchorDay(period.anchorDay())
+                .setDurationMs(millis("period.duration", period.duration()))
+                .setEveryMs(millis("period.every", period.every()))
+                .setAnchor(period.anchor() == null ? null : Fields.instant("period.anchor", period.anchor()))
+                .build();
+        try {
+            PeriodSpec.from(value);
+        } catch (IllegalArgumentException e) {
+            String first = e.getMessage().split("[ ']", 2)[0];
+            throw new InvalidInputException("period." + (first.isEmpty() ? "kind" : first), e.getMessage());
+        }
+        return value;
+    }
+
+    private static List<Integer> thresholds(List<Integer> given) {
+        if (given == null) {
+            return List.of(50, 80, 90, 100);
+        }
+        TreeSet<Integer> sorted = new TreeSet<>();
+        for (int i = 0; i < given.size(); i++) {
+            Integer t = given.get(i);
+            if (t == null || t < 1 || t > 1000) {
+                throw new InvalidInputException("thresholds[" + i + "]", "thresholds must be percentages 1..1000, got " + t);
+            }
+            sorted.add(t);
+        }
+        return new ArrayList<>(sorted);
+    }
+
+    private static Long millis(String field, String isoDuration) {
+        if (isoDuration == null) {
+            return null;
+        }
+        try {
+            return Duration.parse(isoDuration).toMillis();
+        } catch (DateTimeParseException | ArithmeticException e) {
+            throw new InvalidInputException(field, field + " must be an ISO-8601 duration such as PT1M or P1D, got '" + isoDuration + "'");
+        }
+    }
+
+    private static List<String> list(List<String> values) {
+        return values == null ? List.of() : List.copyOf(values);
+    }
+
+    private static <E extends Enum<E>> E enumValue(String field, String value, Class<E> type) {
+        Fields.requireText(field, value);
+        for (E constant : type.getEnumConstants()) {
+            if (constant.name().equals(value)) {
+                return constant;
+            }
+        }
+        throw new InvalidInputException(field, field + " must be one of " + Arrays.toString(type.getEnumConstants()) + ", got '"
+                + value + "'");
+    }
+}

@@ -1,0 +1,138 @@
+package dev.usageledger.query.api;
+
+import dev.usageledger.query.decision.BudgetLine;
+import dev.usageledger.query.decision.Decision;
+import dev.usageledger.schemas.avro.BudgetBreach;
+import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.Period;
+import dev.usageledger.schemas.avro.PriceChange;
+import dev.usageledger.streams.model.Totals;
+import dev.usageledger.streams.rules.PeriodWindow;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The JSON shapes of DESIGN.md's "API by example", built from the ledger's own types. */
+public final class Views {
+    private Views() {
+    }
+
+    public static Map<String, Object> decision(Decision decision) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("decision", decision.decision().name());
+        view.put("reasons", decision.reasons());
+        view.put("unpriced", decision.unpriced());
+        if (decision.retryAfterMs() != null) {
+            view.put("retry_after_ms", decision.retryAfterMs());
+        }
+        view.put("budgets", decision.budgets().stream().map(Views::budget).toList());
+        return view;
+    }
+
+    public static Map<String, Object> budget(BudgetLine line) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        BudgetPolicy policy = line.policy();
+        view.put("policy_id", policy.getPolicyId());
+        view.put("subject", subject(policy.getSubject().getType().name(), line.member()));
+        view.put("metric", policy.getMetric().name());
+        putPeriod(view, line.period());
+        view.put("used", line.used());
+        view.put("held", line.held());
+        view.put("limit", line.limit());
+        view.put("remaining", line.remaining());
+        view.put("pct_after", line.pctAfter());
+        view.put("enforce", policy.getEnforce());
+        view.put("verdict", line.verdict().name());
+        view.put("reason", line.reason());
+        if (line.retryAfterMs() != null) {
+            view.put("retry_after_ms", line.retryAfterMs());
+        }
+        return view;
+    }
+
+    public static Map<String, Object> policy(BudgetPolicy policy) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("policy_id", policy.getPolicyId());
+        view.put("tenant_id", policy.getTenantId());
+        view.put("subject", subject(policy.getSubject().getType().name(), policy.getSubject().getId()));
+        view.put("filters", Map.of("models", policy.getFilters().getModels(), "providers", policy.getFilters().getProviders(),
+                "features", policy.getFilters().getFeatures(), "endpoints", policy.getFilters().getEndpoints()));
+        view.put("metric", policy.getMetric().name());
+        view.put("limit", policy.getLimit());
+        view.put("period", period(policy.getPeriod()));
+        view.put("thresholds", policy.getThresholds());
+        view.put("soft_limit_pct", policy.getSoftLimitPct());
+        view.put("enforce", policy.getEnforce());
+        view.put("updated_at", Iso.format(policy.getUpdatedAt()));
+        return view;
+    }
+
+    public static Map<String, Object> price(PriceChange price) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("provider", price.getProvider());
+        view.put("model", price.getModel());
+        view.put("effective_from", Iso.format(price.getEffectiveFrom()));
+        view.put("currency", price.getCurrency());
+        view.put("input_micros_per_mtok", price.getInputMicrosPerMtok());
+        view.put("cached_input_micros_per_mtok", price.getCachedInputMicrosPerMtok());
+        view.put("output_micros_per_mtok", price.getOutputMicrosPerMtok());
+        return view;
+    }
+
+    public static Map<String, Object> breach(BudgetBreach breach) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("policy_id", breach.getPolicyId());
+        view.put("subject", subject(breach.getSubject().getType().name(), breach.getSubject().getId()));
+        view.put("metric", breach.getMetric().name());
+        view.put("period_start", Iso.format(breach.getPeriodStart()));
+        view.put("period_end", Iso.format(breach.getPeriodEnd()));
+        view.put("threshold", breach.getThreshold());
+        view.put("limit", breach.getLimit());
+        view.put("used_at_crossing", breach.getUsedAtCrossing());
+        view.put("crossing_event_id", breach.getCrossingEventId());
+        view.put("crossing_occurred_at", Iso.format(breach.getCrossingOccurredAt()));
+        return view;
+    }
+
+    /** The totals of a scope over a span, as the usage, breakdown and trends answers list them. */
+    public static Map<String, Object> totals(PeriodWindow span, Totals totals) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        putPeriod(view, span);
+        view.put("cost_micros", totals.costMicros());
+        view.put("input_tokens", totals.inputTokens());
+        view.put("output_tokens", totals.outputTokens());
+        view.put("cached_input_tokens", totals.cachedInputTokens());
+        view.put("reasoning_tokens", totals.reasoningTokens());
+        view.put("requests", totals.requests());
+        view.put("events", totals.events());
+        view.put("errors", totals.errors());
+        view.put("unpriced", totals.unpriced());
+        return view;
+    }
+
+    public static Map<String, Object> subject(String type, String id) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("type", type);
+        view.put("id", id);
+        return view;
+    }
+
+    static void putPeriod(Map<String, Object> view, PeriodWindow period) {
+        view.put("period_start", Iso.format(period.start()));
+        view.put("period_end", Iso.format(period.end()));
+    }
+
+    private static Map<String, Object> period(Period period) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("kind", period.getKind().name());
+        view.put("time_zone", period.getTimeZone());
+        view.put("week_start", period.getWeekStart() == null ? null : period.getWeekStart().name());
+        view.put("anchor_day", period.getAnchorDay());
+        view.put("duration", period.getDurationMs() == null ? null : Duration.ofMillis(period.getDurationMs()).toString());
+        view.put("every", period.getEveryMs() == null ? null : Duration.ofMillis(period.getEveryMs()).toString());
+        view.put("anchor", period.getAnchor() == null ? null : Iso.format(period.getAnchor()));
+        return view;
+    }
+
+}

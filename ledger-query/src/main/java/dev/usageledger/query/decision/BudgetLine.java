@@ -1,0 +1,38 @@
+package dev.usageledger.query.decision;
+
+import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.streams.rules.PeriodWindow;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+
+/**
+ * One budget a call is judged against: a policy for one member of its subject in one period,
+ * what is used and held there, what the call would add, and the verdict with its reason
+ * ({@code hard_limit}, {@code estimate_exceeds_remaining}, {@code soft_limit}, {@code rate_limited};
+ * null when allowed). {@code retryAfterMs} is set for a rate limit that will have room later.
+ */
+public record BudgetLine(BudgetPolicy policy, String member, PeriodWindow period, long used, long held, long estimate,
+                         Verdict verdict, String reason, Long retryAfterMs) {
+
+    public long limit() {
+        return policy.getLimit();
+    }
+
+    /** What is left before the limit, never below zero. */
+    public long remaining() {
+        return Math.max(0, policy.getLimit() - used - held);
+    }
+
+    /** Used, held and the estimate as a percentage of the limit, two decimals; null for a zero limit. */
+    public BigDecimal pctAfter() {
+        return percent(Math.addExact(Math.addExact(used, held), estimate), policy.getLimit());
+    }
+
+    /** {@code amount} as a percentage of {@code limit}, two decimals half-even; null for a zero limit. */
+    public static BigDecimal percent(long amount, long limit) {
+        if (limit == 0) {
+            return null;
+        }
+        return BigDecimal.valueOf(amount).multiply(BigDecimal.valueOf(100)).divide(BigDecimal.valueOf(limit), 2, RoundingMode.HALF_EVEN);
+    }
+}

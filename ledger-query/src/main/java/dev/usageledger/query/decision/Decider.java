@@ -1,0 +1,108 @@
+package dev.usageledger.query.decision;
+
+import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.SubjectType;
+import dev.usageledger.streams.rules.CallDimensions;
+import dev.usageledger.streams.rules.PeriodCalendar;
+import dev.usageledger.streams.rules.PeriodWindow;
+import dev.usageledger.streams.rules.PolicyRules;
+import dev.usageledger.streams.rules.RollingWindow;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+
+/**
+ * Judges a call before it is made: every policy that governs it (the same members, filters and
+ * precedence the topology counts by) gives one {@link BudgetLine}, and the call's decision is the
+ * worst of them. An enforced budget that the call would push past its limit denies it; one that
+ * is not enforced warns; a soft limit warns.
+ */
+public final class Decider {
+    public static final String HARD_LIMIT = "hard_limit";
+    public static final String EXCEEDS_REMAINING = "estimate_exceeds_remaining";
+    public static final String SOFT_LIMIT = "soft_limit";
+    public static final String RATE_LIMITED = "rate_limited";
+
+    private Decider() {
+    }
+
+    /**
+     * @param costMicros the call's cost: the estimate's own, or rated from the price book
+     * @param unpriced   whether the cost could not be rated (no estimate cost and no price)
+     */
+    public static Decision decide(CallDimensions call, Estimate estimate, long costMicros, boolean unpriced,
+                                  List<BudgetPolicy> policies, UsageSource usage, Instant now) {
+        EnumSet<SubjectType> types = EnumSet.noneOf(SubjectType.class);
+        policies.forEach(p -> types.add(p.getSubject().getType()));
+        List<BudgetLine> lines = new ArrayList<>();
+        for (SubjectType type : types) {
+            for (String member : PolicyRules.members(type, call)) {
+                for (BudgetPolicy policy : PolicyRules.governing(policies, type, member)) {
+                    if (PolicyRules.admits(policy.getFilters(), call)) {
+                        long amount = estimate.amount(policy.getMetric(), costMicros);
+                        lines.add(PeriodCalendar.isFixed(policy.getPeriod())
+                                ? periodLine(policy, member, amount, usage, now)
+                                : rollingLine(policy, member, amount, usage, now.toEpochMilli()));
+                    }
+                }
+            }
+        }
+        return Decision.of(lines, unpriced);
+    }
+
+    private static BudgetLine periodLine(BudgetPolicy policy, String member, long amount, UsageSource usage, Instant now) {
+        PeriodWindow period = PeriodCalendar.windowAt(policy.getPeriod(), now);
+        long used = usage.used(policy, member, period);
+        long held = usage.held(policy, member, period);
+        long limit = policy.getLimit();
+        long committed = Math.addExact(used, held);
+        long after = Math.addExact(committed, amount);
+        String reason = null;
+        Verdict verdict = Verdict.allow;
+        if (committed >= limit || after > limit) {
+            reason = committed >= limit ? HARD_LIMIT : EXCEEDS_REMAINING;
+            verdict = policy.getEnforce() ? Verdict.deny : Verdict.warn;
+        } else if (policy.getSoftLimitPct() != null && after >= PolicyRules.boundary(limit, policy.getSoftLimitPct())) {
+            reason = SOFT_LIMIT;
+            verdict = Verdict.warn;
+        }
+        return new BudgetLine(policy, member, period, used, held, amount, verdict, reason, null);
+    }
+
+    private static BudgetLine rollingLine(BudgetPolicy policy, String member, long amount, UsageSource usage, long nowMs) {
+        long duration = RollingWindow.durationMs(policy.getPeriod());
+        long[][] buckets = usage.rollingBuckets(policy, member, nowMs);
+        long used = 0;
+        for (long[] bucket : buckets) {
+            used = Math.addExact(used, bucket[1]);
+        }
+        PeriodWindow window = new PeriodWindow(Instant.ofEpochMilli(nowMs - duration), Instant.ofEpochMilli(nowMs));
+        long limit = policy.getLimit();
+        long excess = Math.addExact(used, amount) - limit;
+        if (excess <= 0) {
+            return new BudgetLine(policy, member, window, used, 0, amount, Verdict.allow, null, null);
+        }
+        Verdict verdict = policy.getEnforce() ? Verdict.deny : Verdict.warn;
+        if (amount > limit) {
+            return new BudgetLine(policy, member, window, used, 0, amount, verdict, EXCEEDS_REMAINING, null);
+        }
+        return new BudgetLine(policy, member, window, used, 0, amount, verdict, RATE_LIMITED,
+                retryAfterMs(buckets, duration, nowMs, excess));
+    }
+
+    /**
+     * How long until enough of the oldest usage leaves the window for {@code excess} to fit, with
+     * no new usage meanwhile. A bucket starting at {@code s} leaves the window at {@code s + duration}.
+     */
+    static long retryAfterMs(long[][] buckets, long durationMs, long nowMs, long excess) {
+        long freed = 0;
+        for (long[] bucket : buckets) {
+            freed = Math.addExact(freed, bucket[1]);
+            if (freed >= excess) {
+                return Math.max(1, bucket[0] + durationMs - nowMs);
+            }
+        }
+        return durationMs;
+    }
+}

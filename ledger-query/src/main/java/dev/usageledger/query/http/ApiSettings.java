@@ -1,0 +1,12 @@
+package dev.usageledger.query.http;
+
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * The HTTP layer's bounds: the largest body read, how long a read waits for the caller's own
+ * write ({@code min_offset}), how long a policy or price write waits to be in force, and how
+ * long a forwarded request may take. The clock is the service's notion of "now" for checks.
+ */
+public record ApiSettings(int maxBodyBytes, Duration readWait, Duration bookWait, Duration forwardTimeout, Clock clock) {
+}

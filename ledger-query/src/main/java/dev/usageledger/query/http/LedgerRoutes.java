@@ -1,0 +1,55 @@
+package dev.usageledger.query.http;
+
+import dev.usageledger.query.decision.InvalidInputException;
+import dev.usageledger.query.state.BookWriter;
+import dev.usageledger.query.state.Checks;
+import dev.usageledger.query.state.LedgerState;
+import dev.usageledger.query.state.Reports;
+import dev.usageledger.query.state.StateUnavailableException;
+import io.helidon.webserver.http.HttpRouting;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every route of the API in one place, with authentication and the mapping of failures to
+ * statuses and the error envelope: 4xx for what the caller must change, 503 with a retry hint
+ * for what will pass, 500 (logged, with no internals in the answer) for the ledger's own bugs.
+ */
+public final class LedgerRoutes {
+    private static final Logger LOG = LoggerFactory.getLogger(LedgerRoutes.class);
+
+    private LedgerRoutes() {
+    }
+
+    public static void routes(HttpRouting.Builder routing, LedgerState state, BookWriter writer, Auth auth, ApiSettings settings,
+                              PrometheusMeterRegistry metrics) {
+        TenantRouter router = new TenantRouter(state, new Forwarder(settings.forwardTimeout()), settings.readWait());
+        Timer decisions = Timer.builder("ledger.check.decision").description("The check decision over local state")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(1_000)).maximumExpectedValue(Duration.ofMillis(100))
+                .register(metrics);
+        routing.addFilter(new Callers(auth));
+        new OpsHandlers(state, metrics).register(routing);
+        new CheckHandlers(new Checks(state), router, settings, decisions).register(routing);
+        new ReportHandlers(new Reports(state), router, settings).register(routing);
+        new BookHandlers(state, writer, settings).register(routing);
+        routing.any((request, response) -> {
+            throw ApiException.notFound("no endpoint " + request.prologue().method().text() + " " + request.path().path());
+        });
+        routing.error(ApiException.class, (request, response, e) -> Exchange.sendError(response, e))
+                .error(InvalidInputException.class, (request, response, e) -> Exchange.sendError(response,
+                        ApiException.invalid(e.field(), e.getMessage())))
+                .error(StateUnavailableException.class, (request, response, e) -> Exchange.sendError(response,
+                        ApiException.unavailable(e.getMessage(), e.retryAfterMs())))
+                .error(InvalidStateStoreException.class, (request, response, e) -> Exchange.sendError(response,
+                        ApiException.unavailable("the local state is moving (rebalance): " + e.getMessage(), 1_000)))
+                .error(Exception.class, (request, response, e) -> {
+                    LOG.error("internal error answering {} {}", request.prologue().method().text(), request.path().path(), e);
+                    Exchange.sendError(response, new ApiException(500, "internal", "the ledger failed to answer; this is a bug, "
+                            + "the error is in its log", null, null));
+                });
+    }
+}

@@ -1,0 +1,265 @@
+package dev.usageledger.query.http;
+
+import dev.usageledger.query.api.Iso;
+import dev.usageledger.query.api.Views;
+import dev.usageledger.query.decision.BudgetLine;
+import dev.usageledger.query.state.Reports;
+import dev.usageledger.schemas.avro.BudgetBreach;
+import dev.usageledger.schemas.avro.PeriodKind;
+import dev.usageledger.schemas.avro.SubjectType;
+import dev.usageledger.streams.rules.PeriodCalendar;
+import dev.usageledger.streams.rules.PeriodSpec;
+import dev.usageledger.streams.rules.PeriodWindow;
+import dev.usageledger.streams.steps.PeriodUsage;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.time.DayOfWeek;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.nio.charset.StandardCharsets;
+
+/** The reading endpoints under {@code /v1/tenants/{tenant}}: usage, breakdown, trends, status, breaches. */
+final class ReportHandlers {
+    private static final int MAX_SERIES = 1_000;
+
+    private final Reports reports;
+    private final TenantRouter router;
+    private final ApiSettings settings;
+
+    ReportHandlers(Reports reports, TenantRouter router, ApiSettings settings) {
+        this.reports = reports;
+        this.router = router;
+        this.settings = settings;
+    }
+
+    void register(HttpRouting.Builder routing) {
+        routing.get("/v1/tenants/{tenant}/usage", this::usage)
+                .get("/v1/tenants/{tenant}/breakdown", this::breakdown)
+                .get("/v1/tenants/{tenant}/trends", this::trends)
+                .get("/v1/tenants/{tenant}/status", this::status)
+                .get("/v1/tenants/{tenant}/breaches", this::breaches);
+    }
+
+    private record Scope(SubjectType type, String id) {
+    }
+
+    private void usage(ServerRequest request, ServerResponse response) {
+        String tenant = tenant(request);
+        Scope scope = scope(request, tenant);
+        PeriodWindow span = span(request);
+        router.answer(request, response, tenant, new byte[0], minOffset(request), stores -> {
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("scope", Views.subject(scope.type().name(), scope.id()));
+            answer.putAll(Views.totals(span, Reports.totals(stores, tenant, scope.type(), scope.id(), span)));
+            return answer;
+        });
+    }
+
+    private void breakdown(ServerRequest request, ServerResponse response) {
+        String tenant = tenant(request);
+        Scope scope = scope(request, tenant);
+        if (scope.type() != SubjectType.tenant) {
+            throw ApiException.invalid("scope", "breakdowns are kept for the whole tenant; use scope=tenant:" + tenant);
+        }
+        String by = Exchange.query(request, "by").orElseThrow(() -> ApiException.invalid("by",
+                "by is required: one of model, provider, feature, api_key, user, team"));
+        SubjectType type = switch (by) {
+            case "model", "provider", "feature", "api_key", "user", "team" -> SubjectType.valueOf(by);
+            default -> throw ApiException.invalid("by", "by must be one of model, provider, feature, api_key, user, team, got '"
+                    + by + "'");
+        };
+        PeriodWindow span = span(request);
+        router.answer(request, response, tenant, new byte[0], minOffset(request), stores -> {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            Reports.breakdown(stores, tenant, type, span).forEach((member, totals) -> {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put(by, member);
+                row.putAll(Views.totals(span, totals));
+                rows.add(row);
+            });
+            return Map.of("by", by, "rows", rows);
+        });
+    }
+
+    private void trends(ServerRequest request, ServerResponse response) {
+        String tenant = tenant(request);
+        Scope scope = scope(request, tenant);
+        String interval = Exchange.query(request, "interval").orElse("day");
+        if (!interval.equals("day")) {
+            throw ApiException.invalid("interval", "interval must be day (UTC days), got '" + interval + "'");
+        }
+        PeriodWindow span = fromTo(request).orElseGet(() -> {
+            Instant now = settings.clock().instant();
+            return new PeriodWindow(now.minus(Duration.ofDays(30)), now);
+        });
+        if (Duration.between(span.start(), span.end()).toDays() > MAX_SERIES) {
+            throw ApiException.invalid("to", "a series covers at most " + MAX_SERIES + " days");
+        }
+        router.answer(request, response, tenant, new byte[0], minOffset(request), stores -> {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            Reports.dailySeries(stores, tenant, scope.type(), scope.id(), span).forEach(kv -> rows.add(Views.totals(kv.key, kv.value)));
+            return Map.of("scope", Views.subject(scope.type().name(), scope.id()), "interval", interval, "rows", rows);
+        });
+    }
+
+    private void status(ServerRequest request, ServerResponse response) {
+        String tenant = tenant(request);
+        Scope scope = scope(request, tenant);
+        Instant at = Exchange.instant(request, "at").orElseGet(() -> settings.clock().instant());
+        router.answer(request, response, tenant, new byte[0], minOffset(request), stores -> {
+            List<Map<String, Object>> budgets = new ArrayList<>();
+            for (Reports.BudgetStatus status : reports.status(stores, tenant, scope.type(), scope.id(), at)) {
+                BudgetLine line = status.line();
+                Map<String, Object> view = new LinkedHashMap<>();
+                view.put("policy_id", line.policy().getPolicyId());
+                view.put("subject", Views.subject(scope.type().name(), scope.id()));
+                view.put("metric", line.policy().getMetric().name());
+                view.put("period_start", Iso.format(line.period().start()));
+                view.put("period_end", Iso.format(line.period().end()));
+                view.put("used", line.used());
+                view.put("held", line.held());
+                view.put("limit", line.limit());
+                view.put("remaining", line.remaining());
+                view.put("pct", BudgetLine.percent(line.used() + line.held(), line.limit()));
+                view.put("warn_at", status.warnAt());
+                view.put("burn_rate_per_day", status.burnRatePerDay());
+                view.put("projected_at_period_end", status.projectedAtPeriodEnd());
+                view.put("breached_thresholds", status.crossed());
+                view.put("enforce", line.policy().getEnforce());
+                budgets.add(view);
+            }
+            return Map.of("scope", Views.subject(scope.type().name(), scope.id()), "at", Iso.format(at), "budgets", budgets);
+        });
+    }
+
+    private void breaches(ServerRequest request, ServerResponse response) {
+        String tenant = tenant(request);
+        PeriodWindow span = fromTo(request).orElseGet(() -> {
+            Instant now = settings.clock().instant();
+            return new PeriodWindow(now.minus(Duration.ofDays(30)), now.plus(Duration.ofDays(1)));
+        });
+        int limit = Exchange.intParam(request, "limit", 100, 1, 1_000);
+        int skip = pageToken(request);
+        router.answer(request, response, tenant, new byte[0], minOffset(request), stores -> {
+            List<BudgetBreach> all = Reports.breaches(stores, tenant, span);
+            List<Map<String, Object>> page = all.stream().skip(skip).limit(limit).map(Views::breach).toList();
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("breaches", page);
+            if (skip + page.size() < all.size()) {
+                answer.put("next_page_token", Base64.getUrlEncoder().withoutPadding()
+                        .encodeToString(("skip:" + (skip + page.size())).getBytes(StandardCharsets.UTF_8)));
+            }
+            return answer;
+        });
+    }
+
+    private static String tenant(ServerRequest request) {
+        String tenant = request.path().pathParameters().get("tenant");
+        Callers.of(request).requireTenant(tenant);
+        return tenant;
+    }
+
+    private static Scope scope(ServerRequest request, String tenant) {
+        String scope = Exchange.query(request, "scope").orElse("tenant:" + tenant);
+        int colon = scope.indexOf(':');
+        if (colon <= 0 || colon == scope.length() - 1) {
+            throw ApiException.invalid("scope", "scope must read TYPE:ID, e.g. user:acme-u03, got '" + scope + "'");
+        }
+        String type = scope.substring(0, colon);
+        String id = scope.substring(colon + 1);
+        try {
+            SubjectType subjectType = SubjectType.valueOf(type);
+            if (subjectType == SubjectType.tenant && !id.equals(tenant)) {
+                throw ApiException.invalid("scope", "scope tenant:" + id + " is not the tenant in the path (" + tenant + ")");
+            }
+            return new Scope(subjectType, id);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("scope", "scope type must be one of tenant, team, user, api_key, feature, provider, model, got '"
+                    + type + "'");
+        }
+    }
+
+    /** {@code from}/{@code to}, or the period of kind {@code period} containing {@code at} (default now). */
+    private PeriodWindow span(ServerRequest request) {
+        var explicit = fromTo(request);
+        PeriodWindow span;
+        if (explicit.isPresent()) {
+            span = explicit.get();
+        } else {
+            String kind = Exchange.query(request, "period").orElse("month");
+            PeriodKind periodKind = switch (kind) {
+                case "day", "week", "month", "year" -> PeriodKind.valueOf(kind);
+                default -> throw ApiException.invalid("period", "period must be day, week, month or year (or give from and to), got '"
+                        + kind + "'");
+            };
+            DayOfWeek weekStart = Exchange.query(request, "week_start").map(value -> {
+                try {
+                    return DayOfWeek.valueOf(value);
+                } catch (IllegalArgumentException e) {
+                    throw ApiException.invalid("week_start", "week_start must be MONDAY..SUNDAY, got '" + value + "'");
+                }
+            }).orElse(null);
+            PeriodSpec spec;
+            try {
+                spec = PeriodSpec.of(periodKind, Exchange.query(request, "time_zone").orElse("UTC"), weekStart, null, null, null, null);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalid("time_zone", e.getMessage());
+            }
+            span = PeriodCalendar.windowAt(spec, Exchange.instant(request, "at").orElseGet(() -> settings.clock().instant()));
+        }
+        if (!PeriodUsage.answerable(span)) {
+            throw ApiException.invalid(explicit.isPresent() ? "from" : "time_zone", "totals are kept per UTC hour: " + span.start()
+                    + " .. " + span.end() + " does not start and end on a whole UTC hour");
+        }
+        return span;
+    }
+
+    private static java.util.Optional<PeriodWindow> fromTo(ServerRequest request) {
+        var from = Exchange.instant(request, "from");
+        var to = Exchange.instant(request, "to");
+        if (from.isEmpty() && to.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        if (from.isEmpty() || to.isEmpty()) {
+            throw ApiException.invalid(from.isEmpty() ? "from" : "to", "from and to go together");
+        }
+        if (!from.get().isBefore(to.get())) {
+            throw ApiException.invalid("to", "to must be after from, got from=" + from.get() + " to=" + to.get());
+        }
+        return java.util.Optional.of(new PeriodWindow(from.get(), to.get()));
+    }
+
+    private static Long minOffset(ServerRequest request) {
+        return Exchange.query(request, "min_offset").map(value -> {
+            try {
+                long offset = Long.parseLong(value);
+                if (offset < 0) {
+                    throw new NumberFormatException();
+                }
+                return offset;
+            } catch (NumberFormatException e) {
+                throw ApiException.invalid("min_offset", "min_offset must be a whole number >= 0, got '" + value + "'");
+            }
+        }).orElse(null);
+    }
+
+    private static int pageToken(ServerRequest request) {
+        return Exchange.query(request, "page_token").map(token -> {
+            try {
+                String decoded = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+                if (!decoded.startsWith("skip:")) {
+                    throw new IllegalArgumentException();
+                }
+                return Integer.parseInt(decoded.substring(5));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalid("page_token", "page_token is not one this service gave out");
+            }
+        }).orElse(0);
+    }
+}

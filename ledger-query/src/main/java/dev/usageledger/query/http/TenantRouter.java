@@ -1,0 +1,101 @@
+package dev.usageledger.query.http;
+
+import dev.usageledger.query.api.Iso;
+import dev.usageledger.query.state.LedgerState;
+import dev.usageledger.query.state.Progress;
+import dev.usageledger.query.state.Route;
+import dev.usageledger.query.state.TenantStores;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Answers a tenant's request where its state is: here when this instance owns the tenant's
+ * partition, else forwarded once to the owner; from a local standby ({@code stale: true}) when
+ * the owner cannot answer; else 503 with a retry hint. Local answers carry {@code as_of}.
+ */
+final class TenantRouter {
+    private static final long RETRY_AFTER_MS = 1_000;
+
+    private final LedgerState state;
+    private final Forwarder forwarder;
+    private final Duration readWait;
+
+    TenantRouter(LedgerState state, Forwarder forwarder, Duration readWait) {
+        this.state = state;
+        this.forwarder = forwarder;
+        this.readWait = readWait;
+    }
+
+    /**
+     * @param minOffset the caller's own write (from a publish receipt) that the answer must include, or null
+     * @param read      builds the answer from the partition's stores
+     */
+    void answer(ServerRequest request, ServerResponse response, String tenant, byte[] body, Long minOffset,
+                Function<TenantStores, Map<String, Object>> read) {
+        Route route = state.route(tenant, Forwarder.wasForwarded(request));
+        switch (route) {
+            case Route.Local local -> answerLocally(response, local.partition(), local.stale(), minOffset, read);
+            case Route.Remote remote -> {
+                Optional<HttpResponse<byte[]>> relayed = forwarder.forward(request, body, remote.owner());
+                if (relayed.isPresent()) {
+                    relay(response, relayed.get());
+                } else if (remote.standbyHere()) {
+                    answerLocally(response, remote.partition(), true, minOffset, read);
+                } else {
+                    throw ApiException.unavailable("the instance owning tenant " + tenant + " (" + remote.owner()
+                            + ") does not answer and no standby is here; retry shortly", RETRY_AFTER_MS);
+                }
+            }
+            case Route.Unavailable unavailable -> throw ApiException.unavailable(unavailable.reason(), RETRY_AFTER_MS);
+        }
+    }
+
+    private void answerLocally(ServerResponse response, int partition, boolean stale, Long minOffset,
+                               Function<TenantStores, Map<String, Object>> read) {
+        if (minOffset != null) {
+            awaitOffset(partition, minOffset);
+        }
+        Map<String, Object> answer = new LinkedHashMap<>(read.apply(state.stores(partition, stale)));
+        answer.put("as_of", asOf(state.progress().applied(partition)));
+        if (stale) {
+            answer.put("stale", true);
+        }
+        Exchange.send(response, 200, answer);
+    }
+
+    private void awaitOffset(int partition, long minOffset) {
+        try {
+            if (!state.progress().awaitOffset(partition, minOffset, readWait)) {
+                Progress.Applied applied = state.progress().applied(partition);
+                throw new ApiException(503, "not_yet_applied", "partition " + partition + " has applied offsets up to "
+                        + applied.offset() + "; min_offset " + minOffset + " was not reached within " + readWait.toMillis()
+                        + " ms", "min_offset", RETRY_AFTER_MS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.unavailable("the service is stopping", RETRY_AFTER_MS);
+        }
+    }
+
+    private static Map<String, Object> asOf(Progress.Applied applied) {
+        Map<String, Object> asOf = new LinkedHashMap<>();
+        asOf.put("event_time", applied.eventTimeMs() < 0 ? null : Iso.format(applied.eventTimeMs()));
+        asOf.put("partition", applied.partition());
+        asOf.put("offset", applied.offset() < 0 ? null : applied.offset());
+        return asOf;
+    }
+
+    private static void relay(ServerResponse response, HttpResponse<byte[]> relayed) {
+        response.status(io.helidon.http.Status.create(relayed.statusCode()));
+        response.header(HeaderNames.CONTENT_TYPE, relayed.headers().firstValue("Content-Type").orElse("application/json"));
+        relayed.headers().firstValue("Retry-After").ifPresent(value -> response.header(HeaderNames.RETRY_AFTER, value));
+        response.send(relayed.body());
+    }
+}

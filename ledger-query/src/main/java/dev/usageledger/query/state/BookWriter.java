@@ -1,0 +1,65 @@
+package dev.usageledger.query.state;
+
+import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.PriceChange;
+import dev.usageledger.schemas.serde.AvroSerializer;
+import dev.usageledger.streams.Topics;
+import dev.usageledger.streams.steps.PriceBookProcessor;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * Writes policy and price changes to their compacted topics (the audit trail of every change),
+ * waiting for the broker's acknowledgement. A write that is not acknowledged in time is
+ * reported as unavailable: the caller may retry, since a policy or price write is idempotent.
+ */
+public final class BookWriter implements AutoCloseable {
+    private final Producer<String, byte[]> producer;
+    private final Topics topics;
+    private final AvroSerializer<BudgetPolicy> policies;
+    private final AvroSerializer<PriceChange> prices;
+    private final Duration timeout;
+
+    public BookWriter(Producer<String, byte[]> producer, Topics topics, AvroSerializer<BudgetPolicy> policies,
+                      AvroSerializer<PriceChange> prices, Duration timeout) {
+        this.producer = producer;
+        this.topics = topics;
+        this.policies = policies;
+        this.prices = prices;
+        this.timeout = timeout;
+    }
+
+    public void putPolicy(BudgetPolicy policy) {
+        send(topics.policies(), policy.getPolicyId(), policies.serialize(topics.policies(), policy));
+    }
+
+    public void deletePolicy(String policyId) {
+        send(topics.policies(), policyId, null);
+    }
+
+    public void putPrice(PriceChange price) {
+        String key = PriceBookProcessor.topicKey(price.getProvider(), price.getModel(), price.getEffectiveFrom().toEpochMilli());
+        send(topics.prices(), key, prices.serialize(topics.prices(), price));
+    }
+
+    private void send(String topic, String key, byte[] value) {
+        try {
+            producer.send(new ProducerRecord<>(topic, key, value)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StateUnavailableException("interrupted while writing to " + topic, 1_000);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new StateUnavailableException("the write to " + topic + " was not acknowledged within " + timeout.toMillis()
+                    + " ms (" + (e.getCause() == null ? e : e.getCause()) + "); retry, the write is idempotent", 1_000);
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+    }
+}

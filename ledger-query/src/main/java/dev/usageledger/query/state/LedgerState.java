@@ -1,0 +1,149 @@
+package dev.usageledger.query.state;
+
+import dev.usageledger.schemas.avro.BudgetBreach;
+import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.PriceChange;
+import dev.usageledger.streams.Names;
+import dev.usageledger.streams.model.PolicyCounter;
+import dev.usageledger.streams.model.Totals;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.QueryableStoreType;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
+
+/**
+ * The running topology's state as the service reads it: which instance answers for a tenant
+ * (the owner of the tenant's usage partition), the stores of a local partition, and the global
+ * policy and price books. Nothing here blocks: when the state cannot answer, the outcome says so.
+ */
+public final class LedgerState {
+    private static final Serializer<String> KEYS = new StringSerializer();
+    private static final long RETRY_AFTER_MS = 1_000;
+
+    private final Progress progress;
+    private volatile HostInfo self;
+    private volatile KafkaStreams streams;
+    private volatile ReadOnlyKeyValueStore<String, BudgetPolicy> policies;
+    private volatile ReadOnlyKeyValueStore<String, PriceChange> prices;
+
+    /** State that answers "unavailable" until {@link #attach} gives it the running topology. */
+    public LedgerState(Progress progress) {
+        this.progress = progress;
+    }
+
+    /**
+     * The topology this state reads and the address it advertises, once both are known (the HTTP
+     * server starts first, to learn its port).
+     */
+    public void attach(KafkaStreams kafkaStreams, HostInfo advertised) {
+        this.self = advertised;
+        this.streams = kafkaStreams;
+    }
+
+    public HostInfo self() {
+        return self;
+    }
+
+    public Progress progress() {
+        return progress;
+    }
+
+    public KafkaStreams.State streamsState() {
+        KafkaStreams current = streams;
+        return current == null ? KafkaStreams.State.CREATED : current.state();
+    }
+
+    /**
+     * Who answers for {@code tenant}. A request that was already forwarded once is never
+     * forwarded again: it is answered from a local standby (stale) or not at all.
+     */
+    public Route route(String tenant, boolean forwarded) {
+        KafkaStreams current = streams;
+        if (current == null) {
+            return new Route.Unavailable("the ledger is starting");
+        }
+        KeyQueryMetadata metadata;
+        try {
+            metadata = current.queryMetadataForKey(Names.POLICY_COUNTER_STORE, tenant, KEYS);
+        } catch (IllegalStateException e) {
+            return new Route.Unavailable("the ledger is not running yet: " + e.getMessage());
+        }
+        if (metadata == null || KeyQueryMetadata.NOT_AVAILABLE.equals(metadata)) {
+            return new Route.Unavailable("the ledger is starting or rebalancing; no instance owns tenant " + tenant + " yet");
+        }
+        boolean standbyHere = metadata.standbyHosts().contains(self);
+        if (metadata.activeHost().equals(self)) {
+            return new Route.Local(metadata.partition(), false);
+        }
+        if (forwarded) {
+            return standbyHere ? new Route.Local(metadata.partition(), true)
+                    : new Route.Unavailable("partition " + metadata.partition() + " moved while the request was forwarded");
+        }
+        return new Route.Remote(metadata.activeHost(), metadata.partition(), standbyHere);
+    }
+
+    /** The stores of a local partition; {@code stale} allows a standby or restoring copy. */
+    public TenantStores stores(int partition, boolean stale) {
+        return new TenantStores(partition, stale,
+                store(Names.POLICY_COUNTER_STORE, QueryableStoreTypes.<String, PolicyCounter>keyValueStore(), partition, stale),
+                store(Names.ROLLING_COUNTER_STORE, QueryableStoreTypes.<String, Long>windowStore(), partition, stale),
+                store(Names.TOTALS_MINUTE_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale),
+                store(Names.TOTALS_HOUR_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale),
+                store(Names.TOTALS_DAY_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale),
+                store(Names.TOTALS_MONTH_STORE, QueryableStoreTypes.<String, Totals>keyValueStore(), partition, stale),
+                store(Names.BREACH_STORE, QueryableStoreTypes.<String, BudgetBreach>keyValueStore(), partition, stale));
+    }
+
+    /** The global policy book. */
+    public ReadOnlyKeyValueStore<String, BudgetPolicy> policies() {
+        ReadOnlyKeyValueStore<String, BudgetPolicy> book = policies;
+        if (book == null) {
+            book = global(Names.POLICY_STORE);
+            policies = book;
+        }
+        return book;
+    }
+
+    /** The global price book. */
+    public ReadOnlyKeyValueStore<String, PriceChange> prices() {
+        ReadOnlyKeyValueStore<String, PriceChange> book = prices;
+        if (book == null) {
+            book = global(Names.PRICE_STORE);
+            prices = book;
+        }
+        return book;
+    }
+
+    private <V> ReadOnlyKeyValueStore<String, V> global(String name) {
+        KafkaStreams current = streams;
+        if (current == null) {
+            throw new StateUnavailableException("the ledger is starting", RETRY_AFTER_MS);
+        }
+        try {
+            return current.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()));
+        } catch (InvalidStateStoreException e) {
+            throw new StateUnavailableException("the " + name + " is not loaded yet: " + e.getMessage(), RETRY_AFTER_MS);
+        }
+    }
+
+    private <T> T store(String name, QueryableStoreType<T> type, int partition, boolean stale) {
+        KafkaStreams current = streams;
+        if (current == null) {
+            throw new StateUnavailableException("the ledger is starting", RETRY_AFTER_MS);
+        }
+        StoreQueryParameters<T> parameters = StoreQueryParameters.fromNameAndType(name, type).withPartition(partition);
+        try {
+            return current.store(stale ? parameters.enableStaleStores() : parameters);
+        } catch (InvalidStateStoreException e) {
+            throw new StateUnavailableException("partition " + partition + " of " + name + " cannot be read here now: "
+                    + e.getMessage(), RETRY_AFTER_MS);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.usageledger.query.state;
+
+import dev.usageledger.streams.TopologyListener;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+
+/**
+ * How far the local topology has got: per usage partition, the last offset applied to the
+ * stores and the newest event time seen; and a signal raised whenever a policy or price changes.
+ * Request threads wait on it (bounded) for read-your-writes; the stream threads only pay for a
+ * map lookup and two writes per record, plus a signal when someone is waiting.
+ */
+public final class Progress implements TopologyListener {
+    /** What one partition has applied; {@code offset} is -1 before the first record since start. */
+    public record Applied(int partition, long offset, long eventTimeMs) {
+    }
+
+    private final ConcurrentHashMap<Integer, PartitionProgress> partitions = new ConcurrentHashMap<>();
+    private final Signal bookChanges = new Signal();
+
+    @Override
+    public void recordApplied(int partition, long offset, long eventTimeMs) {
+        partitions.computeIfAbsent(partition, p -> new PartitionProgress()).applied(offset, eventTimeMs);
+    }
+
+    @Override
+    public void policyApplied(String policyId) {
+        bookChanges.raise();
+    }
+
+    @Override
+    public void priceApplied(String priceKey) {
+        bookChanges.raise();
+    }
+
+    /** What the partition has applied so far. */
+    public Applied applied(int partition) {
+        PartitionProgress progress = partitions.get(partition);
+        return progress == null ? new Applied(partition, -1, -1) : new Applied(partition, progress.offset, progress.eventTimeMs);
+    }
+
+    /** Waits until {@code partition} has applied {@code offset}; false when the wait ran out first. */
+    public boolean awaitOffset(int partition, long offset, Duration timeout) throws InterruptedException {
+        PartitionProgress progress = partitions.computeIfAbsent(partition, p -> new PartitionProgress());
+        return progress.signal.await(() -> progress.offset >= offset, timeout);
+    }
+
+    /** Waits until {@code condition} holds, re-checking it after each policy or price change. */
+    public boolean awaitBooks(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        return bookChanges.await(condition, timeout);
+    }
+
+    private static final class PartitionProgress {
+        private final Signal signal = new Signal();
+        private volatile long offset = -1;
+        private volatile long eventTimeMs = -1;
+
+        void applied(long newOffset, long eventTime) {
+            offset = newOffset;
+            if (eventTime > eventTimeMs) {
+                eventTimeMs = eventTime;
+            }
+            signal.raise();
+        }
+    }
+
+    /** A condition variable that costs one volatile read to raise when nobody waits. */
+    private static final class Signal {
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition changed = lock.newCondition();
+        private final AtomicInteger waiting = new AtomicInteger();
+
+        void raise() {
+            if (waiting.get() == 0) {
+                return;
+            }
+            lock.lock();
+            try {
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        boolean await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            long deadline = System.nanoTime() + timeout.toNanos();
+            waiting.incrementAndGet();
+            lock.lock();
+            try {
+                while (!condition.getAsBoolean()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    // a raise between the check and the wait cannot be lost (it takes the lock),
+                    // the cap only bounds the cost of a condition that changed without a raise
+                    changed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+                }
+                return true;
+            } finally {
+                lock.unlock();
+                waiting.decrementAndGet();
+            }
+        }
+    }
+}

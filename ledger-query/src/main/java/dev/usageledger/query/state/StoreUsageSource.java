@@ -1,0 +1,30 @@
+package dev.usageledger.query.state;
+
+import dev.usageledger.query.decision.UsageSource;
+import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.streams.rules.PeriodWindow;
+import dev.usageledger.streams.steps.PolicyUsage;
+
+/** A decision's usage, read from one partition's stores exactly as the policy step counts it. */
+public final class StoreUsageSource implements UsageSource {
+    private final PolicyUsage usage;
+
+    public StoreUsageSource(TenantStores stores) {
+        this.usage = stores.policyUsage();
+    }
+
+    @Override
+    public long used(BudgetPolicy policy, String member, PeriodWindow period) {
+        return usage.counter(policy, member, period).used();
+    }
+
+    @Override
+    public long held(BudgetPolicy policy, String member, PeriodWindow period) {
+        return 0; // holds are placed by the holds step, which is not part of the topology yet
+    }
+
+    @Override
+    public long[][] rollingBuckets(BudgetPolicy policy, String member, long atMs) {
+        return usage.rollingBuckets(policy, member, atMs);
+    }
+}

@@ -1,0 +1,24 @@
+package dev.usageledger.query.state;
+
+import dev.usageledger.schemas.avro.BudgetBreach;
+import dev.usageledger.streams.model.PolicyCounter;
+import dev.usageledger.streams.model.Totals;
+import dev.usageledger.streams.steps.PeriodUsage;
+import dev.usageledger.streams.steps.PolicyUsage;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
+
+/** The read-only stores of one usage partition: everything about the tenants in it. */
+public record TenantStores(int partition, boolean stale, ReadOnlyKeyValueStore<String, PolicyCounter> counters,
+                           ReadOnlyWindowStore<String, Long> rolling, ReadOnlyWindowStore<String, Totals> minutes,
+                           ReadOnlyWindowStore<String, Totals> hours, ReadOnlyWindowStore<String, Totals> days,
+                           ReadOnlyKeyValueStore<String, Totals> months, ReadOnlyKeyValueStore<String, BudgetBreach> breaches) {
+
+    public PeriodUsage periodUsage() {
+        return new PeriodUsage(hours, days);
+    }
+
+    public PolicyUsage policyUsage() {
+        return new PolicyUsage(counters, rolling, periodUsage());
+    }
+}

@@ -1,0 +1,199 @@
+package dev.usageledger.query.decision;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.Metric;
+import dev.usageledger.schemas.avro.Period;
+import dev.usageledger.schemas.avro.PeriodKind;
+import dev.usageledger.schemas.avro.PolicyFilters;
+import dev.usageledger.schemas.avro.Subject;
+import dev.usageledger.schemas.avro.SubjectType;
+import dev.usageledger.streams.rules.CallDimensions;
+import dev.usageledger.streams.rules.PeriodWindow;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DeciderTest {
+    private static final Instant NOW = Instant.parse("2026-11-20T12:00:00Z");
+    private static final CallDimensions CALL = new CallDimensions("acme", List.of("platform"), "u1", "k1", "codegen", "openai",
+            "gpt-4.1-mini", "/v1/chat/completions");
+
+    /** Usage by policy id and member; rolling buckets by policy id. */
+    private final Map<String, Long> used = new HashMap<>();
+    private final Map<String, Long> held = new HashMap<>();
+    private final Map<String, long[][]> rolling = new HashMap<>();
+    private final UsageSource source = new UsageSource() {
+        @Override
+        public long used(BudgetPolicy policy, String member, PeriodWindow period) {
+            return used.getOrDefault(policy.getPolicyId() + "/" + member, 0L);
+        }
+
+        @Override
+        public long held(BudgetPolicy policy, String member, PeriodWindow period) {
+            return held.getOrDefault(policy.getPolicyId() + "/" + member, 0L);
+        }
+
+        @Override
+        public long[][] rollingBuckets(BudgetPolicy policy, String member, long atMs) {
+            return rolling.getOrDefault(policy.getPolicyId(), new long[0][]);
+        }
+    };
+
+    @Test
+    void shouldAllowWithNoBudgetsWhenNoPolicyApplies() {
+        Decision decision = decide(1_500, List.of(policy("other-team", SubjectType.team, "data", 10, true)));
+
+        assertThat(decision.decision()).isEqualTo(Verdict.allow);
+        assertThat(decision.budgets()).isEmpty();
+        assertThat(decision.reasons()).isEmpty();
+    }
+
+    @Test
+    void shouldDenyWhenTheEstimateExceedsWhatRemains() {
+        BudgetPolicy daily = policy("user-day", SubjectType.user, "*", 300_000, true);
+        used.put("user-day/u1", 299_000L);
+
+        Decision decision = decide(1_500, List.of(daily));
+
+        assertThat(decision.decision()).isEqualTo(Verdict.deny);
+        assertThat(decision.reasons()).containsExactly("estimate_exceeds_remaining");
+        BudgetLine line = decision.budgets().getFirst();
+        assertThat(line.member()).isEqualTo("u1");
+        assertThat(line.used()).isEqualTo(299_000L);
+        assertThat(line.remaining()).isEqualTo(1_000L);
+        assertThat(line.pctAfter()).isEqualByComparingTo("100.17");
+        assertThat(line.period().start()).isEqualTo(Instant.parse("2026-11-20T00:00:00Z"));
+        assertThat(line.period().end()).isEqualTo(Instant.parse("2026-11-21T00:00:00Z"));
+    }
+
+    @Test
+    void shouldAllowAnEstimateThatExactlyFillsTheBudget() {
+        BudgetPolicy daily = policy("user-day", SubjectType.user, "*", 300_000, true);
+        used.put("user-day/u1", 298_500L);
+
+        assertThat(decide(1_500, List.of(daily)).decision()).isEqualTo(Verdict.allow);
+    }
+
+    @Test
+    void shouldDenyWithHardLimitWhenUsedAndHeldReachTheLimit() {
+        BudgetPolicy daily = policy("user-day", SubjectType.user, "*", 300_000, true);
+        used.put("user-day/u1", 200_000L);
+        held.put("user-day/u1", 100_000L);
+
+        Decision decision = decide(0, List.of(daily));
+
+        assertThat(decision.decision()).isEqualTo(Verdict.deny);
+        assertThat(decision.reasons()).containsExactly("hard_limit");
+        assertThat(decision.budgets().getFirst().remaining()).isZero();
+    }
+
+    @Test
+    void shouldWarnInsteadOfDenyWhenThePolicyIsNotEnforced() {
+        BudgetPolicy daily = policy("user-day", SubjectType.user, "*", 1_000, false);
+        used.put("user-day/u1", 1_000L);
+
+        Decision decision = decide(10, List.of(daily));
+
+        assertThat(decision.decision()).isEqualTo(Verdict.warn);
+        assertThat(decision.reasons()).containsExactly("hard_limit");
+    }
+
+    @Test
+    void shouldWarnPastTheSoftLimit() {
+        BudgetPolicy daily = BudgetPolicy.newBuilder(policy("user-day", SubjectType.user, "*", 1_000, true)).setSoftLimitPct(80).build();
+        used.put("user-day/u1", 790L);
+
+        Decision decision = decide(10, List.of(daily));
+
+        assertThat(decision.decision()).isEqualTo(Verdict.warn);
+        assertThat(decision.reasons()).containsExactly("soft_limit");
+        assertThat(decide(9, List.of(daily)).decision()).isEqualTo(Verdict.allow);
+    }
+
+    @Test
+    void shouldLetASpecificUserPolicyOverrideTheDefault() {
+        BudgetPolicy everyone = policy("user-default", SubjectType.user, "*", 1_000, true);
+        BudgetPolicy vip = policy("user-vip", SubjectType.user, "u1", 50_000, true);
+        used.put("user-default/u1", 5_000L);
+        used.put("user-vip/u1", 5_000L);
+
+        Decision decision = decide(100, List.of(everyone, vip));
+
+        assertThat(decision.budgets()).extracting(line -> line.policy().getPolicyId()).containsExactly("user-vip");
+        assertThat(decision.decision()).isEqualTo(Verdict.allow);
+    }
+
+    @Test
+    void shouldApplyTheMostRestrictiveOfSeveralDefaults() {
+        BudgetPolicy loose = policy("user-loose", SubjectType.user, "*", 9_000, true);
+        BudgetPolicy tight = policy("user-tight", SubjectType.user, "*", 1_000, true);
+
+        Decision decision = decide(100, List.of(loose, tight));
+
+        assertThat(decision.budgets()).extracting(line -> line.policy().getPolicyId()).containsExactly("user-tight");
+    }
+
+    @Test
+    void shouldAlwaysApplyTenantAndTeamBudgetsAlongsideTheUsers() {
+        BudgetPolicy tenant = policy("tenant-month", SubjectType.tenant, "acme", 1_000_000, true);
+        BudgetPolicy team = policy("team-month", SubjectType.team, "platform", 10_000, true);
+        BudgetPolicy user = policy("user-vip", SubjectType.user, "u1", 50_000, true);
+        used.put("team-month/platform", 9_950L);
+
+        Decision decision = decide(100, List.of(tenant, team, user));
+
+        assertThat(decision.budgets()).extracting(line -> line.policy().getPolicyId())
+                .containsExactlyInAnyOrder("tenant-month", "team-month", "user-vip");
+        assertThat(decision.decision()).isEqualTo(Verdict.deny);
+        assertThat(decision.budgets()).filteredOn(line -> line.verdict() == Verdict.deny)
+                .extracting(line -> line.policy().getPolicyId()).containsExactly("team-month");
+    }
+
+    @Test
+    void shouldSkipAPolicyWhoseFiltersDoNotAdmitTheCall() {
+        BudgetPolicy anthropicOnly = BudgetPolicy.newBuilder(policy("tenant-anthropic", SubjectType.tenant, "acme", 0, true))
+                .setFilters(new PolicyFilters(List.of(), List.of("anthropic"), List.of(), List.of())).build();
+
+        assertThat(decide(100, List.of(anthropicOnly)).budgets()).isEmpty();
+    }
+
+    @Test
+    void shouldRateLimitAndSayWhenTheOldestUsageLeavesTheWindow() {
+        BudgetPolicy perMinute = BudgetPolicy.newBuilder(policy("key-rpm", SubjectType.api_key, "*", 3, true))
+                .setMetric(Metric.requests).setPeriod(Period.newBuilder().setKind(PeriodKind.rolling).setDurationMs(60_000L).build())
+                .build();
+        long now = NOW.toEpochMilli();
+        rolling.put("key-rpm", new long[][] {{now - 50_000, 1}, {now - 20_000, 2}});
+
+        Decision decision = decide(0, List.of(perMinute));
+
+        assertThat(decision.decision()).isEqualTo(Verdict.deny);
+        assertThat(decision.reasons()).containsExactly("rate_limited");
+        // the request at now-50s leaves the 60 s window 10 s from now, making room for one more
+        assertThat(decision.retryAfterMs()).isEqualTo(10_000L);
+    }
+
+    @Test
+    void shouldComputeRetryAfterFromAsManyBucketsAsTheExcessNeeds() {
+        long now = NOW.toEpochMilli();
+        long[][] buckets = {{now - 50_000, 1}, {now - 20_000, 2}, {now - 5_000, 4}};
+
+        assertThat(Decider.retryAfterMs(buckets, 60_000, now, 3)).isEqualTo(40_000L);
+        assertThat(Decider.retryAfterMs(buckets, 60_000, now, 1)).isEqualTo(10_000L);
+    }
+
+    private Decision decide(long costMicros, List<BudgetPolicy> policies) {
+        return Decider.decide(CALL, new Estimate(costMicros, 1_200, 0, 300, 0, 1), costMicros, false, policies, source, NOW);
+    }
+
+    private static BudgetPolicy policy(String id, SubjectType type, String subjectId, long limit, boolean enforce) {
+        return BudgetPolicy.newBuilder().setPolicyId(id).setTenantId("acme").setSubject(new Subject(type, subjectId))
+                .setFilters(new PolicyFilters(List.of(), List.of(), List.of(), List.of())).setMetric(Metric.cost_micros)
+                .setLimit(limit).setPeriod(Period.newBuilder().setKind(PeriodKind.day).setTimeZone("UTC").build())
+                .setEnforce(enforce).build();
+    }
+}

@@ -1,0 +1,286 @@
+package dev.usageledger.query.it;
+
+import static dev.usageledger.query.it.ServiceFixture.ACME_TOKEN;
+import static dev.usageledger.query.it.ServiceFixture.ADMIN_TOKEN;
+import static dev.usageledger.query.it.ServiceFixture.GLOBEX_TOKEN;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.usageledger.infra.embedded.testkit.LedgerCluster;
+import dev.usageledger.infra.embedded.testkit.LedgerClusterExtension;
+import dev.usageledger.query.LedgerService;
+import dev.usageledger.schemas.avro.UsageEvent;
+import dev.usageledger.schemas.avro.UsageStatus;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.stream.StreamSupport;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The service's routes against a real broker: policies and prices written through the API, usage
+ * published to the topic, and checks, reports and breaches answered from the topology's state.
+ * Time: the service's clock is fixed half an hour into the current UTC hour; the events happen
+ * in the first seconds of that hour, so every period asked about contains them.
+ */
+@ExtendWith(LedgerClusterExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LedgerServiceIT {
+    private static final String USER_DAY = """
+            {"policy_id": "acme-user-each-day-cost", "tenant_id": "acme",
+             "subject": {"type": "user", "id": "*"},
+             "filters": {"models": [], "providers": ["openai"], "features": [], "endpoints": []},
+             "metric": "cost_micros", "limit": 300000,
+             "period": {"kind": "day", "time_zone": "America/New_York"},
+             "thresholds": [50, 80, 100], "soft_limit_pct": 80, "enforce": true}""";
+    private static final String PRICE = """
+            {"effective_from": "2026-01-01T00:00:00Z", "currency": "USD", "input_micros_per_mtok": 400000,
+             "cached_input_micros_per_mtok": 100000, "output_micros_per_mtok": 1600000}""";
+
+    private LedgerService service;
+    private Api api;
+    private LedgerCluster cluster;
+    private String usageTopic;
+    private Instant hour;
+    private RecordMetadata lastEvent;
+
+    @BeforeAll
+    void startService(LedgerCluster ledgerCluster) throws Exception {
+        cluster = ledgerCluster;
+        String prefix = LedgerCluster.uniqueName("query");
+        usageTopic = prefix + ".usage";
+        ServiceFixture.createTopics(cluster, prefix, 3);
+        hour = Instant.now().truncatedTo(ChronoUnit.HOURS);
+        Path state = Files.createTempDirectory("ledger-query-it");
+        service = ServiceFixture.startAndAwaitRunning(ServiceFixture.config(cluster, prefix, prefix + "-app", state),
+                Clock.fixed(hour.plus(30, ChronoUnit.MINUTES), ZoneOffset.UTC));
+        api = new Api(service.apiUri());
+
+        assertThat(api.put("/v1/prices/openai/gpt-4.1-mini", ADMIN_TOKEN, PRICE).status()).isEqualTo(200);
+        assertThat(api.put("/v1/policies/acme-user-each-day-cost", ADMIN_TOKEN, USER_DAY).status()).isEqualTo(200);
+        // u03 spends 299,000 in three calls; u04 makes one priced call of 1,000,000 in and 500,000 out tokens
+        List<UsageEvent> events = new ArrayList<>();
+        events.add(event("e-1", "acme-u03", 1, 100_000L, 0, 0));
+        events.add(event("e-2", "acme-u03", 2, 100_000L, 0, 0));
+        events.add(event("e-3", "acme-u03", 3, 99_000L, 0, 0));
+        events.add(event("e-4", "acme-u04", 4, null, 1_000_000, 500_000));
+        events.add(event("e-4", "acme-u04", 5, null, 1_000_000, 500_000)); // a retry: counted once
+        lastEvent = ServiceFixture.publish(cluster, usageTopic, events);
+    }
+
+    @AfterAll
+    void stopService() {
+        if (service != null) {
+            service.close();
+        }
+    }
+
+    @Test
+    void shouldDenyACallWhoseEstimateExceedsWhatRemainsWithTheBudgetFigures() {
+        Api.Response response = api.post("/v1/check", ACME_TOKEN, check("acme-u03", "\"cost_micros\": 1500", lastEvent.offset()));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        JsonNode answer = response.json();
+        assertThat(answer.get("decision").asText()).isEqualTo("deny");
+        assertThat(answer.get("reasons").toString()).isEqualTo("[\"estimate_exceeds_remaining\"]");
+        assertThat(answer.get("unpriced").asBoolean()).isFalse();
+        JsonNode budget = answer.get("budgets").get(0);
+        assertThat(budget.get("policy_id").asText()).isEqualTo("acme-user-each-day-cost");
+        assertThat(budget.get("subject").toString()).isEqualTo("{\"type\":\"user\",\"id\":\"acme-u03\"}");
+        assertThat(budget.get("used").asLong()).isEqualTo(299_000L);
+        assertThat(budget.get("held").asLong()).isZero();
+        assertThat(budget.get("limit").asLong()).isEqualTo(300_000L);
+        assertThat(budget.get("remaining").asLong()).isEqualTo(1_000L);
+        assertThat(budget.get("pct_after").decimalValue()).isEqualByComparingTo("100.17");
+        assertThat(budget.get("verdict").asText()).isEqualTo("deny");
+        assertThat(answer.get("as_of").get("partition").asInt()).isEqualTo(lastEvent.partition());
+        assertThat(answer.get("as_of").get("offset").asLong()).isGreaterThanOrEqualTo(lastEvent.offset());
+    }
+
+    @Test
+    void shouldRateAnEstimateWithoutCostFromThePriceInForce() {
+        JsonNode answer = api.post("/v1/check", ACME_TOKEN,
+                check("acme-u05", "\"input_tokens\": 1200, \"output_tokens\": 300", lastEvent.offset())).json();
+
+        assertThat(answer.get("decision").asText()).isEqualTo("allow");
+        assertThat(answer.get("unpriced").asBoolean()).isFalse();
+        assertThat(answer.get("budgets").get(0).get("used").asLong()).isZero();
+        // 1,200 x 0.4 + 300 x 1.6 = 960 micro-units of 300,000
+        assertThat(answer.get("budgets").get(0).get("pct_after").decimalValue()).isEqualByComparingTo("0.32");
+    }
+
+    @Test
+    void shouldFlagACallToAModelWithoutAPrice() {
+        String body = """
+                {"tenant_id": "acme", "user_id": "acme-u05", "provider": "openai", "model": "no-such-model",
+                 "estimate": {"input_tokens": 10}}""";
+
+        assertThat(api.post("/v1/check", ACME_TOKEN, body).json().get("unpriced").asBoolean()).isTrue();
+    }
+
+    @Test
+    void shouldAnswerUsageStatusBreakdownAndBreachesFromTheTopology() {
+        awaitApplied();
+        JsonNode usage = api.get("/v1/tenants/acme/usage?scope=user:acme-u03&period=day&time_zone=America/New_York", ACME_TOKEN).json();
+        assertThat(usage.get("cost_micros").asLong()).isEqualTo(299_000L);
+        assertThat(usage.get("events").asLong()).isEqualTo(3L);
+
+        JsonNode tenant = api.get("/v1/tenants/acme/usage?period=month", ACME_TOKEN).json();
+        assertThat(tenant.get("cost_micros").asLong()).as("u03's 299,000 plus u04's rated 400,000 + 800,000")
+                .isEqualTo(1_499_000L);
+        assertThat(tenant.get("input_tokens").asLong()).isEqualTo(1_000_000L);
+
+        JsonNode byUser = api.get("/v1/tenants/acme/breakdown?by=user&period=day", ACME_TOKEN).json().get("rows");
+        assertThat(byUser).hasSize(2);
+        assertThat(byUser.get(0).get("user").asText()).isEqualTo("acme-u03");
+        assertThat(byUser.get(1).get("cost_micros").asLong()).isEqualTo(1_200_000L);
+
+        JsonNode status = api.get("/v1/tenants/acme/status?scope=user:acme-u03", ACME_TOKEN).json().get("budgets").get(0);
+        assertThat(status.get("used").asLong()).isEqualTo(299_000L);
+        assertThat(status.get("remaining").asLong()).isEqualTo(1_000L);
+        assertThat(status.get("breached_thresholds").toString()).isEqualTo("[50,80]");
+        assertThat(status.get("warn_at").asLong()).isEqualTo(240_000L);
+
+        JsonNode breaches = api.get("/v1/tenants/acme/breaches", ACME_TOKEN).json().get("breaches");
+        List<String> seen = StreamSupport.stream(breaches.spliterator(), false)
+                .map(b -> b.get("subject").get("id").asText() + "@" + b.get("threshold").asInt()).sorted().toList();
+        assertThat(seen).containsExactly("acme-u03@50", "acme-u03@80", "acme-u04@100", "acme-u04@50", "acme-u04@80");
+    }
+
+    @Test
+    void shouldKeepTenantsApartAndRequireTokens() {
+        assertThat(api.get("/v1/tenants/acme/usage", null).status()).isEqualTo(401);
+        assertThat(api.get("/v1/tenants/acme/usage", "not-a-token").status()).isEqualTo(401);
+        Api.Response foreign = api.get("/v1/tenants/acme/usage", GLOBEX_TOKEN);
+        assertThat(foreign.status()).isEqualTo(403);
+        assertThat(foreign.json().get("error").get("code").asText()).isEqualTo("forbidden");
+        assertThat(api.post("/v1/check", GLOBEX_TOKEN, check("acme-u03", "\"cost_micros\": 1", null)).status()).isEqualTo(403);
+        assertThat(api.put("/v1/policies/acme-x", ACME_TOKEN, USER_DAY.replace("acme-user-each-day-cost", "acme-x")).status())
+                .as("only admins change policies").isEqualTo(403);
+        assertThat(api.get("/v1/policies/acme-user-each-day-cost", GLOBEX_TOKEN).status()).isEqualTo(403);
+        assertThat(api.get("/v1/policies/acme-user-each-day-cost", ACME_TOKEN).status()).isEqualTo(200);
+    }
+
+    @Test
+    void shouldWaitForTheCallersOwnWriteAndSayWhenItIsNotApplied() {
+        Api.Response late = api.post("/v1/check", ACME_TOKEN, check("acme-u03", "\"cost_micros\": 1", lastEvent.offset() + 1_000));
+
+        assertThat(late.status()).isEqualTo(503);
+        assertThat(late.json().get("error").get("code").asText()).isEqualTo("not_yet_applied");
+        assertThat(late.json().get("error").get("field").asText()).isEqualTo("min_offset");
+        assertThat(late.json().get("retry_after_ms").asLong()).isPositive();
+    }
+
+    @Test
+    void shouldServeThePriceHistoryAndThePolicy() {
+        JsonNode prices = api.get("/v1/prices/openai/gpt-4.1-mini", ACME_TOKEN).json();
+        assertThat(prices.get("history").get(0).get("output_micros_per_mtok").asLong()).isEqualTo(1_600_000L);
+        assertThat(prices.get("history").get(0).get("effective_from").asText()).isEqualTo("2026-01-01T00:00:00.000Z");
+
+        JsonNode policy = api.get("/v1/policies/acme-user-each-day-cost", ADMIN_TOKEN).json();
+        assertThat(policy.get("period").get("time_zone").asText()).isEqualTo("America/New_York");
+        assertThat(policy.get("thresholds").toString()).isEqualTo("[50,80,100]");
+    }
+
+    @ParameterizedTest(name = "{0} {1} -> {3} {4} {5}")
+    @CsvSource(delimiter = '|', textBlock = """
+            POST | /v1/check          | {"tenant_id": "acme",                                  | 400 | malformed_json | 
+            POST | /v1/check          | {"user_id": "u1"}                                      | 400 | invalid_field  | tenant_id
+            POST | /v1/check          | {"tenant_id": "acme", "colour": "red"}                 | 400 | unknown_field  | colour
+            POST | /v1/check          | {"tenant_id": 7}                                       | 400 | invalid_field  | tenant_id
+            POST | /v1/check          | {"tenant_id": "acme", "estimate": {"cost_micros": 1.5}} | 400 | invalid_field | estimate.cost_micros
+            POST | /v1/check          | {"tenant_id": "acme", "estimate": {"requests": -1}}    | 400 | invalid_field  | estimate.requests
+            POST | /v1/check          | {"tenant_id": "acme", "estimate": {"cost_micros": "5"}} | 400 | invalid_field | estimate.cost_micros
+            POST | /v1/check          | []                                                     | 400 | invalid_field  | 
+            POST | /v1/check          | null                                                   | 400 | missing_body   | 
+            PUT  | /v1/policies/p1    | {"tenant_id": "acme", "subject": {"type": "user", "id": "*"}, "metric": "cost_micros", "limit": -5, "period": {"kind": "day"}} | 400 | invalid_field | limit
+            PUT  | /v1/policies/p1    | {"tenant_id": "acme", "subject": {"type": "user", "id": "*"}, "metric": "cost_micros", "limit": 5, "period": {"kind": "day", "time_zone": "Mars/Olympus"}} | 400 | invalid_field | period.time_zone
+            PUT  | /v1/policies/p1    | {"tenant_id": "acme", "subject": {"type": "user", "id": "*"}, "metric": "dollars", "limit": 5, "period": {"kind": "day"}} | 400 | invalid_field | metric
+            PUT  | /v1/policies/p1    | {"tenant_id": "acme", "subject": {"type": "user", "id": "*"}, "metric": "cost_micros", "limit": 5, "period": {"kind": "day"}, "thresholds": [0]} | 400 | invalid_field | thresholds[0]
+            PUT  | /v1/policies/p1    | {"tenant_id": "acme", "subject": {"type": "user", "id": "*"}, "metric": "cost_micros", "limit": 5, "period": {"kind": "day"}, "soft_limit_pct": 120} | 400 | invalid_field | soft_limit_pct
+            PUT  | /v1/policies/p1    | {"tenant_id": "acme", "subject": {"type": "user", "id": "*"}, "metric": "cost_micros", "limit": 5, "period": {"kind": "rolling", "duration": "a minute"}} | 400 | invalid_field | period.duration
+            PUT  | /v1/prices/openai/m1 | {"effective_from": "yesterday", "currency": "USD", "input_micros_per_mtok": 1, "output_micros_per_mtok": 1} | 400 | invalid_field | effective_from
+            GET  | /v1/tenants/acme/usage?period=fortnight | | 400 | invalid_field | period
+            GET  | /v1/tenants/acme/usage?scope=planet:earth | | 400 | invalid_field | scope
+            GET  | /v1/tenants/acme/usage?at=noon | | 400 | invalid_field | at
+            GET  | /v1/tenants/acme/usage?period=day&time_zone=Asia/Kolkata | | 400 | invalid_field | time_zone
+            GET  | /v1/tenants/acme/breaches?limit=0 | | 400 | invalid_field | limit
+            GET  | /v1/nothing-here   |                                                        | 404 | not_found      | 
+            """)
+    void shouldAnswerBadInputWithA4xxNamingTheField(String method, String path, String body, int status, String code, String field) {
+        Api.Response response = api.send(method, path, ADMIN_TOKEN, body);
+
+        assertThat(response.status()).as(response.body()).isEqualTo(status);
+        JsonNode error = response.json().get("error");
+        assertThat(error.get("code").asText()).as(response.body()).isEqualTo(code);
+        assertThat(error.get("message").asText()).isNotBlank();
+        if (field != null) {
+            assertThat(error.get("field").asText()).as(response.body()).isEqualTo(field);
+        }
+    }
+
+    @Test
+    void shouldRefuseAnOversizedBodyWith413() {
+        String huge = "{\"tenant_id\": \"acme\", \"user_id\": \"" + "x".repeat(100_000) + "\"}";
+
+        Api.Response response = api.post("/v1/check", ACME_TOKEN, huge);
+
+        assertThat(response.status()).isEqualTo(413);
+        assertThat(response.json().get("error").get("code").asText()).isEqualTo("body_too_large");
+    }
+
+    @Test
+    void shouldSurviveThousandsOfMalformedRequestsWithoutAServerError() {
+        Random random = new Random(20261123);
+        // tenant fuzzco, so that whatever the mutations manage to write cannot touch acme's figures
+        String[] bodies = {check("acme-u03", "\"cost_micros\": 1", null).replace("acme", "fuzzco"),
+                USER_DAY.replace("acme", "fuzzco"), PRICE};
+        String[][] targets = {{"POST", "/v1/check"}, {"PUT", "/v1/policies/fuzz"}, {"PUT", "/v1/prices/openai/fuzz"},
+                {"GET", "/v1/tenants/fuzzco/usage"}, {"GET", "/v1/tenants/fuzzco/status"}, {"DELETE", "/v1/policies/fuzz"}};
+        Map<Integer, Integer> statuses = new TreeMap<>();
+        for (int i = 0; i < 2_000; i++) {
+            String[] target = targets[random.nextInt(targets.length)];
+            String body = target[0].equals("GET") || target[0].equals("DELETE") ? null : Fuzz.mutate(bodies[random.nextInt(bodies.length)], random);
+            String path = target[0].equals("GET") ? target[1] + "?" + Fuzz.query(random) : target[1];
+            Api.Response response = api.send(target[0], path, ADMIN_TOKEN, body);
+            statuses.merge(response.status(), 1, Integer::sum);
+            assertThat(response.status()).as("%s %s with %s -> %s", target[0], path, body, response.body()).isLessThan(500);
+        }
+        System.out.println("[fuzz] 2000 malformed requests answered with statuses " + statuses);
+        assertThat(api.get("/health", null).status()).isEqualTo(200);
+        assertThat(api.post("/v1/check", ACME_TOKEN, check("acme-u03", "\"cost_micros\": 1", null)).status()).isEqualTo(200);
+    }
+
+    private void awaitApplied() {
+        assertThat(api.post("/v1/check", ACME_TOKEN, check("acme-u03", "\"cost_micros\": 0", lastEvent.offset())).status())
+                .isEqualTo(200);
+    }
+
+    private static String check(String user, String estimate, Long minOffset) {
+        return "{\"tenant_id\": \"acme\", \"user_id\": \"" + user + "\", \"team_ids\": [\"acme-platform\"], \"api_key_id\": \"acme-k07\","
+                + " \"provider\": \"openai\", \"model\": \"gpt-4.1-mini\", \"feature\": \"codegen\","
+                + " \"endpoint\": \"/v1/chat/completions\", \"estimate\": {" + estimate + "}"
+                + (minOffset == null ? "" : ", \"min_offset\": " + minOffset) + "}";
+    }
+
+    private UsageEvent event(String id, String user, int second, Long cost, long input, long output) {
+        return UsageEvent.newBuilder().setEventId(id).setTenantId("acme").setOccurredAt(hour.plusSeconds(second))
+                .setTeamIds(List.of("acme-platform")).setUserId(user).setProvider("openai").setModel("gpt-4.1-mini")
+                .setCostMicros(cost).setInputTokens(input).setOutputTokens(output).setRequests(1).setStatus(UsageStatus.ok).build();
+    }
+}

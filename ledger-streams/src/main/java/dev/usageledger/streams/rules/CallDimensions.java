@@ -1,0 +1,21 @@
+package dev.usageledger.streams.rules;
+
+import dev.usageledger.schemas.avro.UsageEvent;
+import java.util.List;
+
+/**
+ * Who made a call and what it used: the dimensions policies select on. A usage event has them,
+ * and so has a check made before the call, which is how both are judged by the same rules.
+ */
+public record CallDimensions(String tenant, List<String> teams, String user, String apiKey, String feature, String provider,
+                             String model, String endpoint) {
+    public CallDimensions {
+        teams = teams == null ? List.of() : List.copyOf(teams);
+    }
+
+    /** The dimensions of a usage event. */
+    public static CallDimensions of(UsageEvent event) {
+        return new CallDimensions(event.getTenantId(), event.getTeamIds(), event.getUserId(), event.getApiKeyId(),
+                event.getFeature(), event.getProvider(), event.getModel(), event.getEndpoint());
+    }
+}

@@ -1,0 +1,62 @@
+package dev.usageledger.streams.steps;
+
+import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.streams.model.PolicyCounter;
+import dev.usageledger.streams.model.StoreKeys;
+import dev.usageledger.streams.rules.PeriodWindow;
+import dev.usageledger.streams.rules.PolicyRules;
+import dev.usageledger.streams.rules.RollingWindow;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
+
+/**
+ * A policy's usage as the stores hold it, read the way the policy step counts it: a period's
+ * counter when there is one, else what the totals hold for the period (the counter's seed), and
+ * a rolling window's sub-buckets. Readers outside the topology (the query service) use this so
+ * that a check sees exactly the number the next event would be added to.
+ */
+public final class PolicyUsage {
+    private final ReadOnlyKeyValueStore<String, PolicyCounter> counters;
+    private final ReadOnlyWindowStore<String, Long> rolling;
+    private final PeriodUsage totals;
+
+    public PolicyUsage(ReadOnlyKeyValueStore<String, PolicyCounter> counters, ReadOnlyWindowStore<String, Long> rolling,
+                       PeriodUsage totals) {
+        this.counters = counters;
+        this.rolling = rolling;
+        this.totals = totals;
+    }
+
+    /** The counter of a calendar or interval policy's period for one member (zero when nothing counted yet). */
+    public PolicyCounter counter(BudgetPolicy policy, String member, PeriodWindow period) {
+        PolicyCounter counter = counters.get(PolicyProcessor.counterKey(policy.getTenantId(), policy.getPolicyId(), member,
+                period.start()));
+        if (counter != null) {
+            return counter;
+        }
+        return PolicyCounter.zero(period.end().toEpochMilli()).plus(Math.max(0, seed(totals, policy, member, period)));
+    }
+
+    /** The usage in a rolling policy's window ending at {@code atMs}. */
+    public long rolling(BudgetPolicy policy, String member, long atMs) {
+        return PolicyProcessor.rollingUsage(rolling, PolicyProcessor.rollingKey(policy.getTenantId(), policy.getPolicyId(), member),
+                atMs, RollingWindow.durationMs(policy.getPeriod()));
+    }
+
+    /** The rolling window's sub-buckets as {@code [start, amount]} pairs, oldest first. */
+    public long[][] rollingBuckets(BudgetPolicy policy, String member, long atMs) {
+        return PolicyProcessor.rollingBuckets(rolling, PolicyProcessor.rollingKey(policy.getTenantId(), policy.getPolicyId(), member),
+                atMs, RollingWindow.durationMs(policy.getPeriod()));
+    }
+
+    /**
+     * What the totals hold for the policy's member over the period, or -1 when they cannot say:
+     * a filtered policy (totals are not kept per filter) or a period not cut on UTC hours.
+     */
+    static long seed(PeriodUsage totals, BudgetPolicy policy, String member, PeriodWindow period) {
+        if (!PolicyRules.unfiltered(policy.getFilters())) {
+            return -1;
+        }
+        return totals.sum(StoreKeys.scope(policy.getTenantId(), policy.getSubject().getType(), member), period, policy.getMetric());
+    }
+}
