@@ -9,7 +9,6 @@ import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.streams.steps.PolicyBookProcessor;
 import dev.usageledger.streams.steps.PriceBookProcessor;
-import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.List;
@@ -32,7 +31,7 @@ final class BookHandlers {
         this.settings = settings;
     }
 
-    void register(HttpRouting.Builder routing) {
+    void register(RouteTable routing) {
         routing.put("/v1/policies/{id}", this::putPolicy)
                 .get("/v1/policies/{id}", this::getPolicy)
                 .delete("/v1/policies/{id}", this::deletePolicy)

@@ -3,7 +3,6 @@ package dev.usageledger.query.http;
 import dev.usageledger.query.api.CheckBody;
 import dev.usageledger.query.api.Views;
 import dev.usageledger.query.state.Checks;
-import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.micrometer.core.instrument.Timer;
@@ -22,7 +21,7 @@ final class CheckHandlers {
         this.decisionTimer = decisionTimer;
     }
 
-    void register(HttpRouting.Builder routing) {
+    void register(RouteTable routing) {
         routing.post("/v1/check", this::check);
     }
 

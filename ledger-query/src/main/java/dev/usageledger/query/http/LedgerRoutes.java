@@ -10,6 +10,7 @@ import io.helidon.webserver.http.HttpRouting;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,17 +26,19 @@ public final class LedgerRoutes {
     private LedgerRoutes() {
     }
 
-    public static void routes(HttpRouting.Builder routing, LedgerState state, BookWriter writer, Auth auth, ApiSettings settings,
-                              PrometheusMeterRegistry metrics) {
+    /** Adds every route to {@code routing}; answers the endpoints added, as {@code "METHOD /path"}. */
+    public static List<String> routes(HttpRouting.Builder routing, LedgerState state, BookWriter writer, Auth auth,
+                                      ApiSettings settings, PrometheusMeterRegistry metrics) {
         TenantRouter router = new TenantRouter(state, new Forwarder(settings.forwardTimeout()), settings.readWait());
         Timer decisions = Timer.builder("ledger.check.decision").description("The check decision over local state")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(1_000)).maximumExpectedValue(Duration.ofMillis(100))
                 .register(metrics);
         routing.addFilter(new Callers(auth));
-        new OpsHandlers(state, metrics).register(routing);
-        new CheckHandlers(new Checks(state), router, settings, decisions).register(routing);
-        new ReportHandlers(new Reports(state), router, settings).register(routing);
-        new BookHandlers(state, writer, settings).register(routing);
+        RouteTable table = new RouteTable(routing);
+        new OpsHandlers(state, metrics).register(table);
+        new CheckHandlers(new Checks(state), router, settings, decisions).register(table);
+        new ReportHandlers(new Reports(state), router, settings).register(table);
+        new BookHandlers(state, writer, settings).register(table);
         routing.any((request, response) -> {
             throw ApiException.notFound("no endpoint " + request.prologue().method().text() + " " + request.path().path());
         });
@@ -51,5 +54,6 @@ public final class LedgerRoutes {
                     Exchange.sendError(response, new ApiException(500, "internal", "the ledger failed to answer; this is a bug, "
                             + "the error is in its log", null, null));
                 });
+        return table.endpoints();
     }
 }

@@ -2,7 +2,6 @@ package dev.usageledger.query.http;
 
 import dev.usageledger.query.state.LedgerState;
 import io.helidon.http.HeaderNames;
-import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -31,7 +30,7 @@ final class OpsHandlers {
         }
     }
 
-    void register(HttpRouting.Builder routing) {
+    void register(RouteTable routing) {
         routing.get("/health", this::health)
                 .get("/ready", this::ready)
                 .get("/metrics", this::metrics)

@@ -11,7 +11,6 @@ import dev.usageledger.streams.rules.PeriodCalendar;
 import dev.usageledger.streams.rules.PeriodSpec;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.steps.PeriodUsage;
-import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.DayOfWeek;
@@ -38,7 +37,7 @@ final class ReportHandlers {
         this.settings = settings;
     }
 
-    void register(HttpRouting.Builder routing) {
+    void register(RouteTable routing) {
         routing.get("/v1/tenants/{tenant}/usage", this::usage)
                 .get("/v1/tenants/{tenant}/breakdown", this::breakdown)
                 .get("/v1/tenants/{tenant}/trends", this::trends)

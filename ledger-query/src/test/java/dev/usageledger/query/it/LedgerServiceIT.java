@@ -6,6 +6,8 @@ import static dev.usageledger.query.it.ServiceFixture.GLOBEX_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.usageledger.infra.embedded.testkit.LedgerCluster;
 import dev.usageledger.infra.embedded.testkit.LedgerClusterExtension;
 import dev.usageledger.query.LedgerService;
@@ -264,6 +266,37 @@ class LedgerServiceIT {
         System.out.println("[fuzz] 2000 malformed requests answered with statuses " + statuses);
         assertThat(api.get("/health", null).status()).isEqualTo(200);
         assertThat(api.post("/v1/check", ACME_TOKEN, check("acme-u03", "\"cost_micros\": 1", null)).status()).isEqualTo(200);
+    }
+
+    @Test
+    void shouldAnswerInTheShapesTheServedOpenApiDocumentDescribes() throws Exception {
+        JsonNode schemas = new ObjectMapper(new YAMLFactory()).readTree(api.get("/openapi.yaml", null).body())
+                .get("components").get("schemas");
+        JsonNode answer = api.post("/v1/check", ACME_TOKEN, check("acme-u03", "\"cost_micros\": 1500", lastEvent.offset())).json();
+
+        assertThat(fields(answer)).isSubsetOf(fields(schemas.get("CheckResponse").get("properties")))
+                .contains("decision", "reasons", "unpriced", "budgets", "as_of");
+        assertThat(fields(answer.get("budgets").get(0))).isSubsetOf(fields(schemas.get("Budget").get("properties")))
+                .contains("policy_id", "subject", "period_start", "period_end", "used", "held", "limit", "remaining", "pct_after");
+        JsonNode usage = api.get("/v1/tenants/acme/usage", ACME_TOKEN).json();
+        assertThat(fields(usage)).isEqualTo(fields(schemas.get("Totals").get("properties")).stream()
+                .filter(f -> !f.equals("stale")).toList());
+    }
+
+    @Test
+    void shouldBeReadyAndExposeStreamsAndCheckMetrics() {
+        assertThat(api.get("/ready", null).status()).isEqualTo(200);
+        api.post("/v1/check", ACME_TOKEN, check("acme-u03", "\"cost_micros\": 1", null));
+
+        String metrics = api.get("/metrics", null).body();
+
+        assertThat(metrics).contains("ledger_check_decision_seconds_bucket", "kafka_stream_", "jvm_memory_used_bytes");
+    }
+
+    private static List<String> fields(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     private void awaitApplied() {
