@@ -3,6 +3,7 @@ package dev.usageledger.query.api;
 import dev.usageledger.query.decision.InvalidInputException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.regex.Pattern;
 
 /** Field rules shared by the request bodies; each failure names the field and the value. */
@@ -38,7 +39,11 @@ final class Fields {
     static Instant instant(String field, String value) {
         requireText(field, value);
         try {
-            return Instant.parse(value);
+            Instant instant = Instant.parse(value);
+            if (!instant.truncatedTo(ChronoUnit.MILLIS).equals(instant)) {
+                throw new InvalidInputException(field, field + " must be whole milliseconds, got '" + value + "'");
+            }
+            return instant;
         } catch (DateTimeParseException e) {
             throw new InvalidInputException(field, field + " must be an ISO-8601 instant such as 2026-11-01T00:00:00Z, got '"
                     + value + "'");

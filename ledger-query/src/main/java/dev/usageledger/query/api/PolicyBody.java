@@ -13,6 +13,7 @@ import dev.usageledger.streams.rules.PeriodSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -67,7 +68,7 @@ public record PolicyBody(String policyId, String tenantId, SubjectBody subject, 
                 .setThresholds(steps)
                 .setSoftLimitPct(softLimitPct)
                 .setEnforce(enforce == null || enforce)
-                .setUpdatedAt(now)
+                .setUpdatedAt(now.truncatedTo(ChronoUnit.MILLIS)) // what the stored (timestamp-millis) form holds
                 .build();
     }
 
