@@ -7,6 +7,7 @@ import dev.usageledger.query.state.BookWriter;
 import dev.usageledger.query.state.LedgerState;
 import dev.usageledger.query.state.Progress;
 import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.HoldEvent;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
 import dev.usageledger.schemas.serde.AvroSerializer;
@@ -72,11 +73,14 @@ public final class LedgerService implements AutoCloseable {
         LedgerStreamsConfig streamsConfig = config.streams();
         BookWriter writer = new BookWriter(new KafkaProducer<>(producerProperties(streamsConfig), new StringSerializer(),
                 new ByteArraySerializer()), streamsConfig.topics(), new AvroSerializer<BudgetPolicy>(registry, true, false),
-                new AvroSerializer<PriceChange>(registry, true, false), Duration.ofMillis(config.getLong(ServiceConfig.BOOK_WAIT_MS_CONFIG)));
+                new AvroSerializer<PriceChange>(registry, true, false), new AvroSerializer<HoldEvent>(registry, true, false),
+                Duration.ofMillis(config.getLong(ServiceConfig.BOOK_WAIT_MS_CONFIG)));
         ApiSettings settings = new ApiSettings(config.getInt(ServiceConfig.MAX_BODY_BYTES_CONFIG),
                 Duration.ofMillis(config.getLong(ServiceConfig.READ_WAIT_MS_CONFIG)),
                 Duration.ofMillis(config.getLong(ServiceConfig.BOOK_WAIT_MS_CONFIG)),
-                Duration.ofMillis(config.getLong(ServiceConfig.FORWARD_TIMEOUT_MS_CONFIG)), clock);
+                Duration.ofMillis(config.getLong(ServiceConfig.FORWARD_TIMEOUT_MS_CONFIG)),
+                Duration.ofMillis(config.getLong(ServiceConfig.HOLD_TTL_DEFAULT_MS_CONFIG)),
+                Duration.ofMillis(streamsConfig.getLong(LedgerStreamsConfig.HOLD_TTL_MAX_MS_CONFIG)), clock);
         Auth auth = Auth.of(config.tokens());
         LedgerState state = new LedgerState(progress);
         WebServer server = WebServer.builder()
@@ -94,7 +98,10 @@ public final class LedgerService implements AutoCloseable {
             LOG.error("the topology failed and stops; /health reports down until the process is restarted", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
-        streams.setStateListener((now, before) -> LOG.info("topology state {} -> {}", before, now));
+        streams.setStateListener((now, before) -> {
+            state.topologyChanged();
+            LOG.info("topology state {} -> {}", before, now);
+        });
         new KafkaStreamsMetrics(streams).bindTo(metrics);
         state.attach(streams, self);
         streams.start();
@@ -112,6 +119,11 @@ public final class LedgerService implements AutoCloseable {
 
     public KafkaStreams streams() {
         return streams;
+    }
+
+    /** The state the API reads: for in-process callers such as benchmarks of the decision path. */
+    public LedgerState state() {
+        return state;
     }
 
     @Override

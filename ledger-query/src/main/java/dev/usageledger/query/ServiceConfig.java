@@ -24,6 +24,7 @@ public final class ServiceConfig extends AbstractConfig {
     public static final String READ_WAIT_MS_CONFIG = "ledger.read.wait.max.ms";
     public static final String BOOK_WAIT_MS_CONFIG = "ledger.book.wait.max.ms";
     public static final String FORWARD_TIMEOUT_MS_CONFIG = "ledger.forward.timeout.ms";
+    public static final String HOLD_TTL_DEFAULT_MS_CONFIG = "ledger.hold.ttl.default.ms";
 
     private static final ConfigDef CONFIG = new ConfigDef()
             .define(HTTP_HOST_CONFIG, Type.STRING, "127.0.0.1", Importance.HIGH,
@@ -42,7 +43,9 @@ public final class ServiceConfig extends AbstractConfig {
             .define(BOOK_WAIT_MS_CONFIG, Type.LONG, 5_000L, Range.atLeast(0), Importance.LOW,
                     "How long a policy or price write waits to be in force here before answering 202 instead of 200.")
             .define(FORWARD_TIMEOUT_MS_CONFIG, Type.LONG, 2_000L, Range.atLeast(1), Importance.LOW,
-                    "Time limit of a request forwarded to the instance that owns its tenant.");
+                    "Time limit of a request forwarded to the instance that owns its tenant.")
+            .define(HOLD_TTL_DEFAULT_MS_CONFIG, Type.LONG, 600_000L, Range.atLeast(1_000), Importance.MEDIUM,
+                    "How long a hold lives when the request names no ttl_ms; unsettled, it then expires.");
 
     private final LedgerStreamsConfig streams;
 

@@ -27,6 +27,8 @@ public final class LedgerStreamsConfig extends AbstractConfig {
     public static final String HOLDS_TOPIC_CONFIG = "ledger.holds.topic";
     public static final String BREACHES_TOPIC_CONFIG = "ledger.breaches.topic";
     public static final String REJECTED_TOPIC_CONFIG = "ledger.rejected.topic";
+    public static final String DECISIONS_TOPIC_CONFIG = "ledger.decisions.topic";
+    public static final String HOLD_TTL_MAX_MS_CONFIG = "ledger.hold.ttl.max.ms";
     public static final String DEDUPE_HORIZON_MS_CONFIG = "ledger.dedupe.horizon.ms";
     public static final String LATE_GRACE_MS_CONFIG = "ledger.late.grace.ms";
     public static final String MAX_FUTURE_SKEW_MS_CONFIG = "ledger.max.future.skew.ms";
@@ -51,6 +53,10 @@ public final class LedgerStreamsConfig extends AbstractConfig {
             .define(HOLDS_TOPIC_CONFIG, Type.STRING, Topics.defaults().holds(), Importance.LOW, "Holds topic.")
             .define(BREACHES_TOPIC_CONFIG, Type.STRING, Topics.defaults().breaches(), Importance.LOW, "Breaches topic.")
             .define(REJECTED_TOPIC_CONFIG, Type.STRING, Topics.defaults().rejected(), Importance.LOW, "Rejected usage topic.")
+            .define(DECISIONS_TOPIC_CONFIG, Type.STRING, Topics.defaults().decisions(), Importance.LOW,
+                    "Topic of the answers given to hold requests, for audit.")
+            .define(HOLD_TTL_MAX_MS_CONFIG, Type.LONG, DAY_MS, Range.atLeast(1_000), Importance.LOW,
+                    "The longest a hold may live before it expires.")
             .define(DEDUPE_HORIZON_MS_CONFIG, Type.LONG, 35 * DAY_MS, Range.atLeast(1), Importance.MEDIUM,
                     "An event_id seen again within this span of event time is counted once.")
             .define(LATE_GRACE_MS_CONFIG, Type.LONG, 7 * DAY_MS, Range.atLeast(0), Importance.MEDIUM,
@@ -81,7 +87,8 @@ public final class LedgerStreamsConfig extends AbstractConfig {
 
     public Topics topics() {
         return new Topics(getString(USAGE_TOPIC_CONFIG), getString(POLICIES_TOPIC_CONFIG), getString(PRICES_TOPIC_CONFIG),
-                getString(HOLDS_TOPIC_CONFIG), getString(BREACHES_TOPIC_CONFIG), getString(REJECTED_TOPIC_CONFIG));
+                getString(HOLDS_TOPIC_CONFIG), getString(BREACHES_TOPIC_CONFIG), getString(REJECTED_TOPIC_CONFIG),
+                getString(DECISIONS_TOPIC_CONFIG));
     }
 
     public Duration dedupeHorizon() {

@@ -2,6 +2,9 @@ package dev.usageledger.streams;
 
 import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.EnforcementDecision;
+import dev.usageledger.schemas.avro.HoldEvent;
+import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.registry.SchemaRegistryClient;
@@ -13,7 +16,10 @@ import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.rules.Buckets;
 import dev.usageledger.streams.steps.AggregateProcessor;
 import dev.usageledger.streams.steps.DedupeProcessor;
+import dev.usageledger.streams.steps.HoldProcessor;
+import dev.usageledger.streams.steps.SettleProcessor;
 import dev.usageledger.streams.steps.PolicyBookProcessor;
+import dev.usageledger.streams.steps.PolicyIndexCache;
 import dev.usageledger.streams.steps.PolicyProcessor;
 import dev.usageledger.streams.steps.PriceBookProcessor;
 import dev.usageledger.streams.steps.RateProcessor;
@@ -44,6 +50,7 @@ public final class LedgerTopology {
     public static Topology build(LedgerStreamsConfig config, SchemaRegistryClient registry, TopologyListener listener) {
         Topics topics = config.topics();
         Topology topology = new Topology();
+        PolicyIndexCache policyIndexes = new PolicyIndexCache();
         topology.addSource(Names.USAGE_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.usage());
         topology.addProcessor(Names.VALIDATE, () -> new ValidateProcessor(new AvroDeserializer<>(UsageEvent.class, registry),
                 config.maxFutureSkew(), config.lateGrace(), listener), Names.USAGE_SOURCE);
@@ -52,10 +59,21 @@ public final class LedgerTopology {
         topology.addProcessor(Names.RATE, () -> new RateProcessor(Names.PRICE_STORE), Names.DEDUPE);
         topology.addProcessor(Names.AGGREGATE, AggregateProcessor::new, Names.RATE);
         topology.addProcessor(Names.POLICIES, () -> new PolicyProcessor(Names.POLICY_STORE, Names.POLICY_COUNTER_STORE, config.lateGrace(),
-                config.retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG)),
+                config.retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG), policyIndexes),
                 Names.AGGREGATE);
         topology.addSink(Names.BREACHES_SINK, topics.breaches(), new StringSerializer(),
                 new AvroSerializer<BudgetBreach>(registry, true, false), Names.POLICIES);
+        // Holds: requests, voids and expiries arrive on the holds topic, keyed by tenant like usage, so
+        // they are decided in the tenant's task; a counted usage event settles the hold it names.
+        topology.addProcessor(Names.SETTLE, () -> new SettleProcessor(listener), Names.AGGREGATE);
+        topology.addSource(Names.HOLDS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.holds());
+        topology.addProcessor(Names.HOLDS, () -> new HoldProcessor(new AvroDeserializer<>(HoldEvent.class, registry), policyIndexes,
+                listener, config.lateGrace()), Names.HOLDS_SOURCE);
+        topology.addSink(Names.HOLDS_SINK, topics.holds(), new StringSerializer(), new AvroSerializer<HoldEvent>(registry, true, false),
+                Names.HOLDS, Names.SETTLE);
+        topology.addSink(Names.DECISIONS_SINK, topics.decisions(), new StringSerializer(),
+                new AvroSerializer<EnforcementDecision>(registry, true, false), Names.HOLDS);
+        topology.addSink(Names.HOLDS_REJECTED_SINK, topics.rejected(), new StringSerializer(), new ByteArraySerializer(), Names.HOLDS);
 
         Duration dedupeRetention = config.dedupeHorizon().plus(config.lateGrace());
         topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Names.DEDUPE_STORE, dedupeRetention,
@@ -63,20 +81,24 @@ public final class LedgerTopology {
         topology.addStateStore(windowStore(Names.TOTALS_MINUTE_STORE, config.retention(LedgerStreamsConfig.MINUTE_RETENTION_MS_CONFIG),
                 Buckets.MINUTE_MS), Names.AGGREGATE);
         topology.addStateStore(windowStore(Names.TOTALS_HOUR_STORE, config.retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG),
-                Buckets.HOUR_MS), Names.AGGREGATE, Names.POLICIES);
+                Buckets.HOUR_MS), Names.AGGREGATE, Names.POLICIES, Names.HOLDS);
         topology.addStateStore(windowStore(Names.TOTALS_DAY_STORE, config.retention(LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG),
-                Buckets.DAY_MS), Names.AGGREGATE, Names.POLICIES);
+                Buckets.DAY_MS), Names.AGGREGATE, Names.POLICIES, Names.HOLDS);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.HOLD_STORE), Serdes.String(),
+                AvroStoreSerde.of(HoldState.class)).withCachingEnabled(), Names.HOLDS, Names.SETTLE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.HELD_STORE), Serdes.String(),
+                Serdes.Long()).withCachingEnabled(), Names.HOLDS, Names.SETTLE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.TOTALS_MONTH_STORE),
                 Serdes.String(), Totals.serde()).withCachingEnabled(), Names.AGGREGATE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.POLICY_COUNTER_STORE),
-                Serdes.String(), PolicyCounter.serde()).withCachingEnabled(), Names.POLICIES);
+                Serdes.String(), PolicyCounter.serde()).withCachingEnabled(), Names.POLICIES, Names.HOLDS);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.BREACH_STORE),
                 Serdes.String(), AvroStoreSerde.of(BudgetBreach.class)).withCachingEnabled(), Names.POLICIES);
         // Rolling buckets are stamped with their own start (never ahead of the events), so the
         // store's retention drops them once no window can reach them.
         topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Names.ROLLING_COUNTER_STORE,
                 config.retention(LedgerStreamsConfig.ROLLING_MAX_MS_CONFIG).plus(config.lateGrace()), Duration.ofSeconds(1), false),
-                Serdes.String(), Serdes.Long()).withCachingEnabled(), Names.POLICIES);
+                Serdes.String(), Serdes.Long()).withCachingEnabled(), Names.POLICIES, Names.HOLDS);
 
         topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.PRICE_STORE), Serdes.String(),
                         AvroStoreSerde.of(PriceChange.class)).withLoggingDisabled(), Names.PRICES_SOURCE,
@@ -85,7 +107,8 @@ public final class LedgerTopology {
         topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.POLICY_STORE), Serdes.String(),
                         AvroStoreSerde.of(BudgetPolicy.class)).withLoggingDisabled(), Names.POLICIES_SOURCE,
                 new StringDeserializer(), new ByteArrayDeserializer(), topics.policies(), Names.POLICY_BOOK,
-                () -> new PolicyBookProcessor(Names.POLICY_STORE, new AvroDeserializer<>(BudgetPolicy.class, registry), listener));
+                () -> new PolicyBookProcessor(Names.POLICY_STORE, new AvroDeserializer<>(BudgetPolicy.class, registry), listener,
+                        policyIndexes));
         return topology;
     }
 

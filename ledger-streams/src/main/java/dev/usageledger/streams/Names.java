@@ -14,6 +14,12 @@ public final class Names {
     public static final String POLICIES = "policy-counters";
     public static final String REJECTED_SINK = "rejected-sink";
     public static final String BREACHES_SINK = "breaches-sink";
+    public static final String SETTLE = "settle-holds";
+    public static final String HOLDS_SOURCE = "holds-source";
+    public static final String HOLDS = "holds";
+    public static final String HOLDS_SINK = "holds-sink";
+    public static final String DECISIONS_SINK = "decisions-sink";
+    public static final String HOLDS_REJECTED_SINK = "holds-rejected-sink";
 
     public static final String PRICES_SOURCE = "prices-source";
     public static final String PRICE_BOOK = "price-book";
@@ -30,6 +36,8 @@ public final class Names {
     public static final String POLICY_COUNTER_STORE = "policy-counter-store";
     public static final String ROLLING_COUNTER_STORE = "rolling-counter-store";
     public static final String BREACH_STORE = "breach-store";
+    public static final String HOLD_STORE = "hold-store";
+    public static final String HELD_STORE = "held-store";
 
     private Names() {
     }

@@ -25,6 +25,10 @@ public interface TopologyListener {
     default void policyApplied(String policyId) {
     }
 
+    /** A hold event of the tenant was applied: the hold store now holds the hold's latest state. */
+    default void holdApplied(String tenant, String holdId) {
+    }
+
     /** The price book now holds the entry with this topic key (or its deletion). */
     default void priceApplied(String priceKey) {
     }

@@ -1,6 +1,9 @@
 package dev.usageledger.streams;
 
 import dev.usageledger.schemas.avro.BudgetBreach;
+import dev.usageledger.schemas.avro.EnforcementDecision;
+import dev.usageledger.schemas.avro.HoldEvent;
+import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.Metric;
 import dev.usageledger.schemas.avro.Period;
@@ -16,6 +19,7 @@ import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.StoreKeys;
 import dev.usageledger.streams.model.Totals;
+import dev.usageledger.streams.steps.Holds;
 import dev.usageledger.streams.steps.PolicyProcessor;
 import dev.usageledger.streams.steps.PriceBookProcessor;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +50,11 @@ final class TopologyFixture implements AutoCloseable {
     final TestOutputTopic<byte[], byte[]> rejected;
     final TestInputTopic<String, byte[]> policies;
     final TestOutputTopic<String, BudgetBreach> breaches;
+    final TestInputTopic<String, byte[]> holds;
+    final TestOutputTopic<String, byte[]> holdEvents;
+    final TestOutputTopic<String, EnforcementDecision> decisions;
+    private final AvroSerializer<HoldEvent> holdSerializer = new AvroSerializer<>(registry, true, false);
+    final AvroDeserializer<HoldEvent> holdDeserializer = new AvroDeserializer<>(HoldEvent.class, registry);
     private final AvroSerializer<UsageEvent> usageSerializer = new AvroSerializer<>(registry, true, false);
     private final AvroSerializer<PriceChange> priceSerializer = new AvroSerializer<>(registry, true, false);
     private final AvroSerializer<BudgetPolicy> policySerializer = new AvroSerializer<>(registry, true, false);
@@ -68,6 +77,26 @@ final class TopologyFixture implements AutoCloseable {
         policies = driver.createInputTopic(topics.policies(), new StringSerializer(), new ByteArraySerializer());
         breaches = driver.createOutputTopic(topics.breaches(), new StringDeserializer(),
                 new AvroDeserializer<>(BudgetBreach.class, registry));
+        holds = driver.createInputTopic(topics.holds(), new StringSerializer(), new ByteArraySerializer());
+        holdEvents = driver.createOutputTopic(topics.holds(), new StringDeserializer(), new ByteArrayDeserializer());
+        decisions = driver.createOutputTopic(topics.decisions(), new StringDeserializer(),
+                new AvroDeserializer<>(EnforcementDecision.class, registry));
+    }
+
+    /** Puts a hold event (a request, a void) on the holds topic, keyed by its tenant, at its own time. */
+    void hold(HoldEvent event) {
+        holds.pipeInput(event.getTenantId(), holdSerializer.serialize(config.topics().holds(), event), event.getOccurredAt());
+    }
+
+    HoldState holdState(String tenant, String holdId) {
+        KeyValueStore<String, HoldState> store = driver.getKeyValueStore(Names.HOLD_STORE);
+        return store.get(Holds.holdKey(tenant, holdId));
+    }
+
+    long held(String tenant, String policyId, String member, Instant periodStart) {
+        KeyValueStore<String, Long> store = driver.getKeyValueStore(Names.HELD_STORE);
+        Long held = store.get(PolicyProcessor.counterKey(tenant, policyId, member, periodStart));
+        return held == null ? 0 : held;
     }
 
     /** Publishes {@code event} keyed by its tenant, with the record timestamp {@code producedAt}. */

@@ -1,7 +1,7 @@
 package dev.usageledger.query.api;
 
-import dev.usageledger.query.decision.Estimate;
-import dev.usageledger.query.decision.InvalidInputException;
+import dev.usageledger.streams.decision.Estimate;
+import dev.usageledger.streams.decision.InvalidInputException;
 import dev.usageledger.streams.rules.CallDimensions;
 import java.util.List;
 

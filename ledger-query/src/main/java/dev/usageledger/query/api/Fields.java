@@ -1,6 +1,6 @@
 package dev.usageledger.query.api;
 
-import dev.usageledger.query.decision.InvalidInputException;
+import dev.usageledger.streams.decision.InvalidInputException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;

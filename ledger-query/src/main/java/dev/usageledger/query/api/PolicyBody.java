@@ -1,6 +1,6 @@
 package dev.usageledger.query.api;
 
-import dev.usageledger.query.decision.InvalidInputException;
+import dev.usageledger.streams.decision.InvalidInputException;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.Metric;
 import dev.usageledger.schemas.avro.Period;

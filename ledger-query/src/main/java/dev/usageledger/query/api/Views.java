@@ -1,15 +1,19 @@
 package dev.usageledger.query.api;
 
-import dev.usageledger.query.decision.BudgetLine;
-import dev.usageledger.query.decision.Decision;
+import dev.usageledger.streams.decision.BudgetLine;
+import dev.usageledger.streams.decision.Decision;
 import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.BudgetVerdict;
+import dev.usageledger.schemas.avro.EnforcementDecision;
 import dev.usageledger.schemas.avro.Period;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.rules.PeriodWindow;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.List;
 import java.util.Map;
 
@@ -27,6 +31,30 @@ public final class Views {
             view.put("retry_after_ms", decision.retryAfterMs());
         }
         view.put("budgets", decision.budgets().stream().map(Views::budget).toList());
+        return view;
+    }
+
+    /** A hold's stored answer, in the check's shape. */
+    public static Map<String, Object> decision(EnforcementDecision decision) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("decision", decision.getDecision().name());
+        view.put("reasons", decision.getReasons());
+        List<Map<String, Object>> budgets = new ArrayList<>();
+        for (BudgetVerdict budget : decision.getBudgets()) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("policy_id", budget.getPolicyId());
+            line.put("subject", subject(budget.getSubject().getType().name(), budget.getSubject().getId()));
+            line.put("period_start", Iso.format(budget.getPeriodStart()));
+            line.put("period_end", Iso.format(budget.getPeriodEnd()));
+            line.put("used", budget.getUsed());
+            line.put("held", budget.getHeld());
+            line.put("limit", budget.getLimit());
+            line.put("remaining", Math.max(0, budget.getLimit() - budget.getUsed() - budget.getHeld()));
+            line.put("verdict", budget.getVerdict().name());
+            line.put("reason", budget.getReason());
+            budgets.add(line);
+        }
+        view.put("budgets", budgets);
         return view;
     }
 

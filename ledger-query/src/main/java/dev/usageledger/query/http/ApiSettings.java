@@ -6,7 +6,8 @@ import java.time.Duration;
 /**
  * The HTTP layer's bounds: the largest body read, how long a read waits for the caller's own
  * write ({@code min_offset}), how long a policy or price write waits to be in force, and how
- * long a forwarded request may take. The clock is the service's notion of "now" for checks.
+ * long a forwarded request may take, and the default and longest life of a hold. The clock is the service's notion of "now" for checks.
  */
-public record ApiSettings(int maxBodyBytes, Duration readWait, Duration bookWait, Duration forwardTimeout, Clock clock) {
+public record ApiSettings(int maxBodyBytes, Duration readWait, Duration bookWait, Duration forwardTimeout, Duration holdTtl,
+                          Duration holdTtlMax, Clock clock) {
 }

@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
-import dev.usageledger.query.decision.InvalidInputException;
+import dev.usageledger.streams.decision.InvalidInputException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 

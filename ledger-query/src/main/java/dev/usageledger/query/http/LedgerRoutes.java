@@ -1,6 +1,6 @@
 package dev.usageledger.query.http;
 
-import dev.usageledger.query.decision.InvalidInputException;
+import dev.usageledger.streams.decision.InvalidInputException;
 import dev.usageledger.query.state.BookWriter;
 import dev.usageledger.query.state.Checks;
 import dev.usageledger.query.state.LedgerState;
@@ -36,7 +36,9 @@ public final class LedgerRoutes {
         routing.addFilter(new Callers(auth));
         RouteTable table = new RouteTable(routing);
         new OpsHandlers(state, metrics).register(table);
-        new CheckHandlers(new Checks(state), router, settings, decisions).register(table);
+        Checks checks = new Checks(state);
+        new CheckHandlers(checks, router, settings, decisions).register(table);
+        new HoldHandlers(state, checks, writer, router, settings).register(table);
         new ReportHandlers(new Reports(state), router, settings).register(table);
         new BookHandlers(state, writer, settings).register(table);
         routing.any((request, response) -> {

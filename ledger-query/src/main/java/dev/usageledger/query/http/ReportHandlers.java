@@ -2,7 +2,7 @@ package dev.usageledger.query.http;
 
 import dev.usageledger.query.api.Iso;
 import dev.usageledger.query.api.Views;
-import dev.usageledger.query.decision.BudgetLine;
+import dev.usageledger.streams.decision.BudgetLine;
 import dev.usageledger.query.state.Reports;
 import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.avro.PeriodKind;

@@ -33,20 +33,36 @@ final class TenantRouter {
         this.readWait = readWait;
     }
 
+    /** An answer's status and body. */
+    record Reply(int status, Map<String, Object> body) {
+    }
+
     /**
      * @param minOffset the caller's own write (from a publish receipt) that the answer must include, or null
      * @param read      builds the answer from the partition's stores
      */
     void answer(ServerRequest request, ServerResponse response, String tenant, byte[] body, Long minOffset,
                 Function<TenantStores, Map<String, Object>> read) {
+        route(request, response, tenant, body, minOffset, false, stores -> new Reply(200, read.apply(stores)));
+    }
+
+    /** Answers a request that changes the tenant's state: only the owner may, never a standby. */
+    void write(ServerRequest request, ServerResponse response, String tenant, byte[] body, Function<TenantStores, Reply> change) {
+        route(request, response, tenant, body, null, true, change);
+    }
+
+    private void route(ServerRequest request, ServerResponse response, String tenant, byte[] body, Long minOffset, boolean write,
+                       Function<TenantStores, Reply> read) {
         Route route = state.route(tenant, Forwarder.wasForwarded(request));
         switch (route) {
+            case Route.Local local when write && local.stale() -> throw ApiException.unavailable(
+                    "the owner of tenant " + tenant + " cannot be reached and a standby does not take writes; retry shortly", RETRY_AFTER_MS);
             case Route.Local local -> answerLocally(response, local.partition(), local.stale(), minOffset, read);
             case Route.Remote remote -> {
                 Optional<HttpResponse<byte[]>> relayed = forwarder.forward(request, body, remote.owner());
                 if (relayed.isPresent()) {
                     relay(response, relayed.get());
-                } else if (remote.standbyHere()) {
+                } else if (remote.standbyHere() && !write) {
                     answerLocally(response, remote.partition(), true, minOffset, read);
                 } else {
                     throw ApiException.unavailable("the instance owning tenant " + tenant + " (" + remote.owner()
@@ -58,16 +74,17 @@ final class TenantRouter {
     }
 
     private void answerLocally(ServerResponse response, int partition, boolean stale, Long minOffset,
-                               Function<TenantStores, Map<String, Object>> read) {
+                               Function<TenantStores, Reply> read) {
         if (minOffset != null) {
             awaitOffset(partition, minOffset);
         }
-        Map<String, Object> answer = new LinkedHashMap<>(read.apply(state.stores(partition, stale)));
+        Reply reply = read.apply(state.stores(partition, stale));
+        Map<String, Object> answer = new LinkedHashMap<>(reply.body());
         answer.put("as_of", asOf(state.progress().applied(partition)));
         if (stale) {
             answer.put("stale", true);
         }
-        Exchange.send(response, 200, answer);
+        Exchange.send(response, reply.status(), answer);
     }
 
     private void awaitOffset(int partition, long minOffset) {

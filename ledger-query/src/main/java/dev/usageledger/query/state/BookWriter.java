@@ -1,6 +1,7 @@
 package dev.usageledger.query.state;
 
 import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.HoldEvent;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.Topics;
@@ -13,7 +14,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * Writes policy and price changes to their compacted topics (the audit trail of every change),
+ * Writes policy and price changes to their compacted topics (the audit trail of every change), and hold requests,
  * waiting for the broker's acknowledgement. A write that is not acknowledged in time is
  * reported as unavailable: the caller may retry, since a policy or price write is idempotent.
  */
@@ -22,15 +23,22 @@ public final class BookWriter implements AutoCloseable {
     private final Topics topics;
     private final AvroSerializer<BudgetPolicy> policies;
     private final AvroSerializer<PriceChange> prices;
+    private final AvroSerializer<HoldEvent> holds;
     private final Duration timeout;
 
     public BookWriter(Producer<String, byte[]> producer, Topics topics, AvroSerializer<BudgetPolicy> policies,
-                      AvroSerializer<PriceChange> prices, Duration timeout) {
+                      AvroSerializer<PriceChange> prices, AvroSerializer<HoldEvent> holds, Duration timeout) {
         this.producer = producer;
         this.topics = topics;
         this.policies = policies;
         this.prices = prices;
+        this.holds = holds;
         this.timeout = timeout;
+    }
+
+    /** Asks the tenant's task to place or void a hold (keyed by tenant: the task is the hold's only writer). */
+    public void requestHold(HoldEvent request) {
+        send(topics.holds(), request.getTenantId(), holds.serialize(topics.holds(), request));
     }
 
     public void putPolicy(BudgetPolicy policy) {

@@ -1,17 +1,14 @@
 package dev.usageledger.query.state;
 
 import dev.usageledger.query.api.CheckBody;
-import dev.usageledger.query.decision.Decider;
-import dev.usageledger.query.decision.Decision;
-import dev.usageledger.query.decision.Estimate;
-import dev.usageledger.query.decision.InvalidInputException;
-import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.streams.decision.Decider;
+import dev.usageledger.streams.decision.Decision;
+import dev.usageledger.streams.decision.Estimate;
+import dev.usageledger.streams.decision.InvalidInputException;
 import dev.usageledger.schemas.avro.PriceChange;
+import dev.usageledger.streams.rules.PolicyIndex;
 import dev.usageledger.streams.rules.Rating;
-import dev.usageledger.streams.steps.PolicyBookProcessor;
-import dev.usageledger.streams.steps.PriceBookProcessor;
 import java.time.Instant;
-import java.util.List;
 
 /**
  * The check path: the tenant's policies from the policy book, the call's cost (its own estimate,
@@ -24,15 +21,26 @@ public final class Checks {
         this.state = state;
     }
 
+    /** A call's cost: the estimate's own, or rated with the price in force; {@code unpriced} when neither exists. */
+    public record Rated(long costMicros, boolean unpriced) {
+    }
+
     public Decision decide(CheckBody check, TenantStores stores, Instant now) {
-        List<BudgetPolicy> policies = PolicyBookProcessor.ofTenant(state.policies(), check.tenantId());
+        PolicyIndex policies = state.policiesOf(check.tenantId());
+        Rated rated = rate(check, now);
+        return Decider.decide(check.call(), check.toEstimate(), rated.costMicros(), rated.unpriced(), policies,
+                new StoreUsageSource(stores), now);
+    }
+
+    /** The call's cost in micro-units. */
+    public Rated rate(CheckBody check, Instant now) {
         Estimate estimate = check.toEstimate();
         long cost;
         boolean unpriced = false;
         if (estimate.costMicros() != null) {
             cost = estimate.costMicros();
         } else {
-            PriceChange price = PriceBookProcessor.priceAt(state.prices(), check.provider(), check.model(), now);
+            PriceChange price = state.priceAt(check.provider(), check.model(), now);
             unpriced = price == null;
             try {
                 cost = price == null ? 0 : Rating.costMicros(estimate.inputTokens(), estimate.cachedInputTokens(),
@@ -42,6 +50,6 @@ public final class Checks {
                 throw new InvalidInputException("estimate", "the estimate cannot be rated: " + e.getMessage());
             }
         }
-        return Decider.decide(check.call(), estimate, cost, unpriced, policies, new StoreUsageSource(stores), now);
+        return new Rated(cost, unpriced);
     }
 }

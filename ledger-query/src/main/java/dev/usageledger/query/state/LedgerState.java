@@ -2,10 +2,17 @@ package dev.usageledger.query.state;
 
 import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.Totals;
+import dev.usageledger.streams.rules.PolicyIndex;
+import dev.usageledger.streams.steps.PolicyBookProcessor;
+import dev.usageledger.streams.steps.PriceBookProcessor;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -28,6 +35,11 @@ public final class LedgerState {
     private static final long RETRY_AFTER_MS = 1_000;
 
     private final Progress progress;
+    private final AtomicLong generation = new AtomicLong();
+    private final Versioned<String, KeyQueryMetadata> owners = new Versioned<>(generation::get);
+    private final Versioned<Integer, TenantStores> activeStores = new Versioned<>(generation::get);
+    private final Versioned<String, PolicyIndex> tenantPolicies;
+    private final Versioned<String, List<PriceChange>> priceHistories;
     private volatile HostInfo self;
     private volatile KafkaStreams streams;
     private volatile ReadOnlyKeyValueStore<String, BudgetPolicy> policies;
@@ -36,6 +48,37 @@ public final class LedgerState {
     /** State that answers "unavailable" until {@link #attach} gives it the running topology. */
     public LedgerState(Progress progress) {
         this.progress = progress;
+        this.tenantPolicies = new Versioned<>(progress::bookVersion);
+        this.priceHistories = new Versioned<>(progress::bookVersion);
+    }
+
+    /**
+     * The topology changed state (a rebalance starts or ends, a thread dies): which instance owns
+     * what, and which local stores are open, must be looked up again.
+     */
+    public void topologyChanged() {
+        generation.incrementAndGet();
+    }
+
+    /** The tenant's policies, indexed for precedence; cached until a policy or price changes. */
+    public PolicyIndex policiesOf(String tenant) {
+        return tenantPolicies.get(tenant, t -> PolicyIndex.of(PolicyBookProcessor.ofTenant(policies(), t)));
+    }
+
+    /** The price of a model in force at {@code at}, or null; the history is cached until a policy or price changes. */
+    public PriceChange priceAt(String provider, String model, Instant at) {
+        if (provider == null || model == null) {
+            return null;
+        }
+        List<PriceChange> history = priceHistories.get(provider + '/' + model,
+                key -> List.copyOf(PriceBookProcessor.history(prices(), provider, model)));
+        PriceChange inForce = null;
+        for (PriceChange entry : history) {
+            if (!entry.getEffectiveFrom().isAfter(at)) {
+                inForce = entry;
+            }
+        }
+        return inForce;
     }
 
     /**
@@ -71,7 +114,9 @@ public final class LedgerState {
         }
         KeyQueryMetadata metadata;
         try {
-            metadata = current.queryMetadataForKey(Names.POLICY_COUNTER_STORE, tenant, KEYS);
+            metadata = current.state() == KafkaStreams.State.RUNNING
+                    ? owners.get(tenant, t -> current.queryMetadataForKey(Names.POLICY_COUNTER_STORE, t, KEYS))
+                    : current.queryMetadataForKey(Names.POLICY_COUNTER_STORE, tenant, KEYS);
         } catch (IllegalStateException e) {
             return new Route.Unavailable("the ledger is not running yet: " + e.getMessage());
         }
@@ -89,8 +134,19 @@ public final class LedgerState {
         return new Route.Remote(metadata.activeHost(), metadata.partition(), standbyHere);
     }
 
-    /** The stores of a local partition; {@code stale} allows a standby or restoring copy. */
+    /**
+     * The stores of a local partition; {@code stale} allows a standby or restoring copy. The
+     * active ones are looked up once per topology state, not once per request.
+     */
     public TenantStores stores(int partition, boolean stale) {
+        KafkaStreams current = streams;
+        if (!stale && current != null && current.state() == KafkaStreams.State.RUNNING) {
+            return activeStores.get(partition, p -> openStores(p, false));
+        }
+        return openStores(partition, stale);
+    }
+
+    private TenantStores openStores(int partition, boolean stale) {
         return new TenantStores(partition, stale,
                 store(Names.POLICY_COUNTER_STORE, QueryableStoreTypes.<String, PolicyCounter>keyValueStore(), partition, stale),
                 store(Names.ROLLING_COUNTER_STORE, QueryableStoreTypes.<String, Long>windowStore(), partition, stale),
@@ -98,7 +154,9 @@ public final class LedgerState {
                 store(Names.TOTALS_HOUR_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale),
                 store(Names.TOTALS_DAY_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale),
                 store(Names.TOTALS_MONTH_STORE, QueryableStoreTypes.<String, Totals>keyValueStore(), partition, stale),
-                store(Names.BREACH_STORE, QueryableStoreTypes.<String, BudgetBreach>keyValueStore(), partition, stale));
+                store(Names.BREACH_STORE, QueryableStoreTypes.<String, BudgetBreach>keyValueStore(), partition, stale),
+                store(Names.HOLD_STORE, QueryableStoreTypes.<String, HoldState>keyValueStore(), partition, stale),
+                store(Names.HELD_STORE, QueryableStoreTypes.<String, Long>keyValueStore(), partition, stale));
     }
 
     /** The global policy book. */

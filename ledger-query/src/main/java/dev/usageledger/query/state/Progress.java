@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
@@ -22,6 +23,8 @@ public final class Progress implements TopologyListener {
 
     private final ConcurrentHashMap<Integer, PartitionProgress> partitions = new ConcurrentHashMap<>();
     private final Signal bookChanges = new Signal();
+    private final AtomicLong bookVersion = new AtomicLong();
+    private final Signal holdChanges = new Signal();
 
     @Override
     public void recordApplied(int partition, long offset, long eventTimeMs) {
@@ -30,12 +33,29 @@ public final class Progress implements TopologyListener {
 
     @Override
     public void policyApplied(String policyId) {
+        bookVersion.incrementAndGet();
         bookChanges.raise();
     }
 
     @Override
     public void priceApplied(String priceKey) {
+        bookVersion.incrementAndGet();
         bookChanges.raise();
+    }
+
+    @Override
+    public void holdApplied(String tenant, String holdId) {
+        holdChanges.raise();
+    }
+
+    /** Waits until {@code condition} holds, re-checking it after each hold event applied here. */
+    public boolean awaitHolds(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        return holdChanges.await(condition, timeout);
+    }
+
+    /** A number that changes whenever a policy or price changes: what was read under one version is current while it lasts. */
+    public long bookVersion() {
+        return bookVersion.get();
     }
 
     /** What the partition has applied so far. */

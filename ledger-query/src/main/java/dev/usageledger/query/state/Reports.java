@@ -1,6 +1,6 @@
 package dev.usageledger.query.state;
 
-import dev.usageledger.query.decision.BudgetLine;
+import dev.usageledger.streams.decision.BudgetLine;
 import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.SubjectType;
@@ -12,8 +12,8 @@ import dev.usageledger.streams.rules.PeriodCalendar;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.streams.rules.RollingWindow;
+import dev.usageledger.streams.steps.Holds;
 import dev.usageledger.streams.steps.PeriodUsage;
-import dev.usageledger.streams.steps.PolicyBookProcessor;
 import dev.usageledger.streams.steps.PolicyProcessor;
 import dev.usageledger.streams.steps.PolicyUsage;
 import java.math.BigInteger;
@@ -81,15 +81,17 @@ public final class Reports {
     public List<BudgetStatus> status(TenantStores stores, String tenant, SubjectType type, String id, Instant at) {
         PolicyUsage usage = stores.policyUsage();
         List<BudgetStatus> statuses = new ArrayList<>();
-        for (BudgetPolicy policy : PolicyRules.governing(PolicyBookProcessor.ofTenant(state.policies(), tenant), type, id)) {
+        for (BudgetPolicy policy : state.policiesOf(tenant).governing(type, id)) {
             if (PeriodCalendar.isFixed(policy.getPeriod())) {
                 PeriodWindow period = PeriodCalendar.windowAt(policy.getPeriod(), at);
                 PolicyCounter counter = usage.counter(policy, id, period);
-                statuses.add(status(policy, id, period, counter.used(), counter.crossed(), at));
+                statuses.add(status(policy, id, period, counter.used(), Holds.held(stores.held(), policy, id, period),
+                        counter.crossed(), at));
             } else {
                 long duration = RollingWindow.durationMs(policy.getPeriod());
                 PeriodWindow window = new PeriodWindow(at.minusMillis(duration), at);
-                statuses.add(status(policy, id, window, usage.rolling(policy, id, at.toEpochMilli()), new int[0], at));
+                statuses.add(status(policy, id, window, usage.rolling(policy, id, at.toEpochMilli()),
+                        Holds.held(stores.held(), policy, id, null), new int[0], at));
             }
         }
         return statuses;
@@ -100,8 +102,9 @@ public final class Reports {
         return PolicyProcessor.breaches(stores.breaches(), tenant, span.start(), span.end());
     }
 
-    private static BudgetStatus status(BudgetPolicy policy, String member, PeriodWindow period, long used, int[] crossed, Instant at) {
-        BudgetLine line = new BudgetLine(policy, member, period, used, 0, 0, null, null, null);
+    private static BudgetStatus status(BudgetPolicy policy, String member, PeriodWindow period, long used, long held, int[] crossed,
+                                       Instant at) {
+        BudgetLine line = new BudgetLine(policy, member, period, used, held, 0, null, null, null);
         long elapsed = at.toEpochMilli() - period.start().toEpochMilli();
         long length = period.end().toEpochMilli() - period.start().toEpochMilli();
         long burn = elapsed <= 0 ? 0 : scale(used, Buckets.DAY_MS, elapsed);

@@ -1,15 +1,18 @@
 package dev.usageledger.query.state;
 
-import dev.usageledger.query.decision.UsageSource;
+import dev.usageledger.streams.decision.UsageSource;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.streams.rules.PeriodWindow;
+import dev.usageledger.streams.steps.Holds;
 import dev.usageledger.streams.steps.PolicyUsage;
 
 /** A decision's usage, read from one partition's stores exactly as the policy step counts it. */
 public final class StoreUsageSource implements UsageSource {
     private final PolicyUsage usage;
+    private final TenantStores stores;
 
     public StoreUsageSource(TenantStores stores) {
+        this.stores = stores;
         this.usage = stores.policyUsage();
     }
 
@@ -20,7 +23,7 @@ public final class StoreUsageSource implements UsageSource {
 
     @Override
     public long held(BudgetPolicy policy, String member, PeriodWindow period) {
-        return 0; // holds are placed by the holds step, which is not part of the topology yet
+        return Holds.held(stores.held(), policy, member, period);
     }
 
     @Override

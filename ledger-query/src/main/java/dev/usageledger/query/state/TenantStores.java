@@ -1,6 +1,7 @@
 package dev.usageledger.query.state;
 
 import dev.usageledger.schemas.avro.BudgetBreach;
+import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.steps.PeriodUsage;
@@ -12,7 +13,8 @@ import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 public record TenantStores(int partition, boolean stale, ReadOnlyKeyValueStore<String, PolicyCounter> counters,
                            ReadOnlyWindowStore<String, Long> rolling, ReadOnlyWindowStore<String, Totals> minutes,
                            ReadOnlyWindowStore<String, Totals> hours, ReadOnlyWindowStore<String, Totals> days,
-                           ReadOnlyKeyValueStore<String, Totals> months, ReadOnlyKeyValueStore<String, BudgetBreach> breaches) {
+                           ReadOnlyKeyValueStore<String, Totals> months, ReadOnlyKeyValueStore<String, BudgetBreach> breaches,
+                           ReadOnlyKeyValueStore<String, HoldState> holds, ReadOnlyKeyValueStore<String, Long> held) {
 
     public PeriodUsage periodUsage() {
         return new PeriodUsage(hours, days);

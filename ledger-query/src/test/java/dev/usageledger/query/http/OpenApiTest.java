@@ -25,7 +25,8 @@ class OpenApiTest {
     @Test
     void shouldDocumentEveryRouteAndNothingElse() throws Exception {
         List<String> registered = LedgerRoutes.routes(HttpRouting.builder(), new LedgerState(new Progress()), null, Auth.of(List.of()),
-                new ApiSettings(1024, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), Clock.systemUTC()),
+                new ApiSettings(1024, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), Duration.ofMinutes(10),
+                        Duration.ofDays(1), Clock.systemUTC()),
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
 
         Set<String> documented = new TreeSet<>();

@@ -41,7 +41,8 @@ final class ServiceFixture {
                     new TopicSpec(prefix + ".rejected", partitions, Map.of()),
                     new TopicSpec(prefix + ".policies", 1, Map.of("cleanup.policy", "compact")),
                     new TopicSpec(prefix + ".holds", partitions, Map.of()),
-                    new TopicSpec(prefix + ".breaches", partitions, Map.of())));
+                    new TopicSpec(prefix + ".breaches", partitions, Map.of()),
+                    new TopicSpec(prefix + ".decisions", partitions, Map.of())));
         }
     }
 
@@ -56,6 +57,7 @@ final class ServiceFixture {
         config.put(LedgerStreamsConfig.REJECTED_TOPIC_CONFIG, prefix + ".rejected");
         config.put(LedgerStreamsConfig.HOLDS_TOPIC_CONFIG, prefix + ".holds");
         config.put(LedgerStreamsConfig.BREACHES_TOPIC_CONFIG, prefix + ".breaches");
+        config.put(LedgerStreamsConfig.DECISIONS_TOPIC_CONFIG, prefix + ".decisions");
         config.put(LedgerStreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         config.put(ServiceConfig.HTTP_PORT_CONFIG, 0);
         config.put(ServiceConfig.READ_WAIT_MS_CONFIG, 3_000L);

@@ -5,11 +5,7 @@ import dev.usageledger.schemas.avro.PolicyFilters;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.streams.model.RatedUsage;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -72,26 +68,7 @@ public final class PolicyRules {
      * {@code *} default.
      */
     public static List<BudgetPolicy> governing(List<BudgetPolicy> policies, SubjectType type, String member) {
-        List<BudgetPolicy> specific = new ArrayList<>();
-        Map<Object, BudgetPolicy> defaults = new LinkedHashMap<>();
-        for (BudgetPolicy policy : policies) {
-            if (policy.getSubject().getType() != type) {
-                continue;
-            }
-            if (policy.getSubject().getId().equals(member)) {
-                specific.add(policy);
-            } else if (EACH.equals(policy.getSubject().getId())) {
-                defaults.merge(slot(policy), policy, (a, b) -> Comparator.comparingLong(BudgetPolicy::getLimit)
-                        .thenComparing(BudgetPolicy::getPolicyId).compare(a, b) <= 0 ? a : b);
-            }
-        }
-        List<BudgetPolicy> governing = new ArrayList<>(specific);
-        defaults.forEach((slot, policy) -> {
-            if (specific.stream().noneMatch(s -> slot(s).equals(slot))) {
-                governing.add(policy);
-            }
-        });
-        return governing;
+        return PolicyIndex.of(policies).governing(type, member);
     }
 
     /** Whether a policy selects on nothing but its subject (every filter list empty). */
@@ -103,10 +80,6 @@ public final class PolicyRules {
     /** Limit times percent, rounded up: the smallest amount that reaches the threshold. */
     public static long boundary(long limit, int percent) {
         return Math.ceilDiv(Math.multiplyExact(limit, (long) percent), 100L);
-    }
-
-    private static Object slot(BudgetPolicy policy) {
-        return List.of(policy.getMetric(), policy.getPeriod());
     }
 
     private static boolean admits(List<String> allowed, String value) {

@@ -30,12 +30,15 @@ public final class PolicyBookProcessor extends ContextualProcessor<String, byte[
     private final String storeName;
     private final AvroDeserializer<BudgetPolicy> deserializer;
     private final TopologyListener listener;
+    private final PolicyIndexCache indexes;
     private KeyValueStore<String, BudgetPolicy> book;
 
-    public PolicyBookProcessor(String storeName, AvroDeserializer<BudgetPolicy> deserializer, TopologyListener listener) {
+    public PolicyBookProcessor(String storeName, AvroDeserializer<BudgetPolicy> deserializer, TopologyListener listener,
+                               PolicyIndexCache indexes) {
         this.storeName = storeName;
         this.deserializer = deserializer;
         this.listener = listener;
+        this.indexes = indexes;
     }
 
     /** The policies of {@code tenant} in {@code book}. */
@@ -61,6 +64,7 @@ public final class PolicyBookProcessor extends ContextualProcessor<String, byte[
     @Override
     public void process(Record<String, byte[]> record) {
         apply(record);
+        indexes.invalidate();
         if (record.key() != null) {
             listener.policyApplied(record.key());
         }

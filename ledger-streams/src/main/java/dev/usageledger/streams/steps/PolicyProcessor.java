@@ -9,13 +9,13 @@ import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.RatedUsage;
 import dev.usageledger.streams.rules.CallDimensions;
 import dev.usageledger.streams.rules.PeriodCalendar;
+import dev.usageledger.streams.rules.PolicyIndex;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.streams.rules.RollingWindow;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
@@ -41,13 +41,16 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
     private final String counterStoreName;
     private final long lateGraceMs;
     private final long breachRetentionMs;
+    private final PolicyIndexCache indexes;
     private KeyValueStore<String, BudgetPolicy> policies;
     private KeyValueStore<String, BudgetBreach> breaches;
     private KeyValueStore<String, PolicyCounter> counters;
     private WindowStore<String, Long> rolling;
     private PeriodUsage periodUsage;
 
-    public PolicyProcessor(String policyStoreName, String counterStoreName, Duration lateGrace, Duration breachRetention) {
+    public PolicyProcessor(String policyStoreName, String counterStoreName, Duration lateGrace, Duration breachRetention,
+                           PolicyIndexCache indexes) {
+        this.indexes = indexes;
         this.policyStoreName = policyStoreName;
         this.counterStoreName = counterStoreName;
         this.lateGraceMs = lateGrace.toMillis();
@@ -98,16 +101,14 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
     @Override
     public void process(Record<String, RatedUsage> record) {
         RatedUsage usage = record.value();
-        List<BudgetPolicy> tenantPolicies = PolicyBookProcessor.ofTenant(policies, usage.event().getTenantId());
-        if (tenantPolicies.isEmpty()) {
+        PolicyIndex index = indexes.forTenant(policies, usage.event().getTenantId());
+        if (index.isEmpty()) {
             return;
         }
-        EnumSet<SubjectType> types = EnumSet.noneOf(SubjectType.class);
-        tenantPolicies.forEach(p -> types.add(p.getSubject().getType()));
         CallDimensions call = CallDimensions.of(usage.event());
-        for (SubjectType type : types) {
+        for (SubjectType type : index.types()) {
             for (String member : PolicyRules.members(type, call)) {
-                for (BudgetPolicy policy : PolicyRules.governing(tenantPolicies, type, member)) {
+                for (BudgetPolicy policy : index.governing(type, member)) {
                     if (!PolicyRules.admits(policy.getFilters(), call)) {
                         continue;
                     }

@@ -241,6 +241,8 @@ class ExactlyOnceIT {
         settings.put(LedgerStreamsConfig.REJECTED_TOPIC_CONFIG, prefix + ".rejected");
         settings.put(LedgerStreamsConfig.POLICIES_TOPIC_CONFIG, prefix + ".policies");
         settings.put(LedgerStreamsConfig.BREACHES_TOPIC_CONFIG, prefix + ".breaches");
+        settings.put(LedgerStreamsConfig.HOLDS_TOPIC_CONFIG, prefix + ".holds");
+        settings.put(LedgerStreamsConfig.DECISIONS_TOPIC_CONFIG, prefix + ".decisions");
         settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "commit.interval.ms", "200");
         settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "max.poll.records", "200");
         // The killed member's session must expire before its partitions move: keep that short here.
@@ -255,7 +257,9 @@ class ExactlyOnceIT {
                     new TopicSpec(prefix + ".prices", 1, Map.of("cleanup.policy", "compact")),
                     new TopicSpec(prefix + ".rejected", 4, Map.of()),
                     new TopicSpec(prefix + ".policies", 2, Map.of("cleanup.policy", "compact")),
-                    new TopicSpec(prefix + ".breaches", 4, Map.of())));
+                    new TopicSpec(prefix + ".breaches", 4, Map.of()),
+                    new TopicSpec(prefix + ".holds", 4, Map.of()),
+                    new TopicSpec(prefix + ".decisions", 4, Map.of())));
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.usageledger.query.decision;
+package dev.usageledger.streams.decision;
 
 /** The answer for one budget, and for a whole check (the worst of its budgets). */
 public enum Verdict {

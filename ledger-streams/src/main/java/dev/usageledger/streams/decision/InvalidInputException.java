@@ -1,4 +1,4 @@
-package dev.usageledger.query.decision;
+package dev.usageledger.streams.decision;
 
 /**
  * A request field that breaks a rule. Not retryable: the caller must change the field. The HTTP

@@ -1,15 +1,16 @@
-package dev.usageledger.query.decision;
+package dev.usageledger.streams.decision;
 
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.streams.rules.CallDimensions;
 import dev.usageledger.streams.rules.PeriodCalendar;
+import dev.usageledger.streams.rules.PeriodSpec;
 import dev.usageledger.streams.rules.PeriodWindow;
+import dev.usageledger.streams.rules.PolicyIndex;
 import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.streams.rules.RollingWindow;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 
 /**
@@ -32,17 +33,16 @@ public final class Decider {
      * @param unpriced   whether the cost could not be rated (no estimate cost and no price)
      */
     public static Decision decide(CallDimensions call, Estimate estimate, long costMicros, boolean unpriced,
-                                  List<BudgetPolicy> policies, UsageSource usage, Instant now) {
-        EnumSet<SubjectType> types = EnumSet.noneOf(SubjectType.class);
-        policies.forEach(p -> types.add(p.getSubject().getType()));
+                                  PolicyIndex policies, UsageSource usage, Instant now) {
         List<BudgetLine> lines = new ArrayList<>();
-        for (SubjectType type : types) {
+        for (SubjectType type : policies.types()) {
             for (String member : PolicyRules.members(type, call)) {
-                for (BudgetPolicy policy : PolicyRules.governing(policies, type, member)) {
+                for (BudgetPolicy policy : policies.governing(type, member)) {
                     if (PolicyRules.admits(policy.getFilters(), call)) {
                         long amount = estimate.amount(policy.getMetric(), costMicros);
-                        lines.add(PeriodCalendar.isFixed(policy.getPeriod())
-                                ? periodLine(policy, member, amount, usage, now)
+                        PeriodSpec period = policies.period(policy);
+                        lines.add(period.isFixed()
+                                ? periodLine(policy, PeriodCalendar.windowAt(period, now), member, amount, usage)
                                 : rollingLine(policy, member, amount, usage, now.toEpochMilli()));
                     }
                 }
@@ -51,8 +51,7 @@ public final class Decider {
         return Decision.of(lines, unpriced);
     }
 
-    private static BudgetLine periodLine(BudgetPolicy policy, String member, long amount, UsageSource usage, Instant now) {
-        PeriodWindow period = PeriodCalendar.windowAt(policy.getPeriod(), now);
+    private static BudgetLine periodLine(BudgetPolicy policy, PeriodWindow period, String member, long amount, UsageSource usage) {
         long used = usage.used(policy, member, period);
         long held = usage.held(policy, member, period);
         long limit = policy.getLimit();
@@ -77,17 +76,19 @@ public final class Decider {
         for (long[] bucket : buckets) {
             used = Math.addExact(used, bucket[1]);
         }
+        long held = usage.held(policy, member, null);
         PeriodWindow window = new PeriodWindow(Instant.ofEpochMilli(nowMs - duration), Instant.ofEpochMilli(nowMs));
         long limit = policy.getLimit();
-        long excess = Math.addExact(used, amount) - limit;
+        long excess = Math.addExact(Math.addExact(used, held), amount) - limit;
         if (excess <= 0) {
-            return new BudgetLine(policy, member, window, used, 0, amount, Verdict.allow, null, null);
+            return new BudgetLine(policy, member, window, used, held, amount, Verdict.allow, null, null);
         }
         Verdict verdict = policy.getEnforce() ? Verdict.deny : Verdict.warn;
-        if (amount > limit) {
-            return new BudgetLine(policy, member, window, used, 0, amount, verdict, EXCEEDS_REMAINING, null);
+        if (Math.addExact(held, amount) > limit) {
+            // held reservations leave the window only when settled or expired: waiting out the window will not do
+            return new BudgetLine(policy, member, window, used, held, amount, verdict, EXCEEDS_REMAINING, null);
         }
-        return new BudgetLine(policy, member, window, used, 0, amount, verdict, RATE_LIMITED,
+        return new BudgetLine(policy, member, window, used, held, amount, verdict, RATE_LIMITED,
                 retryAfterMs(buckets, duration, nowMs, excess));
     }
 

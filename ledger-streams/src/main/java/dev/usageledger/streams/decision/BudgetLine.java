@@ -1,4 +1,4 @@
-package dev.usageledger.query.decision;
+package dev.usageledger.streams.decision;
 
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.streams.rules.PeriodWindow;

@@ -1,4 +1,4 @@
-package dev.usageledger.query.decision;
+package dev.usageledger.streams.decision;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.usageledger.query.decision;
+package dev.usageledger.streams.decision;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,6 +11,7 @@ import dev.usageledger.schemas.avro.Subject;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.streams.rules.CallDimensions;
 import dev.usageledger.streams.rules.PeriodWindow;
+import dev.usageledger.streams.rules.PolicyIndex;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -187,7 +188,8 @@ class DeciderTest {
     }
 
     private Decision decide(long costMicros, List<BudgetPolicy> policies) {
-        return Decider.decide(CALL, new Estimate(costMicros, 1_200, 0, 300, 0, 1), costMicros, false, policies, source, NOW);
+        return Decider.decide(CALL, new Estimate(costMicros, 1_200, 0, 300, 0, 1), costMicros, false, PolicyIndex.of(policies), source,
+                NOW);
     }
 
     private static BudgetPolicy policy(String id, SubjectType type, String subjectId, long limit, boolean enforce) {

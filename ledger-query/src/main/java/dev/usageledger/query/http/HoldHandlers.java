@@ -1,0 +1,176 @@
+package dev.usageledger.query.http;
+
+import dev.usageledger.query.api.CheckBody;
+import dev.usageledger.query.api.HoldBody;
+import dev.usageledger.query.api.Iso;
+import dev.usageledger.query.api.Views;
+import dev.usageledger.query.state.BookWriter;
+import dev.usageledger.query.state.Checks;
+import dev.usageledger.query.state.LedgerState;
+import dev.usageledger.query.state.TenantStores;
+import dev.usageledger.schemas.avro.CallScope;
+import dev.usageledger.schemas.avro.HoldEvent;
+import dev.usageledger.schemas.avro.HoldEventType;
+import dev.usageledger.schemas.avro.HoldState;
+import dev.usageledger.schemas.avro.HoldStatus;
+import dev.usageledger.streams.decision.Estimate;
+import dev.usageledger.streams.steps.Holds;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * {@code POST /v1/holds}, {@code GET} and {@code DELETE /v1/holds/{id}}. The owner of the tenant's
+ * partition writes the request to the holds topic and waits (bounded) for its own topology to
+ * decide it: the tenant's task is the single writer of the tenant's holds, so concurrent requests
+ * are decided one after another, across instances. A retry with the same hold id gets the first answer.
+ */
+final class HoldHandlers {
+    private final LedgerState state;
+    private final Checks checks;
+    private final BookWriter writer;
+    private final TenantRouter router;
+    private final ApiSettings settings;
+
+    HoldHandlers(LedgerState state, Checks checks, BookWriter writer, TenantRouter router, ApiSettings settings) {
+        this.state = state;
+        this.checks = checks;
+        this.writer = writer;
+        this.router = router;
+        this.settings = settings;
+    }
+
+    void register(RouteTable routing) {
+        routing.post("/v1/holds", this::place)
+                .get("/v1/holds/{id}", this::get)
+                .delete("/v1/holds/{id}", this::cancel);
+    }
+
+    private void place(ServerRequest request, ServerResponse response) {
+        byte[] body = Exchange.body(request, settings.maxBodyBytes());
+        HoldBody hold = Json.read(body, HoldBody.class);
+        CheckBody check = hold.check();
+        Callers.of(request).requireTenant(check.tenantId());
+        Duration ttl = hold.ttlMs() == null ? settings.holdTtl() : Duration.ofMillis(hold.ttlMs());
+        if (ttl.compareTo(settings.holdTtlMax()) > 0) {
+            throw ApiException.invalid("ttl_ms", "ttl_ms must be at most " + settings.holdTtlMax().toMillis() + ", got " + hold.ttlMs());
+        }
+        String key = Holds.holdKey(check.tenantId(), hold.holdId());
+        router.write(request, response, check.tenantId(), body, stores -> {
+            HoldState existing = stores.holds().get(key);
+            if (existing != null) {
+                return reply(existing);
+            }
+            Instant now = settings.clock().instant().truncatedTo(ChronoUnit.MILLIS);
+            Checks.Rated rated = checks.rate(check, now);
+            writer.requestHold(request(check, hold.holdId(), rated, now, now.plus(ttl)));
+            HoldState decided = await(stores, key, h -> true, "decided");
+            TenantRouter.Reply reply = reply(decided);
+            reply.body().put("unpriced", rated.unpriced());
+            return reply;
+        });
+    }
+
+    private void get(ServerRequest request, ServerResponse response) {
+        String id = request.path().pathParameters().get("id");
+        String tenant = tenant(request);
+        router.answer(request, response, tenant, new byte[0], null, stores -> holdView(find(stores, tenant, id)));
+    }
+
+    private void cancel(ServerRequest request, ServerResponse response) {
+        String id = request.path().pathParameters().get("id");
+        String tenant = tenant(request);
+        router.write(request, response, tenant, new byte[0], stores -> {
+            HoldState hold = find(stores, tenant, id);
+            if (hold.getState() != HoldStatus.placed) {
+                throw new ApiException(409, "hold_not_placed", "hold '" + id + "' is " + hold.getState() + "; only a placed hold can be voided",
+                        null, null);
+            }
+            Instant now = settings.clock().instant().truncatedTo(ChronoUnit.MILLIS);
+            writer.requestHold(HoldEvent.newBuilder().setHoldId(id).setTenantId(tenant).setType(HoldEventType.void_requested)
+                    .setOccurredAt(now).setExpiresAt(hold.getExpiresAt()).setScope(hold.getAnswer().getScope())
+                    .setEstimate(hold.getAnswer().getEstimate()).build());
+            HoldState ended = await(stores, Holds.holdKey(tenant, id), h -> h.getState() != HoldStatus.placed, "voided");
+            return new TenantRouter.Reply(200, holdView(ended));
+        });
+    }
+
+    private HoldState await(TenantStores stores, String key, Predicate<HoldState> done, String what) {
+        HoldState[] found = new HoldState[1];
+        try {
+            boolean decided = state.progress().awaitHolds(() -> {
+                found[0] = stores.holds().get(key);
+                return found[0] != null && done.test(found[0]);
+            }, settings.bookWait());
+            if (!decided) {
+                throw ApiException.unavailable("the hold was written but not " + what + " within " + settings.bookWait().toMillis()
+                        + " ms; retry with the same hold_id to get its answer", 1_000);
+            }
+            return found[0];
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.unavailable("the service is stopping", 1_000);
+        }
+    }
+
+    private static HoldState find(TenantStores stores, String tenant, String id) {
+        HoldState hold = stores.holds().get(Holds.holdKey(tenant, id));
+        if (hold == null) {
+            throw ApiException.notFound("no hold '" + id + "' for tenant '" + tenant + "'");
+        }
+        return hold;
+    }
+
+    private static String tenant(ServerRequest request) {
+        Caller caller = Callers.of(request);
+        String tenant = Exchange.query(request, "tenant_id").orElseGet(() -> {
+            if (caller.tenants().size() == 1) {
+                return caller.tenants().iterator().next();
+            }
+            throw ApiException.invalid("tenant_id", "name the hold's tenant with ?tenant_id=");
+        });
+        caller.requireTenant(tenant);
+        return tenant;
+    }
+
+    private static HoldEvent request(CheckBody check, String holdId, Checks.Rated rated, Instant now, Instant expiresAt) {
+        Estimate estimate = check.toEstimate();
+        CallScope scope = CallScope.newBuilder().setUserId(check.userId())
+                .setTeamIds(check.teamIds() == null ? List.of() : check.teamIds()).setApiKeyId(check.apiKeyId())
+                .setProvider(check.provider()).setModel(check.model()).setFeature(check.feature()).setEndpoint(check.endpoint()).build();
+        return HoldEvent.newBuilder().setHoldId(holdId).setTenantId(check.tenantId()).setType(HoldEventType.requested)
+                .setOccurredAt(now).setExpiresAt(expiresAt).setScope(scope)
+                .setEstimate(dev.usageledger.schemas.avro.Estimate.newBuilder().setCostMicros(rated.costMicros())
+                        .setInputTokens(estimate.inputTokens()).setOutputTokens(estimate.outputTokens())
+                        .setRequests(estimate.requests()).build())
+                .build();
+    }
+
+    private static TenantRouter.Reply reply(HoldState hold) {
+        Map<String, Object> answer = new LinkedHashMap<>(Views.decision(hold.getAnswer()));
+        if (hold.getState() != HoldStatus.denied) {
+            answer.put("hold", Map.of("hold_id", hold.getHoldId(), "state", hold.getState().name(),
+                    "expires_at", Iso.format(hold.getExpiresAt())));
+        }
+        return new TenantRouter.Reply(hold.getState() == HoldStatus.denied ? 200 : 201, answer);
+    }
+
+    private static Map<String, Object> holdView(HoldState hold) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("hold_id", hold.getHoldId());
+        view.put("tenant_id", hold.getTenantId());
+        view.put("state", hold.getState().name());
+        view.put("expires_at", Iso.format(hold.getExpiresAt()));
+        view.put("held", hold.getLines().stream().mapToLong(line -> line.getAmount()).sum());
+        view.put("settled_by_event_id", hold.getSettledByEventId());
+        view.put("actual_cost_micros", hold.getActualCostMicros());
+        view.put("decision", hold.getAnswer().getDecision().name());
+        return view;
+    }
+}

@@ -1,0 +1,229 @@
+package dev.usageledger.streams.steps;
+
+import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.BudgetVerdict;
+import dev.usageledger.schemas.avro.CallScope;
+import dev.usageledger.schemas.avro.EnforcementDecision;
+import dev.usageledger.schemas.avro.HeldLine;
+import dev.usageledger.schemas.avro.HoldEvent;
+import dev.usageledger.schemas.avro.HoldEventType;
+import dev.usageledger.schemas.avro.HoldState;
+import dev.usageledger.schemas.avro.HoldStatus;
+import dev.usageledger.schemas.avro.Subject;
+import dev.usageledger.schemas.serde.AvroDeserializer;
+import dev.usageledger.schemas.serde.MalformedPayloadException;
+import dev.usageledger.streams.Names;
+import dev.usageledger.streams.TopologyListener;
+import dev.usageledger.streams.decision.BudgetLine;
+import dev.usageledger.streams.decision.Decider;
+import dev.usageledger.streams.decision.Decision;
+import dev.usageledger.streams.decision.Estimate;
+import dev.usageledger.streams.decision.UsageSource;
+import dev.usageledger.streams.decision.Verdict;
+import dev.usageledger.streams.errors.RejectHeaders;
+import dev.usageledger.streams.model.PolicyCounter;
+import dev.usageledger.streams.model.Totals;
+import dev.usageledger.streams.rules.CallDimensions;
+import dev.usageledger.streams.rules.PeriodWindow;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+
+/**
+ * The holds step, in the tenant's task (the holds topic is keyed by tenant, like usage): one
+ * writer per tenant, so concurrent hold requests are decided one after the other against used
+ * plus held, and exactly as many are granted as there is room for. A request is decided with the
+ * same rules as a check, at the request's own time, and placed on every enforced budget at once
+ * or on none. Voids and expiries arrive as events on the holds topic too (the expiry punctuator
+ * writes them), so the log says when each reservation ended and a replay ends it at the same place.
+ */
+public final class HoldProcessor extends ContextualProcessor<String, byte[], String, Object> {
+    private static final Duration EXPIRY_SCAN = Duration.ofSeconds(1);
+
+    private final AvroDeserializer<HoldEvent> deserializer;
+    private final PolicyIndexCache indexes;
+    private final TopologyListener listener;
+    private final long keepFinishedMs;
+    private final Set<String> expiryEmitted = new HashSet<>();
+    private KeyValueStore<String, BudgetPolicy> policies;
+    private KeyValueStore<String, HoldState> holds;
+    private KeyValueStore<String, Long> held;
+    private PolicyUsage usage;
+
+    public HoldProcessor(AvroDeserializer<HoldEvent> deserializer, PolicyIndexCache indexes, TopologyListener listener,
+                         Duration keepFinished) {
+        this.deserializer = deserializer;
+        this.indexes = indexes;
+        this.listener = listener;
+        this.keepFinishedMs = keepFinished.toMillis();
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Object> context) {
+        super.init(context);
+        policies = context.getStateStore(Names.POLICY_STORE);
+        holds = context.getStateStore(Names.HOLD_STORE);
+        held = context.getStateStore(Names.HELD_STORE);
+        KeyValueStore<String, PolicyCounter> counters = context.getStateStore(Names.POLICY_COUNTER_STORE);
+        WindowStore<String, Long> rolling = context.getStateStore(Names.ROLLING_COUNTER_STORE);
+        WindowStore<String, Totals> hours = context.getStateStore(Names.TOTALS_HOUR_STORE);
+        WindowStore<String, Totals> days = context.getStateStore(Names.TOTALS_DAY_STORE);
+        usage = new PolicyUsage(counters, rolling, new PeriodUsage(hours, days));
+        context.schedule(EXPIRY_SCAN, PunctuationType.WALL_CLOCK_TIME, this::expireDue);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        HoldEvent event;
+        try {
+            event = deserializer.deserialize("", record.value());
+        } catch (MalformedPayloadException e) {
+            reject(record, e.problem().code(), e.getMessage());
+            return;
+        }
+        if (event == null) {
+            reject(record, "empty", "a null value (tombstone) on the holds topic");
+            return;
+        }
+        switch (event.getType()) {
+            case requested -> place(event);
+            case void_requested -> end(event, HoldStatus.voided, HoldEventType.voided, event.getOccurredAt());
+            case expired -> end(event, HoldStatus.expired, null, event.getOccurredAt());
+            case placed, settled, voided -> {
+                // what this step wrote itself, for the audit trail
+            }
+        }
+        listener.holdApplied(event.getTenantId(), event.getHoldId());
+    }
+
+    private void place(HoldEvent request) {
+        String key = Holds.holdKey(request.getTenantId(), request.getHoldId());
+        if (holds.get(key) != null) {
+            return; // the same hold id again: the first answer stands
+        }
+        CallScope scope = request.getScope();
+        CallDimensions call = new CallDimensions(request.getTenantId(), scope.getTeamIds(), scope.getUserId(), scope.getApiKeyId(),
+                scope.getFeature(), scope.getProvider(), scope.getModel(), scope.getEndpoint());
+        var estimate = request.getEstimate();
+        Estimate amounts = new Estimate(estimate.getCostMicros(), estimate.getInputTokens(), 0, estimate.getOutputTokens(), 0,
+                estimate.getRequests());
+        Instant at = request.getOccurredAt();
+        Decision decision = Decider.decide(call, amounts, estimate.getCostMicros(), false,
+                indexes.forTenant(policies, request.getTenantId()), new Reader(), at);
+        boolean granted = decision.decision() != Verdict.deny;
+        List<HeldLine> lines = new ArrayList<>();
+        if (granted) {
+            for (BudgetLine line : decision.budgets()) {
+                if (line.policy().getEnforce() && line.estimate() > 0) {
+                    lines.add(new HeldLine(Holds.heldKey(line), line.estimate()));
+                }
+            }
+        }
+        HoldState hold = HoldState.newBuilder().setHoldId(request.getHoldId()).setTenantId(request.getTenantId())
+                .setState(granted ? HoldStatus.placed : HoldStatus.denied)
+                .setExpiresAt(request.getExpiresAt() == null ? at : request.getExpiresAt()).setLines(lines)
+                .setAnswer(answer(request, decision, at)).build();
+        holds.put(key, hold);
+        if (granted) {
+            Holds.apply(held, hold, 1);
+            emit(request, HoldEventType.placed, at, decision);
+        }
+        context().forward(new Record<>(request.getTenantId(), (Object) hold.getAnswer(), at.toEpochMilli()), Names.DECISIONS_SINK);
+    }
+
+    private void end(HoldEvent event, HoldStatus state, HoldEventType announce, Instant at) {
+        String key = Holds.holdKey(event.getTenantId(), event.getHoldId());
+        HoldState hold = holds.get(key);
+        expiryEmitted.remove(key);
+        if (hold == null || hold.getState() != HoldStatus.placed) {
+            return;
+        }
+        Holds.apply(held, hold, -1);
+        holds.put(key, HoldState.newBuilder(hold).setState(state).build());
+        if (announce != null) {
+            emit(event, announce, at, null);
+        }
+    }
+
+    /**
+     * Writes an {@code expired} event for each placed hold past its expiry (the release happens
+     * when the event comes back), and forgets finished holds kept long enough to answer retries.
+     */
+    private void expireDue(long now) {
+        List<String> forget = new ArrayList<>();
+        try (KeyValueIterator<String, HoldState> all = holds.all()) {
+            while (all.hasNext()) {
+                var kv = all.next();
+                HoldState hold = kv.value;
+                long expiresAt = hold.getExpiresAt().toEpochMilli();
+                if (hold.getState() == HoldStatus.placed && expiresAt <= now && expiryEmitted.add(kv.key)) {
+                    HoldEvent expired = HoldEvent.newBuilder().setHoldId(hold.getHoldId()).setTenantId(hold.getTenantId())
+                            .setType(HoldEventType.expired).setOccurredAt(Instant.ofEpochMilli(now)).setExpiresAt(hold.getExpiresAt())
+                            .setScope(hold.getAnswer().getScope()).setEstimate(hold.getAnswer().getEstimate()).build();
+                    context().forward(new Record<>(hold.getTenantId(), (Object) expired, now), Names.HOLDS_SINK);
+                } else if (hold.getState() != HoldStatus.placed && expiresAt + keepFinishedMs < now) {
+                    forget.add(kv.key);
+                }
+            }
+        }
+        forget.forEach(holds::delete);
+    }
+
+    private void emit(HoldEvent cause, HoldEventType type, Instant at, Decision decision) {
+        HoldEvent event = HoldEvent.newBuilder(cause).setType(type).setOccurredAt(at)
+                .setPolicyIds(decision == null ? cause.getPolicyIds()
+                        : decision.budgets().stream().filter(l -> l.policy().getEnforce()).map(l -> l.policy().getPolicyId()).toList())
+                .build();
+        context().forward(new Record<>(cause.getTenantId(), (Object) event, at.toEpochMilli()), Names.HOLDS_SINK);
+    }
+
+    private static EnforcementDecision answer(HoldEvent request, Decision decision, Instant at) {
+        List<BudgetVerdict> budgets = new ArrayList<>();
+        for (BudgetLine line : decision.budgets()) {
+            budgets.add(BudgetVerdict.newBuilder().setPolicyId(line.policy().getPolicyId())
+                    .setSubject(new Subject(line.policy().getSubject().getType(), line.member()))
+                    .setPeriodStart(line.period().start()).setPeriodEnd(line.period().end())
+                    .setUsed(line.used()).setHeld(line.held()).setLimit(line.limit())
+                    .setVerdict(dev.usageledger.schemas.avro.Verdict.valueOf(line.verdict().name())).setReason(line.reason()).build());
+        }
+        return EnforcementDecision.newBuilder().setDecisionId(request.getHoldId()).setTenantId(request.getTenantId()).setDecidedAt(at)
+                .setDecision(dev.usageledger.schemas.avro.Verdict.valueOf(decision.decision().name())).setReasons(decision.reasons())
+                .setScope(request.getScope()).setEstimate(request.getEstimate()).setHoldId(request.getHoldId()).setBudgets(budgets).build();
+    }
+
+    private void reject(Record<String, byte[]> record, String reason, String detail) {
+        RecordMetadata source = context().recordMetadata().orElseThrow();
+        context().forward(new Record<>(record.key(), (Object) record.value(), record.timestamp(),
+                RejectHeaders.of(record.headers(), reason, detail, source.topic(), source.partition(), source.offset())),
+                Names.HOLDS_REJECTED_SINK);
+    }
+
+    /** Used from the counters, held from the held store: what the decision weighs a request against. */
+    private final class Reader implements UsageSource {
+        @Override
+        public long used(BudgetPolicy policy, String member, PeriodWindow period) {
+            return usage.counter(policy, member, period).used();
+        }
+
+        @Override
+        public long held(BudgetPolicy policy, String member, PeriodWindow period) {
+            return Holds.held(held, policy, member, period);
+        }
+
+        @Override
+        public long[][] rollingBuckets(BudgetPolicy policy, String member, long atMs) {
+            return usage.rollingBuckets(policy, member, atMs);
+        }
+    }
+}

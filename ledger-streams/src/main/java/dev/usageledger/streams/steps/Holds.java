@@ -1,0 +1,55 @@
+package dev.usageledger.streams.steps;
+
+import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.HeldLine;
+import dev.usageledger.schemas.avro.HoldState;
+import dev.usageledger.streams.decision.BudgetLine;
+import dev.usageledger.streams.rules.PeriodCalendar;
+import dev.usageledger.streams.rules.PeriodWindow;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * Keys and bookkeeping of holds. A hold reserves an amount on each enforced budget it was placed
+ * on; the held store keeps, per budget (policy, member and period, or the policy's rolling
+ * window), the sum of what live holds reserve there, so a check reads one more value per budget.
+ */
+public final class Holds {
+    private Holds() {
+    }
+
+    /** The hold store's key: tenant first, so a tenant's holds are in its partition and sort together. */
+    public static String holdKey(String tenant, String holdId) {
+        return tenant + '\u0000' + holdId;
+    }
+
+    /** The held store's key of a budget: its period counter's key, or the rolling window's. */
+    public static String heldKey(BudgetPolicy policy, String member, PeriodWindow period) {
+        return period == null || !PeriodCalendar.isFixed(policy.getPeriod())
+                ? PolicyProcessor.rollingKey(policy.getTenantId(), policy.getPolicyId(), member) + "\u0000rolling"
+                : PolicyProcessor.counterKey(policy.getTenantId(), policy.getPolicyId(), member, period.start());
+    }
+
+    static String heldKey(BudgetLine line) {
+        return heldKey(line.policy(), line.member(), line.period());
+    }
+
+    /** What live holds reserve on the budget. */
+    public static long held(ReadOnlyKeyValueStore<String, Long> store, BudgetPolicy policy, String member, PeriodWindow period) {
+        Long held = store.get(heldKey(policy, member, period));
+        return held == null ? 0 : held;
+    }
+
+    /** Adds ({@code sign} 1) or takes back ({@code sign} -1) a hold's reservations; a budget left with nothing held is deleted. */
+    static void apply(KeyValueStore<String, Long> held, HoldState hold, int sign) {
+        for (HeldLine line : hold.getLines()) {
+            Long current = held.get(line.getKey());
+            long next = Math.addExact(current == null ? 0 : current, sign * line.getAmount());
+            if (next == 0) {
+                held.delete(line.getKey());
+            } else {
+                held.put(line.getKey(), next);
+            }
+        }
+    }
+}

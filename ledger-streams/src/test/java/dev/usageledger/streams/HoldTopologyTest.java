@@ -1,0 +1,128 @@
+package dev.usageledger.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.usageledger.schemas.avro.CallScope;
+import dev.usageledger.schemas.avro.Estimate;
+import dev.usageledger.schemas.avro.HoldEvent;
+import dev.usageledger.schemas.avro.HoldEventType;
+import dev.usageledger.schemas.avro.HoldStatus;
+import dev.usageledger.schemas.avro.PeriodKind;
+import dev.usageledger.schemas.avro.SubjectType;
+import dev.usageledger.schemas.avro.Verdict;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The holds step in the driver: placement against used plus held, idempotency, settle, void, expiry by time. */
+class HoldTopologyTest {
+    private static final Instant DAY = Instant.parse("2026-11-20T00:00:00Z");
+    private static final Instant T = DAY.plus(Duration.ofHours(12));
+
+    @TempDir
+    Path state;
+    private TopologyFixture fixture;
+
+    @BeforeEach
+    void setUp() {
+        fixture = new TopologyFixture(state, Map.of());
+        // Given a budget of 1,000 a day for the tenant
+        fixture.policy(TopologyFixture.policy("acme-day", "acme", SubjectType.tenant, "acme", 1_000, PeriodKind.day, "UTC").build());
+    }
+
+    @AfterEach
+    void tearDown() {
+        fixture.close();
+    }
+
+    @Test
+    void shouldGrantExactlyAsManyHoldsAsTheBudgetHasRoomFor() {
+        fixture.hold(request("h1", 400, T, T.plusSeconds(600)));
+        fixture.hold(request("h2", 700, T.plusMillis(1), T.plusSeconds(600)));
+        fixture.hold(request("h3", 600, T.plusMillis(2), T.plusSeconds(600)));
+
+        assertThat(fixture.holdState("acme", "h1").getState()).isEqualTo(HoldStatus.placed);
+        assertThat(fixture.holdState("acme", "h2").getState()).as("400 held + 700 > 1,000").isEqualTo(HoldStatus.denied);
+        assertThat(fixture.holdState("acme", "h3").getState()).as("400 + 600 fills it exactly").isEqualTo(HoldStatus.placed);
+        assertThat(fixture.held("acme", "acme-day", "acme", DAY)).isEqualTo(1_000L);
+        assertThat(fixture.decisions.readValuesToList()).extracting(d -> d.getDecision())
+                .containsExactly(Verdict.allow, Verdict.deny, Verdict.allow);
+    }
+
+    @Test
+    void shouldAnswerARetriedHoldIdWithTheFirstAnswerAndReserveOnce() {
+        fixture.hold(request("h1", 400, T, T.plusSeconds(600)));
+        fixture.hold(request("h1", 900, T.plusMillis(5), T.plusSeconds(600)));
+
+        assertThat(fixture.held("acme", "acme-day", "acme", DAY)).isEqualTo(400L);
+        assertThat(fixture.decisions.readValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void shouldReleaseTheHoldAndCountTheActualUsageWhenTheEventSettlesIt() {
+        fixture.hold(request("below", 400, T, T.plusSeconds(600)));
+        fixture.hold(request("above", 300, T.plusMillis(1), T.plusSeconds(600)));
+
+        fixture.send(TopologyFixture.event("e1", "acme", T.plusSeconds(1)).setCostMicros(250L).setHoldId("below").build(), T.plusSeconds(1));
+        fixture.send(TopologyFixture.event("e2", "acme", T.plusSeconds(2)).setCostMicros(450L).setHoldId("above").build(), T.plusSeconds(2));
+
+        assertThat(fixture.holdState("acme", "below").getState()).isEqualTo(HoldStatus.settled);
+        assertThat(fixture.holdState("acme", "below").getActualCostMicros()).isEqualTo(250L);
+        assertThat(fixture.holdState("acme", "above").getActualCostMicros()).as("an overrun is counted in full").isEqualTo(450L);
+        assertThat(fixture.held("acme", "acme-day", "acme", DAY)).isZero();
+        assertThat(fixture.counter("acme", "acme-day", "acme", DAY)).isEqualTo(700L);
+        assertThat(holdEventTypes()).containsSubsequence(HoldEventType.placed, HoldEventType.placed, HoldEventType.settled,
+                HoldEventType.settled);
+    }
+
+    @Test
+    void shouldReleaseAVoidedHold() {
+        fixture.hold(request("h1", 400, T, T.plusSeconds(600)));
+
+        fixture.hold(control("h1", HoldEventType.void_requested, T.plusSeconds(5)));
+
+        assertThat(fixture.holdState("acme", "h1").getState()).isEqualTo(HoldStatus.voided);
+        assertThat(fixture.held("acme", "acme-day", "acme", DAY)).isZero();
+        assertThat(holdEventTypes()).contains(HoldEventType.voided);
+    }
+
+    @Test
+    void shouldExpireAnUnsettledHoldWhenTheClockPassesItsExpiry() {
+        // the driver's wall clock started at the real time when it was built, just before this
+        Instant now = Instant.now();
+        fixture.hold(request("h1", 400, T, now.plusSeconds(60)));
+        assertThat(fixture.holdState("acme", "h1").getState()).isEqualTo(HoldStatus.placed);
+
+        // When the wall clock has not reached the expiry, nothing happens
+        fixture.driver.advanceWallClockTime(Duration.ofSeconds(30));
+        assertThat(fixture.holdState("acme", "h1").getState()).isEqualTo(HoldStatus.placed);
+
+        // When it passes it, the step writes an expired event and the hold is released when it is read back
+        fixture.driver.advanceWallClockTime(Duration.ofSeconds(40));
+        assertThat(fixture.holdState("acme", "h1").getState()).isEqualTo(HoldStatus.expired);
+        assertThat(fixture.held("acme", "acme-day", "acme", DAY)).isZero();
+        assertThat(holdEventTypes()).contains(HoldEventType.expired);
+    }
+
+    private List<HoldEventType> holdEventTypes() {
+        return fixture.holdEvents.readValuesToList().stream().map(bytes -> fixture.holdDeserializer.deserialize("", bytes).getType())
+                .toList();
+    }
+
+    private static HoldEvent request(String id, long cost, Instant at, Instant expiresAt) {
+        return HoldEvent.newBuilder().setHoldId(id).setTenantId("acme").setType(HoldEventType.requested).setOccurredAt(at)
+                .setExpiresAt(expiresAt).setScope(CallScope.newBuilder().setUserId("u1").build())
+                .setEstimate(Estimate.newBuilder().setCostMicros(cost).build()).build();
+    }
+
+    private static HoldEvent control(String id, HoldEventType type, Instant at) {
+        return HoldEvent.newBuilder().setHoldId(id).setTenantId("acme").setType(type).setOccurredAt(at)
+                .setScope(CallScope.newBuilder().build()).setEstimate(Estimate.newBuilder().build()).build();
+    }
+}
