@@ -70,7 +70,7 @@ final class HoldHandlers {
             Instant now = settings.clock().instant().truncatedTo(ChronoUnit.MILLIS);
             Checks.Rated rated = checks.rate(check, now);
             writer.requestHold(request(check, hold.holdId(), rated, now, now.plus(ttl)));
-            HoldState decided = await(stores, key, h -> true, "decided");
+            HoldState decided = await(stores, check.tenantId(), hold.holdId(), h -> true, "decided");
             TenantRouter.Reply reply = reply(decided);
             reply.body().put("unpriced", rated.unpriced());
             return reply;
@@ -96,15 +96,16 @@ final class HoldHandlers {
             writer.requestHold(HoldEvent.newBuilder().setHoldId(id).setTenantId(tenant).setType(HoldEventType.void_requested)
                     .setOccurredAt(now).setExpiresAt(hold.getExpiresAt()).setScope(hold.getAnswer().getScope())
                     .setEstimate(hold.getAnswer().getEstimate()).build());
-            HoldState ended = await(stores, Holds.holdKey(tenant, id), h -> h.getState() != HoldStatus.placed, "voided");
+            HoldState ended = await(stores, tenant, id, h -> h.getState() != HoldStatus.placed, "voided");
             return new TenantRouter.Reply(200, holdView(ended));
         });
     }
 
-    private HoldState await(TenantStores stores, String key, Predicate<HoldState> done, String what) {
+    private HoldState await(TenantStores stores, String tenant, String holdId, Predicate<HoldState> done, String what) {
         HoldState[] found = new HoldState[1];
+        String key = Holds.holdKey(tenant, holdId);
         try {
-            boolean decided = state.progress().awaitHolds(() -> {
+            boolean decided = state.progress().awaitHold(tenant, holdId, () -> {
                 found[0] = stores.holds().get(key);
                 return found[0] != null && done.test(found[0]);
             }, settings.bookWait());

@@ -2,7 +2,10 @@ package dev.usageledger.query.state;
 
 import dev.usageledger.streams.TopologyListener;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,7 +27,7 @@ public final class Progress implements TopologyListener {
     private final ConcurrentHashMap<Integer, PartitionProgress> partitions = new ConcurrentHashMap<>();
     private final Signal bookChanges = new Signal();
     private final AtomicLong bookVersion = new AtomicLong();
-    private final Signal holdChanges = new Signal();
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> holdWaiters = new ConcurrentHashMap<>();
 
     @Override
     public void recordApplied(int partition, long offset, long eventTimeMs) {
@@ -45,12 +48,37 @@ public final class Progress implements TopologyListener {
 
     @Override
     public void holdApplied(String tenant, String holdId) {
-        holdChanges.raise();
+        CompletableFuture<Void> waiter = holdWaiters.remove(tenant + '\u0000' + holdId);
+        if (waiter != null) {
+            waiter.complete(null);
+        }
     }
 
-    /** Waits until {@code condition} holds, re-checking it after each hold event applied here. */
-    public boolean awaitHolds(BooleanSupplier condition, Duration timeout) throws InterruptedException {
-        return holdChanges.await(condition, timeout);
+    /**
+     * Waits until {@code condition} holds, re-checking it each time an event of that one hold is
+     * applied here (only this hold's waiter wakes, not every waiting request).
+     */
+    public boolean awaitHold(String tenant, String holdId, BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String key = tenant + '\u0000' + holdId;
+        while (true) {
+            CompletableFuture<Void> waiter = holdWaiters.computeIfAbsent(key, k -> new CompletableFuture<>());
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            try {
+                waiter.get(left, TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                holdWaiters.remove(key, waiter);
+                return condition.getAsBoolean();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     /** A number that changes whenever a policy or price changes: what was read under one version is current while it lasts. */

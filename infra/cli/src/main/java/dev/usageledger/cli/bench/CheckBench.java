@@ -77,6 +77,10 @@ public final class CheckBench implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "15", description = "Length of each HTTP run (default: ${DEFAULT-VALUE}).")
     int seconds;
 
+    @Option(names = "--hold-rates", defaultValue = "500,2000", split = ",",
+            description = "Hold placements per second (default: ${DEFAULT-VALUE}).")
+    List<Integer> holdRates;
+
     @Option(names = "--ingest-rate", defaultValue = "1000", description = "Events per second published during HTTP runs (default: ${DEFAULT-VALUE}).")
     int ingestRate;
 
@@ -130,6 +134,12 @@ public final class CheckBench implements Callable<Integer> {
                 loadHistory(producer, service, 9 * history, random, out);
                 int rate = rates.getFirst();
                 Latencies.Summary after = overHttp(loopback, producer, rate, random);
+                for (int holdRate : holdRates) {
+                    AtomicLong holdIds = new AtomicLong();
+                    out.println(overHttp(loopback, producer, holdRate, "/v1/holds", () -> holdJson(checkBody(random),
+                            "bench-hold-" + holdRate + "-" + holdIds.incrementAndGet()), 201).row("HTTP holds placed at " + holdRate + "/s"));
+                    out.flush();
+                }
                 loopback.close();
                 out.println(after.row("HTTP at " + rate + "/s, " + 10 * history + " events of history"));
                 out.println(inProcess(service.state(), random).row("in-process decision, " + 10 * history + " events of history"));
@@ -215,6 +225,11 @@ public final class CheckBench implements Callable<Integer> {
 
     private Latencies.Summary overHttp(LoopbackClient http, KafkaProducer<String, UsageEvent> producer, int rate,
                                        Random random) throws Exception {
+        return overHttp(http, producer, rate, "/v1/check", () -> json(checkBody(random)), 200);
+    }
+
+    private Latencies.Summary overHttp(LoopbackClient http, KafkaProducer<String, UsageEvent> producer, int rate, String path,
+                                       java.util.function.Supplier<String> bodies, int expectedStatus) throws Exception {
         AtomicBoolean ingesting = new AtomicBoolean(true);
         Thread ingest = Thread.ofPlatform().name("bench-ingest").start(() -> ingest(producer, ingesting, new Random(seed + rate)));
         Latencies latencies = new Latencies();
@@ -230,11 +245,11 @@ public final class CheckBench implements Callable<Integer> {
                 if (wait > 0) {
                     LockSupport.parkNanos(wait);
                 }
-                String body = json(checkBody(random));
+                String body = bodies.get();
                 boolean measured = i >= warmUp;
                 senders.execute(() -> {
                     try {
-                        if (http.post("/v1/check", ADMIN, body) != 200) {
+                        if (http.post(path, ADMIN, body) != expectedStatus) {
                             failures.incrementAndGet();
                         }
                     } catch (Exception e) {
@@ -250,7 +265,7 @@ public final class CheckBench implements Callable<Integer> {
             ingest.join();
         }
         if (failures.get() > 0) {
-            throw new IllegalStateException(failures.get() + " checks failed at " + rate + "/s");
+            throw new IllegalStateException(failures.get() + " requests to " + path + " failed at " + rate + "/s");
         }
         return latencies.summary();
     }
@@ -291,6 +306,11 @@ public final class CheckBench implements Callable<Integer> {
                 + body.teamIds().getFirst() + "\"], \"api_key_id\": \"" + body.apiKeyId() + "\", \"provider\": \"openai\","
                 + " \"model\": \"gpt-4.1-mini\", \"feature\": \"chat\", \"endpoint\": \"/v1/chat/completions\","
                 + " \"estimate\": {\"input_tokens\": 1200, \"output_tokens\": 300}}";
+    }
+
+    private static String holdJson(CheckBody body, String holdId) {
+        String check = json(body);
+        return check.substring(0, check.length() - 1) + ", \"hold_id\": \"" + holdId + "\", \"ttl_ms\": 60000}";
     }
 
     private static void send(HttpClient http, URI api, String method, String path, String body) throws Exception {

@@ -39,6 +39,19 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
      * @param brokerConfig broker settings that override the defaults
      */
     public static EmbeddedKafkaCluster start(int brokers, Path baseDirectory, Map<String, String> brokerConfig) {
+        return start(brokers, baseDirectory, brokerConfig, null);
+    }
+
+    /**
+     * Starts a cluster that keeps its data in {@code baseDirectory} across restarts: the first start
+     * formats the directories under {@code clusterId}; later starts with the same id and directory
+     * find every topic, offset and transaction as they were (the ports are new each time).
+     */
+    public static EmbeddedKafkaCluster startPersistent(Path baseDirectory, String clusterId, Map<String, String> brokerConfig) {
+        return start(1, Objects.requireNonNull(baseDirectory, "baseDirectory"), brokerConfig, Objects.requireNonNull(clusterId, "clusterId"));
+    }
+
+    private static EmbeddedKafkaCluster start(int brokers, Path baseDirectory, Map<String, String> brokerConfig, String clusterId) {
         if (brokers < 1) {
             throw new IllegalArgumentException("a cluster needs at least one broker, got " + brokers);
         }
@@ -53,6 +66,10 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         if (baseDirectory != null) {
             nodes.setBaseDirectory(baseDirectory);
         }
+        if (clusterId != null) {
+            nodes.setClusterId(clusterId);
+        }
+        boolean formatted = baseDirectory != null && clusterId != null && isFormatted(baseDirectory);
         Map<String, String> config = new HashMap<>();
         config.put("auto.create.topics.enable", "false");
         config.put("group.initial.rebalance.delay.ms", "0");
@@ -74,7 +91,9 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
             KafkaClusterTestKit cluster = builder.build();
             // Faults during shutdown are expected when a test stops brokers; don't rethrow them on close.
             cluster.nonFatalFaultHandler().setIgnore(true);
-            cluster.format();
+            if (!formatted) {
+                cluster.format();
+            }
             cluster.startup();
             cluster.waitForReadyBrokers();
             return new EmbeddedKafkaCluster(cluster, brokers);
@@ -83,6 +102,17 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
             throw new IllegalStateException("interrupted while starting the embedded Kafka cluster", e);
         } catch (Exception e) {
             throw new IllegalStateException("the embedded Kafka cluster did not start: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isFormatted(Path baseDirectory) {
+        if (!java.nio.file.Files.isDirectory(baseDirectory)) {
+            return false;
+        }
+        try (var files = java.nio.file.Files.walk(baseDirectory, 3)) {
+            return files.anyMatch(f -> f.getFileName().toString().equals("meta.properties"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + baseDirectory, e);
         }
     }
 
