@@ -165,6 +165,27 @@ class LedgerServiceIT {
     }
 
     @Test
+    void shouldServeTrendsAndThePolicyListAndDeleteAPolicy() {
+        awaitApplied();
+        String from = hour.truncatedTo(ChronoUnit.DAYS).minus(1, ChronoUnit.DAYS).toString();
+        String to = hour.truncatedTo(ChronoUnit.DAYS).plus(1, ChronoUnit.DAYS).toString();
+        JsonNode trend = api.get("/v1/tenants/acme/trends?scope=user:acme-u03&interval=day&from=" + from + "&to=" + to, ACME_TOKEN)
+                .json().get("rows");
+        assertThat(trend).hasSize(2);
+        assertThat(trend.get(0).get("cost_micros").asLong()).as("yesterday").isZero();
+        assertThat(trend.get(1).get("cost_micros").asLong()).as("today").isEqualTo(299_000L);
+
+        String temporary = USER_DAY.replace("acme-user-each-day-cost", "acme-temporary").replace("\"limit\": 300000", "\"limit\": 7");
+        assertThat(api.put("/v1/policies/acme-temporary", ADMIN_TOKEN, temporary).status()).isEqualTo(200);
+        assertThat(api.get("/v1/tenants/acme/policies", ACME_TOKEN).json().get("policies").findValuesAsText("policy_id"))
+                .contains("acme-temporary", "acme-user-each-day-cost");
+        Api.Response deleted = api.delete("/v1/policies/acme-temporary", ADMIN_TOKEN);
+        assertThat(deleted.status()).isEqualTo(200);
+        assertThat(api.get("/v1/policies/acme-temporary", ADMIN_TOKEN).status()).isEqualTo(404);
+        assertThat(api.delete("/v1/policies/acme-temporary", ADMIN_TOKEN).status()).isEqualTo(404);
+    }
+
+    @Test
     void shouldKeepTenantsApartAndRequireTokens() {
         assertThat(api.get("/v1/tenants/acme/usage", null).status()).isEqualTo(401);
         assertThat(api.get("/v1/tenants/acme/usage", "not-a-token").status()).isEqualTo(401);
