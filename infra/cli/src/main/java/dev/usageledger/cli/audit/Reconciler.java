@@ -1,0 +1,110 @@
+package dev.usageledger.cli.audit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.usageledger.streams.model.Totals;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.Map;
+
+/**
+ * Compares the audit's totals with the ledger service's answers for the same scope and span:
+ * every scope per UTC month, and the tenant per UTC day, each cut to the audited range.
+ */
+final class Reconciler {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String[] FIELDS = {"cost_micros", "input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens",
+            "requests", "events", "errors", "unpriced"};
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final URI ledger;
+    private final String token;
+    private final Instant from;
+    private final Instant to;
+    long compared;
+    long mismatches;
+
+    Reconciler(URI ledger, String token, Instant from, Instant to) {
+        this.ledger = ledger;
+        this.token = token;
+        this.from = from;
+        this.to = to;
+    }
+
+    void reconcile(AuditReport report, Path out) throws IOException, InterruptedException {
+        try (BufferedWriter csv = Files.newBufferedWriter(out.resolve("reconciliation.csv"))) {
+            StringBuilder header = new StringBuilder("tenant_id,scope,granularity,period,from,to");
+            for (String field : FIELDS) {
+                header.append(",audit_").append(field).append(",ledger_").append(field);
+            }
+            csv.write(header.append(",match\n").toString());
+            for (var entry : report.months.entrySet()) {
+                YearMonth month = YearMonth.parse(entry.getKey().period());
+                compare(csv, entry.getKey(), "month", month.atDay(1), month.plusMonths(1).atDay(1), entry.getValue());
+            }
+            for (var entry : report.days.entrySet()) {
+                if (entry.getKey().scope().equals("tenant:" + entry.getKey().tenant())) {
+                    LocalDate day = LocalDate.parse(entry.getKey().period());
+                    compare(csv, entry.getKey(), "day", day, day.plusDays(1), entry.getValue());
+                }
+            }
+        }
+    }
+
+    private void compare(BufferedWriter csv, AuditReport.Key key, String granularity, LocalDate start, LocalDate end, Totals audit)
+            throws IOException, InterruptedException {
+        Instant spanFrom = max(from, start.atStartOfDay().toInstant(ZoneOffset.UTC));
+        Instant spanTo = min(to, end.atStartOfDay().toInstant(ZoneOffset.UTC));
+        JsonNode answer = usage(key.tenant(), key.scope(), spanFrom, spanTo);
+        Map<String, Long> ours = Map.of("cost_micros", audit.costMicros(), "input_tokens", audit.inputTokens(), "cached_input_tokens",
+                audit.cachedInputTokens(), "output_tokens", audit.outputTokens(), "reasoning_tokens", audit.reasoningTokens(),
+                "requests", audit.requests(), "events", audit.events(), "errors", audit.errors(), "unpriced", audit.unpriced());
+        StringBuilder row = new StringBuilder(String.join(",", AuditReport.csv(key.tenant()), AuditReport.csv(key.scope()), granularity,
+                key.period(), spanFrom.toString(), spanTo.toString()));
+        boolean match = true;
+        for (String field : FIELDS) {
+            long theirs = answer.path(field).asLong(Long.MIN_VALUE);
+            match &= theirs == ours.get(field);
+            row.append(',').append(ours.get(field)).append(',').append(theirs == Long.MIN_VALUE ? "" : Long.toString(theirs));
+        }
+        csv.write(row.append(',').append(match).append('\n').toString());
+        compared++;
+        if (!match) {
+            mismatches++;
+        }
+    }
+
+    private JsonNode usage(String tenant, String scope, Instant spanFrom, Instant spanTo) throws IOException, InterruptedException {
+        URI uri = ledger.resolve("/v1/tenants/" + URLEncoder.encode(tenant, StandardCharsets.UTF_8) + "/usage?scope="
+                + URLEncoder.encode(scope, StandardCharsets.UTF_8) + "&from=" + spanFrom + "&to=" + spanTo);
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri);
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IOException("the ledger answered " + response.statusCode() + " for " + uri + ": " + response.body());
+        }
+        return JSON.readTree(response.body());
+    }
+
+    private static Instant max(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+}
