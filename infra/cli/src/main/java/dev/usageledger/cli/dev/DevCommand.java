@@ -91,6 +91,9 @@ public final class DevCommand implements Callable<Integer> {
             if (traffic > 0) {
                 generator = TrafficGenerator.start(kafka.bootstrapServers(), registry.url(), dataDir.resolve("spool"), traffic);
             }
+            // for scripts: '. ledger-dev-data/endpoints.env' sets API, KAFKA, REGISTRY and ADMIN_TOKEN
+            Files.writeString(dataDir.resolve("endpoints.env"), "API=" + service.apiUri() + "\nKAFKA=" + kafka.bootstrapServers()
+                    + "\nREGISTRY=" + registry.url() + "\nADMIN_TOKEN=" + tokens.get("admin") + "\n");
             out.printf("ledger ready: api=%s kafka=%s registry=%s admin_token=%s%n", service.apiUri(), kafka.bootstrapServers(),
                     registry.url(), tokens.get("admin"));
             out.printf("tenant tokens (%s) are in %s%n", String.join(", ", Samples.TENANTS), dataDir.resolve("tokens.properties"));
