@@ -81,6 +81,9 @@ public final class CheckBench implements Callable<Integer> {
             description = "Hold placements per second (default: ${DEFAULT-VALUE}).")
     List<Integer> holdRates;
 
+    @Option(names = "--freshness-samples", defaultValue = "200", description = "Freshness samples (default: ${DEFAULT-VALUE}).")
+    int freshnessSamples;
+
     @Option(names = "--ingest-rate", defaultValue = "1000", description = "Events per second published during HTTP runs (default: ${DEFAULT-VALUE}).")
     int ingestRate;
 
@@ -134,6 +137,8 @@ public final class CheckBench implements Callable<Integer> {
                 loadHistory(producer, service, 9 * history, random, out);
                 int rate = rates.getFirst();
                 Latencies.Summary after = overHttp(loopback, producer, rate, random);
+                out.println(freshness(service, producer, random).row("freshness: publish acknowledged -> applied, visible to checks"));
+                out.flush();
                 for (int holdRate : holdRates) {
                     AtomicLong holdIds = new AtomicLong();
                     out.println(overHttp(loopback, producer, holdRate, "/v1/holds", () -> holdJson(checkBody(random),
@@ -266,6 +271,35 @@ public final class CheckBench implements Callable<Integer> {
         }
         if (failures.get() > 0) {
             throw new IllegalStateException(failures.get() + " requests to " + path + " failed at " + rate + "/s");
+        }
+        return latencies.summary();
+    }
+
+    /**
+     * From a publish being acknowledged to the event being applied by the owning task (from then
+     * on every check reads it), while ingestion runs; sampled {@code freshnessSamples} times.
+     */
+    private Latencies.Summary freshness(LedgerService service, KafkaProducer<String, UsageEvent> producer, Random random)
+            throws Exception {
+        AtomicBoolean ingesting = new AtomicBoolean(true);
+        Thread ingest = Thread.ofPlatform().name("bench-ingest").start(() -> ingest(producer, ingesting, new Random(seed + 7)));
+        Latencies latencies = new Latencies();
+        try {
+            for (int i = 0; i < freshnessSamples; i++) {
+                Instant now = Instant.now();
+                UsageEvent event = event(random, now);
+                var metadata = producer.send(new ProducerRecord<>(LedgerTopics.USAGE, null, now.toEpochMilli(), event.getTenantId(),
+                        event)).get();
+                long acknowledged = System.nanoTime();
+                while (service.state().progress().applied(metadata.partition()).offset() < metadata.offset()) {
+                    Thread.onSpinWait();
+                }
+                latencies.record(System.nanoTime() - acknowledged);
+                LockSupport.parkNanos(20_000_000);
+            }
+        } finally {
+            ingesting.set(false);
+            ingest.join();
         }
         return latencies.summary();
     }
