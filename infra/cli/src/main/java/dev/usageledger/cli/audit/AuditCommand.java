@@ -112,7 +112,7 @@ public final class AuditCommand implements Callable<Integer> {
             report.writeTotals(out);
             Reconciler reconciler = null;
             if (ledgerUrl != null) {
-                reconciler = new Reconciler(ledgerUrl, bearer, from, to);
+                reconciler = new Reconciler(ledgerUrl, bearer, from, to, spec.commandLine().getErr());
                 try {
                     reconciler.reconcile(report, out);
                 } catch (java.io.IOException e) {

@@ -33,10 +33,12 @@ final class Reconciler {
     private final String token;
     private final Instant from;
     private final Instant to;
+    private final java.io.PrintWriter log;
     long compared;
     long mismatches;
 
-    Reconciler(URI ledger, String token, Instant from, Instant to) {
+    Reconciler(URI ledger, String token, Instant from, Instant to, java.io.PrintWriter log) {
+        this.log = log;
         this.ledger = ledger;
         this.token = token;
         this.from = from;
@@ -74,15 +76,23 @@ final class Reconciler {
         StringBuilder row = new StringBuilder(String.join(",", AuditReport.csv(key.tenant()), AuditReport.csv(key.scope()), granularity,
                 key.period(), spanFrom.toString(), spanTo.toString()));
         boolean match = true;
+        StringBuilder differences = new StringBuilder();
         for (String field : FIELDS) {
             long theirs = answer.path(field).asLong(Long.MIN_VALUE);
-            match &= theirs == ours.get(field);
+            if (theirs != ours.get(field)) {
+                match = false;
+                differences.append(' ').append(field).append(" audit=").append(ours.get(field)).append(" ledger=")
+                        .append(theirs == Long.MIN_VALUE ? "missing" : Long.toString(theirs));
+            }
             row.append(',').append(ours.get(field)).append(',').append(theirs == Long.MIN_VALUE ? "" : Long.toString(theirs));
         }
         csv.write(row.append(',').append(match).append('\n').toString());
         compared++;
         if (!match) {
             mismatches++;
+            log.printf("ledger audit: MISMATCH tenant=%s scope=%s %s %s [%s, %s):%s%n", key.tenant(), key.scope(), granularity,
+                    key.period(), spanFrom, spanTo, differences);
+            log.flush();
         }
     }
 

@@ -74,6 +74,11 @@ class AuditCommandIT {
                     .setCachedInputMicrosPerMtok(100_000).setOutputMicrosPerMtok(1_600_000).build();
             producer.send(new ProducerRecord<>(prefix + ".prices", "openai/gpt-4.1-mini@" + price.getEffectiveFrom().toEpochMilli(),
                     prices.serialize(prefix + ".prices", price))).get();
+            // a price change in the middle of the audited range: events from second 30 on are rated with it
+            PriceChange cheaper = PriceChange.newBuilder(price).setEffectiveFrom(hour.plusSeconds(30)).setInputMicrosPerMtok(200_000)
+                    .setOutputMicrosPerMtok(800_000).build();
+            producer.send(new ProducerRecord<>(prefix + ".prices", "openai/gpt-4.1-mini@" + cheaper.getEffectiveFrom().toEpochMilli(),
+                    prices.serialize(prefix + ".prices", cheaper))).get();
             AvroSerializer<UsageEvent> usage = new AvroSerializer<>(registry, true, false);
             for (int i = 0; i < 60; i++) {
                 String tenant = i % 2 == 0 ? "acme" : "globex";
@@ -106,7 +111,7 @@ class AuditCommandIT {
             String from = hour.toString();
             String to = hour.plus(1, ChronoUnit.HOURS).toString();
 
-            Result audit = audit(cluster, prefix, prefix + ".prices", service, from, to, dir.resolve("report"));
+            Result audit = audit(cluster, prefix, prefix + ".prices", service.apiUri().toString(), from, to, dir.resolve("report"));
 
             assertThat(audit.exit()).as(audit.output()).isZero();
             JsonNode summary = new ObjectMapper().readTree(dir.resolve("report/summary.json").toFile());
@@ -121,10 +126,21 @@ class AuditCommandIT {
             assertThat(Files.readString(dir.resolve("report/totals.csv"))).contains("acme,tenant:acme,month,");
             assertThat(Files.readAllLines(dir.resolve("report/reconciliation.csv")).stream().skip(1)).allMatch(l -> l.endsWith(",true"));
 
+            assertThat(summary.get("totals").get("cost_micros").asLong()).as("both prices applied, each in its time")
+                    .isEqualTo(expectedCost(hour));
+
             // Given a price book that is not the ledger's, the audit's costs differ and it says so
-            Result mismatch = audit(cluster, prefix, prefix + ".no-prices", service, from, to, dir.resolve("mismatch"));
+            Result mismatch = audit(cluster, prefix, prefix + ".no-prices", service.apiUri().toString(), from, to, dir.resolve("mismatch"));
             assertThat(mismatch.exit()).as(mismatch.output()).isEqualTo(1);
             assertThat(mismatch.output()).contains("mismatched");
+
+            // Given a stand-in for the service whose answer for one total is one micro-unit off, the audit names that row
+            try (OffByOne standIn = OffByOne.start(service.apiUri(), "tenant%3Aacme")) {
+                Result offByOne = audit(cluster, prefix, prefix + ".prices", standIn.url(), from, to, dir.resolve("off-by-one"));
+                assertThat(offByOne.exit()).as(offByOne.output()).isEqualTo(1);
+                assertThat(offByOne.output()).contains("1 mismatched")
+                        .containsPattern("MISMATCH tenant=acme scope=tenant:acme month \\d{4}-\\d{2} .*cost_micros audit=(\\d+) ledger=");
+            }
         }
 
         Result usageError = run("audit", "--from", "yesterday", "--to", "2026-01-01T00:00:00Z");
@@ -134,11 +150,28 @@ class AuditCommandIT {
     private record Result(int exit, String output) {
     }
 
-    private static Result audit(LedgerCluster cluster, String prefix, String pricesTopic, LedgerService service, String from, String to,
+    private static Result audit(LedgerCluster cluster, String prefix, String pricesTopic, String ledgerUrl, String from, String to,
                                 Path out) {
         return run("audit", "--from", from, "--to", to, "--bootstrap", cluster.bootstrapServers(), "--registry", cluster.registryUrl(),
-                "--usage-topic", prefix + ".usage", "--prices-topic", pricesTopic, "--ledger-url", service.apiUri().toString(),
+                "--usage-topic", prefix + ".usage", "--prices-topic", pricesTopic, "--ledger-url", ledgerUrl,
                 "--token", ADMIN, "--out", out.toString());
+    }
+
+    /** What the 60 events cost: explicit prices per token, the cheaper price from second 30 on, unknown models unpriced. */
+    private static long expectedCost(Instant hour) {
+        long total = 0;
+        for (int i = 0; i < 60; i++) {
+            if (i % 10 == 9) {
+                continue;
+            }
+            long input = 1_000L + i;
+            long cached = i % 3 == 0 ? 500L : 0L;
+            long output = 200L + i;
+            boolean cheaper = i >= 30;
+            total += dev.usageledger.streams.rules.Rating.costMicros(input, cached, output, 0, cheaper ? 200_000 : 400_000, 100_000,
+                    cheaper ? 800_000 : 1_600_000);
+        }
+        return total;
     }
 
     private static Result run(String... args) {
