@@ -13,6 +13,7 @@ import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.LedgerStreamsConfig;
 import dev.usageledger.streams.LedgerTopology;
+import dev.usageledger.streams.steps.PolicyIndexCache;
 import io.helidon.webserver.WebServer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -83,7 +84,8 @@ public final class LedgerService implements AutoCloseable {
                 Duration.ofMillis(config.getLong(ServiceConfig.HOLD_TTL_DEFAULT_MS_CONFIG)),
                 Duration.ofMillis(streamsConfig.getLong(LedgerStreamsConfig.HOLD_TTL_MAX_MS_CONFIG)), clock);
         Auth auth = Auth.of(config.tokens());
-        LedgerState state = new LedgerState(progress);
+        PolicyIndexCache policyIndexes = new PolicyIndexCache();
+        LedgerState state = new LedgerState(progress, policyIndexes);
         WebServer server = WebServer.builder()
                 .host(config.getString(ServiceConfig.HTTP_HOST_CONFIG))
                 .port(config.getInt(ServiceConfig.HTTP_PORT_CONFIG))
@@ -94,7 +96,7 @@ public final class LedgerService implements AutoCloseable {
                 .start();
         HostInfo self = new HostInfo(config.advertisedHost(), server.port());
         LedgerStreamsConfig withServer = config.streamsWithServer(server.port());
-        KafkaStreams streams = new KafkaStreams(LedgerTopology.build(withServer, registry, progress), withServer.streamsProperties());
+        KafkaStreams streams = new KafkaStreams(LedgerTopology.build(withServer, registry, progress, policyIndexes), withServer.streamsProperties());
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("the topology failed and stops; /health reports down until the process is restarted", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;

@@ -48,9 +48,17 @@ public final class LedgerTopology {
 
     /** The topology, reporting applied offsets and book changes to {@code listener}. */
     public static Topology build(LedgerStreamsConfig config, SchemaRegistryClient registry, TopologyListener listener) {
+        return build(config, registry, listener, new PolicyIndexCache());
+    }
+
+    /**
+     * The topology, keeping tenants' policy indexes in {@code policyIndexes}: a process that also
+     * reads the policy book (the query service) passes its own cache in to share it.
+     */
+    public static Topology build(LedgerStreamsConfig config, SchemaRegistryClient registry, TopologyListener listener,
+                                 PolicyIndexCache policyIndexes) {
         Topics topics = config.topics();
         Topology topology = new Topology();
-        PolicyIndexCache policyIndexes = new PolicyIndexCache();
         topology.addSource(Names.USAGE_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.usage());
         topology.addProcessor(Names.VALIDATE, () -> new ValidateProcessor(new AvroDeserializer<>(UsageEvent.class, registry),
                 config.maxFutureSkew(), config.lateGrace(), listener), Names.USAGE_SOURCE);

@@ -8,7 +8,7 @@ import dev.usageledger.streams.Names;
 import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.rules.PolicyIndex;
-import dev.usageledger.streams.steps.PolicyBookProcessor;
+import dev.usageledger.streams.steps.PolicyIndexCache;
 import dev.usageledger.streams.steps.PriceBookProcessor;
 import java.time.Instant;
 import java.util.List;
@@ -38,7 +38,7 @@ public final class LedgerState {
     private final AtomicLong generation = new AtomicLong();
     private final Versioned<String, KeyQueryMetadata> owners = new Versioned<>(generation::get);
     private final Versioned<Integer, TenantStores> activeStores = new Versioned<>(generation::get);
-    private final Versioned<String, PolicyIndex> tenantPolicies;
+    private final PolicyIndexCache policyIndexes;
     private final Versioned<String, List<PriceChange>> priceHistories;
     private volatile HostInfo self;
     private volatile KafkaStreams streams;
@@ -46,9 +46,13 @@ public final class LedgerState {
     private volatile ReadOnlyKeyValueStore<String, PriceChange> prices;
 
     /** State that answers "unavailable" until {@link #attach} gives it the running topology. */
-    public LedgerState(Progress progress) {
+    /**
+     * @param policyIndexes the topology's own cache of tenants' policy indexes (its policy book
+     *     invalidates it), so checks and the policy step share one index per tenant
+     */
+    public LedgerState(Progress progress, PolicyIndexCache policyIndexes) {
         this.progress = progress;
-        this.tenantPolicies = new Versioned<>(progress::bookVersion);
+        this.policyIndexes = policyIndexes;
         this.priceHistories = new Versioned<>(progress::bookVersion);
     }
 
@@ -60,9 +64,9 @@ public final class LedgerState {
         generation.incrementAndGet();
     }
 
-    /** The tenant's policies, indexed for precedence; cached until a policy or price changes. */
+    /** The tenant's policies, indexed for precedence; cached until a policy changes. */
     public PolicyIndex policiesOf(String tenant) {
-        return tenantPolicies.get(tenant, t -> PolicyIndex.of(PolicyBookProcessor.ofTenant(policies(), t)));
+        return policyIndexes.forTenant(policies(), tenant);
     }
 
     /** The price of a model in force at {@code at}, or null; the history is cached until a policy or price changes. */
@@ -150,10 +154,8 @@ public final class LedgerState {
         return new TenantStores(partition, stale,
                 store(Names.POLICY_COUNTER_STORE, QueryableStoreTypes.<String, PolicyCounter>keyValueStore(), partition, stale),
                 store(Names.ROLLING_COUNTER_STORE, QueryableStoreTypes.<String, Long>windowStore(), partition, stale),
-                store(Names.TOTALS_MINUTE_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale),
                 store(Names.TOTALS_HOUR_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale),
                 store(Names.TOTALS_DAY_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale),
-                store(Names.TOTALS_MONTH_STORE, QueryableStoreTypes.<String, Totals>keyValueStore(), partition, stale),
                 store(Names.BREACH_STORE, QueryableStoreTypes.<String, BudgetBreach>keyValueStore(), partition, stale),
                 store(Names.HOLD_STORE, QueryableStoreTypes.<String, HoldState>keyValueStore(), partition, stale),
                 store(Names.HELD_STORE, QueryableStoreTypes.<String, Long>keyValueStore(), partition, stale));

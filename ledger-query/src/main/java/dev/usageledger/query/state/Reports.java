@@ -47,18 +47,12 @@ public final class Reports {
 
     /** The tenant's totals over {@code span} for each member of {@code type} (one range scan per bucket size). */
     public static Map<String, Totals> breakdown(TenantStores stores, String tenant, SubjectType type, PeriodWindow span) {
-        if (!PeriodUsage.answerable(span)) {
-            throw new IllegalArgumentException("totals are kept in UTC hours; " + span + " does not start and end on one");
-        }
+        PeriodUsage.Cut cut = PeriodUsage.cut(span);
         String prefix = StoreKeys.scope(tenant, type, "");
-        long start = span.start().toEpochMilli();
-        long end = span.end().toEpochMilli();
-        long firstDay = Math.min(end, Math.ceilDiv(start, Buckets.DAY_MS) * Buckets.DAY_MS);
-        long lastDay = Math.max(firstDay, Math.floorDiv(end, Buckets.DAY_MS) * Buckets.DAY_MS);
         Map<String, Totals> byMember = new TreeMap<>();
-        addRange(byMember, stores.hours(), prefix, start, firstDay - 1);
-        addRange(byMember, stores.days(), prefix, firstDay, lastDay - 1);
-        addRange(byMember, stores.hours(), prefix, lastDay, end - 1);
+        addRange(byMember, stores.hours(), prefix, cut.headFrom(), cut.headTo());
+        addRange(byMember, stores.days(), prefix, cut.daysFrom(), cut.daysTo());
+        addRange(byMember, stores.hours(), prefix, cut.tailFrom(), cut.tailTo());
         return byMember;
     }
 

@@ -11,9 +11,8 @@ import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 
 /** The read-only stores of one usage partition: everything about the tenants in it. */
 public record TenantStores(int partition, boolean stale, ReadOnlyKeyValueStore<String, PolicyCounter> counters,
-                           ReadOnlyWindowStore<String, Long> rolling, ReadOnlyWindowStore<String, Totals> minutes,
-                           ReadOnlyWindowStore<String, Totals> hours, ReadOnlyWindowStore<String, Totals> days,
-                           ReadOnlyKeyValueStore<String, Totals> months, ReadOnlyKeyValueStore<String, BudgetBreach> breaches,
+                           ReadOnlyWindowStore<String, Long> rolling, ReadOnlyWindowStore<String, Totals> hours,
+                           ReadOnlyWindowStore<String, Totals> days, ReadOnlyKeyValueStore<String, BudgetBreach> breaches,
                            ReadOnlyKeyValueStore<String, HoldState> holds, ReadOnlyKeyValueStore<String, Long> held) {
 
     public PeriodUsage periodUsage() {

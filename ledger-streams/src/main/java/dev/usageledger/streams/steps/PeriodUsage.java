@@ -23,6 +23,25 @@ public final class PeriodUsage {
         this.days = days;
     }
 
+    /**
+     * How a span on UTC hours is read: the hours before its first whole UTC day, the whole days,
+     * and the hours after the last one (each an inclusive millisecond range; empty when to < from).
+     */
+    public record Cut(long headFrom, long headTo, long daysFrom, long daysTo, long tailFrom, long tailTo) {
+    }
+
+    /** The cut of {@code period}, which must be {@link #answerable}. */
+    public static Cut cut(PeriodWindow period) {
+        if (!answerable(period)) {
+            throw new IllegalArgumentException("totals are kept in UTC hours; " + period + " does not start and end on one");
+        }
+        long start = period.start().toEpochMilli();
+        long end = period.end().toEpochMilli();
+        long firstWholeDay = Math.min(end, Math.ceilDiv(start, Buckets.DAY_MS) * Buckets.DAY_MS);
+        long lastWholeDay = Math.max(firstWholeDay, Math.floorDiv(end, Buckets.DAY_MS) * Buckets.DAY_MS);
+        return new Cut(start, firstWholeDay - 1, firstWholeDay, lastWholeDay - 1, lastWholeDay, end - 1);
+    }
+
     /** Whether the buckets can answer for {@code [start, end)} exactly: both ends on a UTC hour. */
     public static boolean answerable(PeriodWindow period) {
         return period.start().toEpochMilli() % Buckets.HOUR_MS == 0 && period.end().toEpochMilli() % Buckets.HOUR_MS == 0;
@@ -38,16 +57,10 @@ public final class PeriodUsage {
 
     /** The totals over {@code period}, which must be {@link #answerable}. */
     public Totals totals(String scopeKey, PeriodWindow period) {
-        if (!answerable(period)) {
-            throw new IllegalArgumentException("totals are kept in UTC hours; " + period + " does not start and end on one");
-        }
-        long start = period.start().toEpochMilli();
-        long end = period.end().toEpochMilli();
-        long firstWholeDay = Math.min(end, Math.ceilDiv(start, Buckets.DAY_MS) * Buckets.DAY_MS);
-        long lastWholeDay = Math.max(firstWholeDay, Math.floorDiv(end, Buckets.DAY_MS) * Buckets.DAY_MS);
-        return range(hours, scopeKey, start, firstWholeDay - 1)
-                .plus(range(days, scopeKey, firstWholeDay, lastWholeDay - 1))
-                .plus(range(hours, scopeKey, lastWholeDay, end - 1));
+        Cut cut = cut(period);
+        return range(hours, scopeKey, cut.headFrom(), cut.headTo())
+                .plus(range(days, scopeKey, cut.daysFrom(), cut.daysTo()))
+                .plus(range(hours, scopeKey, cut.tailFrom(), cut.tailTo()));
     }
 
     private static Totals range(ReadOnlyWindowStore<String, Totals> store, String key, long from, long to) {
