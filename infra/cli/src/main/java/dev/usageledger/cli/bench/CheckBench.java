@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -237,42 +236,12 @@ public final class CheckBench implements Callable<Integer> {
                                        java.util.function.Supplier<String> bodies, int expectedStatus) throws Exception {
         AtomicBoolean ingesting = new AtomicBoolean(true);
         Thread ingest = Thread.ofPlatform().name("bench-ingest").start(() -> ingest(producer, ingesting, new Random(seed + rate)));
-        Latencies latencies = new Latencies();
-        AtomicLong failures = new AtomicLong();
-        long interval = 1_000_000_000L / rate;
-        int total = rate * seconds;
-        int warmUp = rate * Math.min(3, seconds) / 3;
-        try (ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor()) {
-            long start = System.nanoTime() + 10_000_000;
-            for (int i = 0; i < warmUp + total; i++) {
-                long scheduled = start + (long) i * interval;
-                long wait = scheduled - System.nanoTime();
-                if (wait > 0) {
-                    LockSupport.parkNanos(wait);
-                }
-                String body = bodies.get();
-                boolean measured = i >= warmUp;
-                senders.execute(() -> {
-                    try {
-                        if (http.post(path, ADMIN, body) != expectedStatus) {
-                            failures.incrementAndGet();
-                        }
-                    } catch (Exception e) {
-                        failures.incrementAndGet();
-                    }
-                    if (measured) {
-                        latencies.record(System.nanoTime() - scheduled);
-                    }
-                });
-            }
+        try {
+            return FixedRate.run(path, rate, seconds, () -> http.post(path, ADMIN, bodies.get()) == expectedStatus);
         } finally {
             ingesting.set(false);
             ingest.join();
         }
-        if (failures.get() > 0) {
-            throw new IllegalStateException(failures.get() + " requests to " + path + " failed at " + rate + "/s");
-        }
-        return latencies.summary();
     }
 
     /**
@@ -283,25 +252,12 @@ public final class CheckBench implements Callable<Integer> {
             throws Exception {
         AtomicBoolean ingesting = new AtomicBoolean(true);
         Thread ingest = Thread.ofPlatform().name("bench-ingest").start(() -> ingest(producer, ingesting, new Random(seed + 7)));
-        Latencies latencies = new Latencies();
         try {
-            for (int i = 0; i < freshnessSamples; i++) {
-                Instant now = Instant.now();
-                UsageEvent event = event(random, now);
-                var metadata = producer.send(new ProducerRecord<>(LedgerTopics.USAGE, null, now.toEpochMilli(), event.getTenantId(),
-                        event)).get();
-                long acknowledged = System.nanoTime();
-                while (service.state().progress().applied(metadata.partition()).offset() < metadata.offset()) {
-                    Thread.onSpinWait();
-                }
-                latencies.record(System.nanoTime() - acknowledged);
-                LockSupport.parkNanos(20_000_000);
-            }
+            return Freshness.sample(service, producer, LedgerTopics.USAGE, freshnessSamples, now -> event(random, now));
         } finally {
             ingesting.set(false);
             ingest.join();
         }
-        return latencies.summary();
     }
 
     private void ingest(KafkaProducer<String, UsageEvent> producer, AtomicBoolean running, Random random) {
