@@ -24,7 +24,7 @@ public final class ConfigTable {
             table.append("| `").append(key.name).append("` | ").append(defaultOf(key)).append(" | ")
                     .append(key.documentation.replace("|", "\\|")).append(" |\n");
         }
-        table.append("| `streams.*` | | passed to Kafka Streams and its clients (e.g. `streams.security.protocol`) |\n");
+        table.append("| `streams.*` | | passed to Kafka Streams and its clients (e.g. `streams.security.protocol`); the ledger sets `streams.commit.interval.ms` to 1000 and `streams.statestore.cache.max.bytes` to 128 MiB unless given |\n");
         return table.toString();
     }
 

@@ -47,6 +47,8 @@ public final class AuditCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    private double readPerSecond;
+
     @Option(names = "--from", required = true, description = "Start of the range (occurred_at, inclusive), e.g. 2026-11-01T00:00:00Z.")
     String fromText;
 
@@ -151,7 +153,8 @@ public final class AuditCommand implements Callable<Integer> {
             consumer.seek(p, offset);
             total += ends.get(p) - offset;
         }
-        long lastReport = System.nanoTime();
+        long started = System.nanoTime();
+        long lastReport = started;
         while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                 if (record.offset() < ends.get(new TopicPartition(record.topic(), record.partition()))) {
@@ -163,7 +166,15 @@ public final class AuditCommand implements Callable<Integer> {
                 System.err.printf("ledger audit: read %,d of %,d records (%d%%)%n", replay.read, total, total == 0 ? 100 : replay.read * 100 / total);
             }
         }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        readPerSecond = replay.read / Math.max(seconds, 1e-9);
+        System.err.printf("ledger audit: replayed %,d records in %.1f s (%,.0f records/s)%n", replay.read, seconds, readPerSecond);
         return new long[] {replay.read, total};
+    }
+
+    /** Records replayed per second by the last run, reading and recomputing only (start-up and the report files left out). */
+    public double readPerSecond() {
+        return readPerSecond;
     }
 
     private void writeSummary(AuditReport report, UsageReplay replay, Reconciler reconciler, Instant from, Instant to, long[] readRange)

@@ -13,9 +13,11 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.time.ZoneOffset;
+import java.time.LocalDate;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
@@ -53,13 +55,16 @@ final class AuditReport implements AutoCloseable {
         }
     }
 
-    final Map<Key, Totals> days = new TreeMap<>();
-    final Map<Key, Totals> months = new TreeMap<>();
+    /** Summed in hash maps (one lookup per scope and event); {@link #sorted} orders them for output. */
+    final Map<Key, Totals> days = new HashMap<>();
+    final Map<Key, Totals> months = new HashMap<>();
     final Map<Integer, PartitionDigest> partitions = new TreeMap<>();
     Totals grand = Totals.ZERO;
     long counted;
     long unpriced;
     private final BufferedWriter events;
+    private long currentEpochDay = Long.MIN_VALUE;
+    private String currentDay;
 
     AuditReport(Path out) throws IOException {
         Files.createDirectories(out);
@@ -77,7 +82,7 @@ final class AuditReport implements AutoCloseable {
         }
         grand = grand.plus(rated);
         Instant at = e.getOccurredAt();
-        String day = at.atZone(ZoneOffset.UTC).toLocalDate().toString();
+        String day = day(at);
         String month = day.substring(0, 7);
         for (Scopes.Scope scope : Scopes.of(e)) {
             String name = scope.type().name() + ":" + scope.id();
@@ -104,6 +109,21 @@ final class AuditReport implements AutoCloseable {
         }
     }
 
+    /** The UTC day of an instant, e.g. {@code 2026-11-20}; events come mostly in time order, so the last day is kept. */
+    private String day(Instant at) {
+        long epochDay = Math.floorDiv(at.toEpochMilli(), 86_400_000L);
+        if (epochDay != currentEpochDay) {
+            currentEpochDay = epochDay;
+            currentDay = LocalDate.ofEpochDay(epochDay).toString();
+        }
+        return currentDay;
+    }
+
+    /** Totals in tenant, scope and period order. */
+    static SortedMap<Key, Totals> sorted(Map<Key, Totals> totals) {
+        return new TreeMap<>(totals);
+    }
+
     static String hex(PartitionDigest digest) {
         return HexFormat.of().formatHex(digest.sha256.digest());
     }
@@ -112,8 +132,8 @@ final class AuditReport implements AutoCloseable {
         try (BufferedWriter totals = Files.newBufferedWriter(out.resolve("totals.csv"))) {
             totals.write("tenant_id,scope,granularity,period,cost_micros,input_tokens,cached_input_tokens,output_tokens,reasoning_tokens,"
                     + "requests,events,errors,unpriced\n");
-            write(totals, "day", days);
-            write(totals, "month", months);
+            write(totals, "day", sorted(days));
+            write(totals, "month", sorted(months));
         }
     }
 

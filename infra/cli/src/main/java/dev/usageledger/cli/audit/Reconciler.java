@@ -52,11 +52,11 @@ final class Reconciler {
                 header.append(",audit_").append(field).append(",ledger_").append(field);
             }
             csv.write(header.append(",match\n").toString());
-            for (var entry : report.months.entrySet()) {
+            for (var entry : AuditReport.sorted(report.months).entrySet()) {
                 YearMonth month = YearMonth.parse(entry.getKey().period());
                 compare(csv, entry.getKey(), "month", month.atDay(1), month.plusMonths(1).atDay(1), entry.getValue());
             }
-            for (var entry : report.days.entrySet()) {
+            for (var entry : AuditReport.sorted(report.days).entrySet()) {
                 if (entry.getKey().scope().equals("tenant:" + entry.getKey().tenant())) {
                     LocalDate day = LocalDate.parse(entry.getKey().period());
                     compare(csv, entry.getKey(), "day", day, day.plusDays(1), entry.getValue());

@@ -58,19 +58,22 @@ public final class TopologyBench implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the generated workload (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--commit-interval-ms", defaultValue = "100",
-            description = "Kafka Streams commit interval for both jobs (default: ${DEFAULT-VALUE}, the exactly-once default).")
-    long commitIntervalMs;
+    @Option(names = "--commit-interval-ms",
+            description = "Kafka Streams commit interval for both jobs (default: each job's own: 100 ms, exactly-once's default, for the"
+                    + " plain sum; 1,000 ms for the ledger).")
+    Long commitIntervalMs;
 
-    @Option(names = "--cache-mb", defaultValue = "10",
-            description = "Kafka Streams record cache for both jobs, in MiB (default: ${DEFAULT-VALUE}, Kafka's default).")
-    long cacheMb;
+    @Option(names = "--cache-mb",
+            description = "Kafka Streams record cache for both jobs, in MiB (default: each job's own: 10, Kafka's default, for the plain"
+                    + " sum; 128 for the ledger).")
+    Long cacheMb;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("topology bench: %,d events, %,d tenants, %d partitions, seed %d, commit interval %d ms, cache %d MiB%n",
-                events, tenants, partitions, seed, commitIntervalMs, cacheMb);
+        out.printf("topology bench: %,d events, %,d tenants, %d partitions, seed %d, commit interval %s, cache %s%n",
+                events, tenants, partitions, seed, commitIntervalMs == null ? "each job's own" : commitIntervalMs + " ms",
+                cacheMb == null ? "each job's own" : cacheMb + " MiB");
         out.flush();
         Path state = Files.createTempDirectory("ledger-bench-state");
         try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(1);
@@ -108,8 +111,12 @@ public final class TopologyBench implements Callable<Integer> {
     }
 
     private void tune(Properties props) {
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
-        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, cacheMb << 20);
+        if (commitIntervalMs != null) {
+            props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
+        }
+        if (cacheMb != null) {
+            props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, cacheMb << 20);
+        }
     }
 
     private void preload(String bootstrap, RestSchemaRegistryClient registry, String topic) {

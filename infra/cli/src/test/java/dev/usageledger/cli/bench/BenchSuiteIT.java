@@ -50,7 +50,7 @@ class BenchSuiteIT {
             assertThat(job.path("median_per_second").asDouble()).as(job.path("job").asText()).isPositive();
         });
         assertThat(jobs).contains("raw KafkaProducer append (limit)", "raw KafkaConsumer read (limit)",
-                "plain Kafka Streams DSL sum per tenant", "ledger topology", "ledger audit (replay, rate, dedupe, totals per scope)");
+                "plain Kafka Streams DSL sum per tenant", "ledger topology", "ledger audit, replay", "ledger audit, whole command");
         List<String> paths = new ArrayList<>();
         root.path("latency").forEach(row -> {
             paths.add(row.path("path").asText() + " @" + row.path("history_events").asLong());
