@@ -71,10 +71,14 @@ public final class LedgerTopology {
                 Names.AGGREGATE);
         topology.addSink(Names.BREACHES_SINK, topics.breaches(), new StringSerializer(),
                 new AvroSerializer<BudgetBreach>(registry, true, false), Names.POLICIES);
-        // Holds: requests, voids and expiries arrive on the holds topic, keyed by tenant like usage, so
-        // they are decided in the tenant's task; a counted usage event settles the hold it names.
+        // Holds: requests and voids arrive on their own topic, expiries on the holds topic, both keyed by
+        // tenant like usage, so they are decided in the tenant's task; a counted usage event settles
+        // the hold it names. Requests stay off the holds topic because the task writes that topic in
+        // its transactions: a read_committed consumer sees nothing past an open transaction, so a
+        // request behind one would wait for the task's next commit.
         topology.addProcessor(Names.SETTLE, () -> new SettleProcessor(listener), Names.AGGREGATE);
-        topology.addSource(Names.HOLDS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.holds());
+        topology.addSource(Names.HOLDS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.holdRequests(),
+                topics.holds());
         topology.addProcessor(Names.HOLDS, () -> new HoldProcessor(new AvroDeserializer<>(HoldEvent.class, registry), policyIndexes,
                 listener, config.lateGrace()), Names.HOLDS_SOURCE);
         topology.addSink(Names.HOLDS_SINK, topics.holds(), new StringSerializer(), new AvroSerializer<HoldEvent>(registry, true, false),

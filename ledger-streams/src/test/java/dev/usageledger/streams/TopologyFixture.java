@@ -77,15 +77,15 @@ final class TopologyFixture implements AutoCloseable {
         policies = driver.createInputTopic(topics.policies(), new StringSerializer(), new ByteArraySerializer());
         breaches = driver.createOutputTopic(topics.breaches(), new StringDeserializer(),
                 new AvroDeserializer<>(BudgetBreach.class, registry));
-        holds = driver.createInputTopic(topics.holds(), new StringSerializer(), new ByteArraySerializer());
+        holds = driver.createInputTopic(topics.holdRequests(), new StringSerializer(), new ByteArraySerializer());
         holdEvents = driver.createOutputTopic(topics.holds(), new StringDeserializer(), new ByteArrayDeserializer());
         decisions = driver.createOutputTopic(topics.decisions(), new StringDeserializer(),
                 new AvroDeserializer<>(EnforcementDecision.class, registry));
     }
 
-    /** Puts a hold event (a request, a void) on the holds topic, keyed by its tenant, at its own time. */
+    /** Puts a hold request or void on the hold-requests topic, keyed by its tenant, at its own time. */
     void hold(HoldEvent event) {
-        holds.pipeInput(event.getTenantId(), holdSerializer.serialize(config.topics().holds(), event), event.getOccurredAt());
+        holds.pipeInput(event.getTenantId(), holdSerializer.serialize(config.topics().holdRequests(), event), event.getOccurredAt());
     }
 
     HoldState holdState(String tenant, String holdId) {

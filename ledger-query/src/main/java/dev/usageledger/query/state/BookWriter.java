@@ -38,7 +38,7 @@ public final class BookWriter implements AutoCloseable {
 
     /** Asks the tenant's task to place or void a hold (keyed by tenant: the task is the hold's only writer). */
     public void requestHold(HoldEvent request) {
-        send(topics.holds(), request.getTenantId(), holds.serialize(topics.holds(), request));
+        send(topics.holdRequests(), request.getTenantId(), holds.serialize(topics.holdRequests(), request));
     }
 
     public void putPolicy(BudgetPolicy policy) {

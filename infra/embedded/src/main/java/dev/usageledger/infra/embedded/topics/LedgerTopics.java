@@ -14,6 +14,7 @@ public final class LedgerTopics {
     public static final String HOLDS = "ledger.holds.v1";
     public static final String BREACHES = "ledger.breaches.v1";
     public static final String DECISIONS = "ledger.decisions.v1";
+    public static final String HOLD_REQUESTS = "ledger.hold-requests.v1";
     public static final String REJECTED = "ledger.usage.rejected.v1";
 
     private static final String FOREVER = "-1";
@@ -37,6 +38,7 @@ public final class LedgerTopics {
                 new TopicSpec(HOLDS, partitions, Map.of("cleanup.policy", "delete", "retention.ms", ONE_YEAR_MS)),
                 new TopicSpec(BREACHES, partitions, Map.of("cleanup.policy", "delete", "retention.ms", ONE_YEAR_MS)),
                 new TopicSpec(DECISIONS, partitions, Map.of("cleanup.policy", "delete", "retention.ms", THIRTY_DAYS_MS)),
+                new TopicSpec(HOLD_REQUESTS, partitions, Map.of("cleanup.policy", "delete", "retention.ms", THIRTY_DAYS_MS)),
                 new TopicSpec(REJECTED, partitions, Map.of("cleanup.policy", "delete", "retention.ms", ONE_YEAR_MS)));
     }
 }
