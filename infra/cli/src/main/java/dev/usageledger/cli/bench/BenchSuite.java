@@ -82,9 +82,17 @@ final class BenchSuite {
     /** Runs everything and writes the report into {@code results}; answers the JSON file. */
     Path run(Path results) throws Exception {
         Workload w = settings.workload();
-        report.workload().putAll(Map.of("seed", w.seed(), "tenants", w.tenants(), "users", w.users(), "api_keys", w.keys(),
-                "models", w.models(), "ingest_events", settings.events(), "check_history_events", settings.history(),
-                "repeats", settings.repeats(), "partitions", settings.partitions(), "stream_threads", 1));
+        Map<String, Object> sizes = report.workload();
+        sizes.put("seed", w.seed());
+        sizes.put("tenants", w.tenants());
+        sizes.put("users", w.users());
+        sizes.put("api_keys", w.keys());
+        sizes.put("models", w.models());
+        sizes.put("ingest_events", settings.events());
+        sizes.put("check_history_events", settings.history());
+        sizes.put("repeats", settings.repeats());
+        sizes.put("partitions", settings.partitions());
+        sizes.put("stream_threads", 1);
         Path work = Files.createTempDirectory("ledger-bench-suite");
         try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(1);
              EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(kafka.bootstrapServers());

@@ -29,6 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -45,8 +47,8 @@ import java.util.stream.Stream;
  * {@code usage} row per event and one {@code counters} row per scope and UTC month, and every event applied in its own
  * READ COMMITTED transaction that dedupes on the event id and locks the counter rows it adds to.
  *
- * <p>The check methods ({@link #counterCheck}, {@link #sumCheck}, {@link #rows}, {@link #analyze}) share one
- * connection and are synchronized on this object; benchmarks call them from one thread.
+ * <p>{@link #counterCheck} and {@link #sumCheck} run on a pool of eight connections, as a service's would; the
+ * other methods share one connection and are synchronized on this object.
  */
 public final class PostgresPeer implements AutoCloseable {
     private static final String DB_USER = "postgres";
@@ -55,14 +57,15 @@ public final class PostgresPeer implements AutoCloseable {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
     private static final long PROGRESS_SECONDS = 5;
     private static final int MAX_ATTEMPTS = 100;
+    /** Connections serving checks, as a service's pool would hold. */
+    private static final int READERS = 8;
     private static final int MAX_SOCKET_DIR_LENGTH = 90;
     private static final String INSTALL_ADVICE = "install the server (e.g. apt-get install postgresql) or run without the postgres peer";
 
     private final Cluster cluster;
     private final PrintWriter out;
     private final Connection checks;
-    private final PreparedStatement counterRead;
-    private final PreparedStatement monthSum;
+    private final BlockingQueue<Reader> readers = new ArrayBlockingQueue<>(READERS);
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread stopAtExit = Thread.ofPlatform().unstarted(this::close);
 
@@ -82,10 +85,9 @@ public final class PostgresPeer implements AutoCloseable {
         this.cluster = cluster;
         this.out = out;
         this.checks = cluster.connect();
-        this.counterRead = checks.prepareStatement("SELECT coalesce(sum(cost_micros) FILTER (WHERE scope = ?), 0),"
-                + " coalesce(sum(cost_micros) FILTER (WHERE scope = ?), 0) FROM counters WHERE scope IN (?, ?) AND period = ?");
-        this.monthSum = checks.prepareStatement("SELECT coalesce(sum(cost_micros), 0), coalesce(sum(cost_micros) FILTER"
-                + " (WHERE user_id = ?), 0) FROM usage WHERE tenant_id = ? AND occurred_at >= ? AND occurred_at < ?");
+        for (int i = 0; i < READERS; i++) {
+            readers.add(new Reader(cluster.connect()));
+        }
     }
 
     /**
@@ -156,43 +158,77 @@ public final class PostgresPeer implements AutoCloseable {
      * reads) in one primary-key query, and answers the smaller remaining of the two against the given limits: the
      * read such ledgers do before letting a request through.
      */
-    public synchronized long counterCheck(String tenant, String user, Instant at, long tenantLimit, long userLimit) {
+    public long counterCheck(String tenant, String user, Instant at, long tenantLimit, long userLimit) {
+        Reader reader = take();
         try {
             String tenantScope = tenantScope(tenant);
             String userScope = userScope(tenant, user);
-            counterRead.setString(1, tenantScope);
-            counterRead.setString(2, userScope);
-            counterRead.setString(3, tenantScope);
-            counterRead.setString(4, userScope);
-            counterRead.setString(5, period(at));
-            try (ResultSet row = counterRead.executeQuery()) {
+            PreparedStatement read = reader.counterRead;
+            read.setString(1, tenantScope);
+            read.setString(2, userScope);
+            read.setString(3, tenantScope);
+            read.setString(4, userScope);
+            read.setString(5, period(at));
+            try (ResultSet row = read.executeQuery()) {
                 row.next();
                 return Math.min(tenantLimit - row.getLong(1), userLimit - row.getLong(2));
             }
         } catch (SQLException e) {
             throw failure("reading counters", e);
+        } finally {
+            readers.add(reader);
         }
     }
+
 
     /**
      * The same two budgets summed over the usage rows of the UTC month of {@code at} (the tenant's rows, the user's
      * among them): the check of ledgers that keep no counters. Its cost grows with the month's rows.
      */
-    public synchronized long sumCheck(String tenant, String user, Instant at, long tenantLimit, long userLimit) {
+    public long sumCheck(String tenant, String user, Instant at, long tenantLimit, long userLimit) {
         YearMonth month = YearMonth.from(at.atOffset(ZoneOffset.UTC));
+        Reader reader = take();
         try {
-            monthSum.setString(1, user);
-            monthSum.setString(2, tenant);
-            monthSum.setObject(3, month.atDay(1).atStartOfDay().atOffset(ZoneOffset.UTC));
-            monthSum.setObject(4, month.plusMonths(1).atDay(1).atStartOfDay().atOffset(ZoneOffset.UTC));
-            try (ResultSet row = monthSum.executeQuery()) {
+            PreparedStatement sum = reader.monthSum;
+            sum.setString(1, user);
+            sum.setString(2, tenant);
+            sum.setObject(3, month.atDay(1).atStartOfDay().atOffset(ZoneOffset.UTC));
+            sum.setObject(4, month.plusMonths(1).atDay(1).atStartOfDay().atOffset(ZoneOffset.UTC));
+            try (ResultSet row = sum.executeQuery()) {
                 row.next();
                 return Math.min(tenantLimit - row.getLong(1), userLimit - row.getLong(2));
             }
         } catch (SQLException e) {
             throw failure("summing usage", e);
+        } finally {
+            readers.add(reader);
         }
     }
+
+    private Reader take() {
+        try {
+            return readers.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a check connection", e);
+        }
+    }
+
+    /** One check connection and its prepared statements. */
+    private static final class Reader {
+        final Connection connection;
+        final PreparedStatement counterRead;
+        final PreparedStatement monthSum;
+
+        Reader(Connection connection) throws SQLException {
+            this.connection = connection;
+            counterRead = connection.prepareStatement("SELECT coalesce(sum(cost_micros) FILTER (WHERE scope = ?), 0),"
+                    + " coalesce(sum(cost_micros) FILTER (WHERE scope = ?), 0) FROM counters WHERE scope IN (?, ?) AND period = ?");
+            monthSum = connection.prepareStatement("SELECT coalesce(sum(cost_micros), 0), coalesce(sum(cost_micros) FILTER"
+                    + " (WHERE user_id = ?), 0) FROM usage WHERE tenant_id = ? AND occurred_at >= ? AND occurred_at < ?");
+        }
+    }
+
 
     /**
      * Loads history in bulk (batched inserts, counters added per scope and month in one statement each): the rows and
@@ -290,8 +326,11 @@ public final class PostgresPeer implements AutoCloseable {
         }
         try {
             checks.close();
+            for (Reader reader : readers) {
+                reader.connection.close();
+            }
         } catch (SQLException e) {
-            progress(out, "  postgres: closing the check connection failed: %s", oneLine(e.getMessage()));
+            progress(out, "  postgres: closing the check connections failed: %s", oneLine(e.getMessage()));
         }
         cluster.discard(out);
         try {

@@ -129,8 +129,10 @@ final class SuiteReport {
 
     private String markdown() {
         StringBuilder md = new StringBuilder("# Ledger benchmark suite, " + started + "\n\n");
-        md.append(String.format("Machine: %d cores, Java %s, %s. Workload: %s.%n%n", Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.version"), System.getProperty("os.name"), workload));
+        md.append(String.format("Machine: %d cores, Java %s, %s.%n%nWorkload: ", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"), System.getProperty("os.name")));
+        md.append(String.join(", ", workload.entrySet().stream().map(e -> e.getKey().replace('_', ' ') + " " + e.getValue()).toList()))
+                .append(".\n\n");
         md.append("## Ingest (records/s; median of the runs, min..max)\n\n| job | median | min..max | runs | note |\n|---|---|---|---|---|\n");
         for (Rate r : ingest) {
             md.append(String.format("| %s | %,.0f | %,.0f..%,.0f | %d | %s |%n", r.job(), r.median(), r.min(), r.max(), r.runs().length, r.note()));
