@@ -33,6 +33,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -101,8 +102,8 @@ final class BenchSuite {
                     w.models(), w.tenants() * 3);
             createTopics(kafka.bootstrapServers());
             publishBooks(kafka.bootstrapServers(), client);
-            List<byte[]> records = serialize(client);
-            preload(kafka.bootstrapServers(), records);
+            Generated records = generate(client);
+            preload(kafka.bootstrapServers(), records.encoded());
             Optional<PostgresPeer> peer = startPeer(work);
             try {
                 ingest(kafka, registry, client, records, peer, work);
@@ -117,10 +118,10 @@ final class BenchSuite {
         return json;
     }
 
-    private void ingest(EmbeddedKafkaCluster kafka, EmbeddedSchemaRegistry registry, RestSchemaRegistryClient client, List<byte[]> records,
+    private void ingest(EmbeddedKafkaCluster kafka, EmbeddedSchemaRegistry registry, RestSchemaRegistryClient client, Generated records,
                         Optional<PostgresPeer> peer, Path work) throws Exception {
         int n = settings.events();
-        double[] producer = repeat("raw KafkaProducer append", () -> rawProduce(kafka.bootstrapServers(), records));
+        double[] producer = repeat("raw KafkaProducer append", () -> rawProduce(kafka.bootstrapServers(), records.encoded()));
         double[] consumer = repeat("raw KafkaConsumer read", () -> rawConsume(kafka.bootstrapServers()));
         AtomicLong run = new AtomicLong();
         double[] plain = repeat("plain DSL sum per tenant", () -> StreamsJobs.measure(kafka.bootstrapServers(),
@@ -141,13 +142,9 @@ final class BenchSuite {
         double ratio = full.median() / plainSum.median();
         report.goal("ledger topology vs plain DSL sum", ">= 0.50", String.format("%.2f", ratio), ratio >= 0.5);
         if (peer.isPresent()) {
-            List<PostgresPeer.PeerEvent> events = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                events.add(settings.workload().call(i).forPeer());
-            }
             double[] sql = repeat("postgres ledger", () -> {
                 peer.get().reset();
-                return peer.get().ingest(events, settings.peerThreads(), out);
+                return peer.get().ingest(records.peerEvents(), settings.peerThreads(), out);
             });
             SuiteReport.Rate postgres = report.rate("PostgreSQL ledger", settings.peerThreads() + " client threads, one transaction per"
                     + " event: insert + user and tenant counters under SELECT ... FOR UPDATE", sql);
@@ -270,25 +267,17 @@ final class BenchSuite {
 
     /** Runs {@code measurement} while events are published to the ledger at the ingest rate. */
     private <T> T whileIngesting(KafkaProducer<String, UsageEvent> producer, Measurement<T> measurement) throws Exception {
-        AtomicBoolean running = new AtomicBoolean(true);
-        Thread ingest = Thread.ofPlatform().name("bench-live-ingest").start(() -> paced(running, () -> {
+        return alongside("bench-live-ingest", running -> paced(running, () -> {
             Workload.Call call = live(Instant.now());
             producer.send(new ProducerRecord<>(LedgerTopics.USAGE, null, call.event().getOccurredAt().toEpochMilli(),
                     call.event().getTenantId(), call.event()));
-        }));
-        try {
-            return measurement.run();
-        } finally {
-            running.set(false);
-            ingest.join();
-        }
+        }), measurement);
     }
 
     /** Runs {@code measurement} while the peer ingests at the ingest rate, in batches of a tenth of a second. */
     private <T> T whilePeerIngests(PostgresPeer peer, Measurement<T> measurement) throws Exception {
-        AtomicBoolean running = new AtomicBoolean(true);
         int batch = Math.max(1, settings.ingestRate() / 10);
-        Thread ingest = Thread.ofPlatform().name("bench-peer-ingest").start(() -> {
+        return alongside("bench-peer-ingest", running -> {
             while (running.get()) {
                 long started = System.nanoTime();
                 List<PostgresPeer.PeerEvent> events = new ArrayList<>(batch);
@@ -302,12 +291,18 @@ final class BenchSuite {
                     LockSupport.parkNanos(rest);
                 }
             }
-        });
+        }, measurement);
+    }
+
+    /** Runs {@code work} on its own thread until {@code measurement} is done, then stops it and waits for it. */
+    private static <T> T alongside(String thread, Consumer<AtomicBoolean> work, Measurement<T> measurement) throws Exception {
+        AtomicBoolean running = new AtomicBoolean(true);
+        Thread worker = Thread.ofPlatform().name(thread).start(() -> work.accept(running));
         try {
             return measurement.run();
         } finally {
             running.set(false);
-            ingest.join();
+            worker.join();
         }
     }
 
@@ -379,12 +374,12 @@ final class BenchSuite {
         return runs;
     }
 
-    private double rawProduce(String bootstrap, List<byte[]> records) {
+    private double rawProduce(String bootstrap, List<Encoded> records) {
         long started = System.nanoTime();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
                 new StringSerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < records.size(); i++) {
-                producer.send(new ProducerRecord<>(RAW_TOPIC, settings.workload().call(i).event().getTenantId(), records.get(i)));
+            for (Encoded record : records) {
+                producer.send(new ProducerRecord<>(RAW_TOPIC, null, record.timestamp(), record.key(), record.value()));
             }
             producer.flush();
         }
@@ -408,25 +403,35 @@ final class BenchSuite {
         }
     }
 
-    private List<byte[]> serialize(RestSchemaRegistryClient client) {
-        step("generating and serializing %,d events (seed %d)", settings.events(), settings.workload().seed());
-        AvroSerializer<UsageEvent> serializer = new AvroSerializer<>(client, true, false);
-        List<byte[]> records = new ArrayList<>(settings.events());
-        for (int i = 0; i < settings.events(); i++) {
-            records.add(serializer.serialize(INGEST_TOPIC, settings.workload().call(i).event()));
-        }
-        return records;
+    /** The ingest events generated once: encoded for Kafka (key, timestamp, Avro bytes) and as the peer stores them. */
+    private record Generated(List<Encoded> encoded, List<PostgresPeer.PeerEvent> peerEvents) {
     }
 
-    private void preload(String bootstrap, List<byte[]> records) {
+    /** One encoded usage record. */
+    private record Encoded(String key, long timestamp, byte[] value) {
+    }
+
+    private Generated generate(RestSchemaRegistryClient client) {
+        step("generating and serializing %,d events (seed %d)", settings.events(), settings.workload().seed());
+        AvroSerializer<UsageEvent> serializer = new AvroSerializer<>(client, true, false);
+        List<Encoded> encoded = new ArrayList<>(settings.events());
+        List<PostgresPeer.PeerEvent> peerEvents = new ArrayList<>(settings.events());
+        for (int i = 0; i < settings.events(); i++) {
+            Workload.Call call = settings.workload().call(i);
+            UsageEvent event = call.event();
+            encoded.add(new Encoded(event.getTenantId(), event.getOccurredAt().toEpochMilli(), serializer.serialize(INGEST_TOPIC, event)));
+            peerEvents.add(call.forPeer());
+        }
+        return new Generated(encoded, peerEvents);
+    }
+
+    private void preload(String bootstrap, List<Encoded> records) {
         step("pre-loading %s with %,d events", INGEST_TOPIC, records.size());
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024), new StringSerializer(),
                 new ByteArraySerializer())) {
-            for (int i = 0; i < records.size(); i++) {
-                UsageEvent event = settings.workload().call(i).event();
-                producer.send(new ProducerRecord<>(INGEST_TOPIC, null, event.getOccurredAt().toEpochMilli(), event.getTenantId(),
-                        records.get(i)));
+            for (Encoded record : records) {
+                producer.send(new ProducerRecord<>(INGEST_TOPIC, null, record.timestamp(), record.key(), record.value()));
             }
             producer.flush();
         }
