@@ -13,6 +13,7 @@ import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.LedgerStreamsConfig;
 import dev.usageledger.streams.LedgerTopology;
+import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.steps.PolicyIndexCache;
 import io.helidon.webserver.WebServer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -85,7 +86,8 @@ public final class LedgerService implements AutoCloseable {
                 Duration.ofMillis(streamsConfig.getLong(LedgerStreamsConfig.HOLD_TTL_MAX_MS_CONFIG)), clock);
         Auth auth = Auth.of(config.tokens());
         PolicyIndexCache policyIndexes = new PolicyIndexCache();
-        LedgerState state = new LedgerState(progress, policyIndexes);
+        LiveState live = new LiveState();
+        LedgerState state = new LedgerState(progress, policyIndexes, live);
         WebServer server = WebServer.builder()
                 .host(config.getString(ServiceConfig.HTTP_HOST_CONFIG))
                 .port(config.getInt(ServiceConfig.HTTP_PORT_CONFIG))
@@ -96,7 +98,7 @@ public final class LedgerService implements AutoCloseable {
                 .start();
         HostInfo self = new HostInfo(config.advertisedHost(), server.port());
         LedgerStreamsConfig withServer = config.streamsWithServer(server.port());
-        KafkaStreams streams = new KafkaStreams(LedgerTopology.build(withServer, registry, progress, policyIndexes), withServer.streamsProperties());
+        KafkaStreams streams = new KafkaStreams(LedgerTopology.build(withServer, registry, progress, policyIndexes, live), withServer.streamsProperties());
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("the topology failed and stops; /health reports down until the process is restarted", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;

@@ -19,6 +19,7 @@ import dev.usageledger.streams.steps.DedupeProcessor;
 import dev.usageledger.streams.steps.HoldProcessor;
 import dev.usageledger.streams.steps.SettleProcessor;
 import dev.usageledger.streams.steps.PolicyBookProcessor;
+import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.steps.PolicyIndexCache;
 import dev.usageledger.streams.steps.PolicyProcessor;
 import dev.usageledger.streams.steps.PriceBookProcessor;
@@ -48,15 +49,16 @@ public final class LedgerTopology {
 
     /** The topology, reporting applied offsets and book changes to {@code listener}. */
     public static Topology build(LedgerStreamsConfig config, SchemaRegistryClient registry, TopologyListener listener) {
-        return build(config, registry, listener, new PolicyIndexCache());
+        return build(config, registry, listener, new PolicyIndexCache(), new LiveState());
     }
 
     /**
      * The topology, keeping tenants' policy indexes in {@code policyIndexes}: a process that also
-     * reads the policy book (the query service) passes its own cache in to share it.
+     * reads the policy book (the query service) passes its own cache in to share it, and copying
+     * the values checks read into {@code live}.
      */
     public static Topology build(LedgerStreamsConfig config, SchemaRegistryClient registry, TopologyListener listener,
-                                 PolicyIndexCache policyIndexes) {
+                                 PolicyIndexCache policyIndexes, LiveState live) {
         Topics topics = config.topics();
         Topology topology = new Topology();
         topology.addSource(Names.USAGE_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.usage());
@@ -67,7 +69,7 @@ public final class LedgerTopology {
         topology.addProcessor(Names.RATE, () -> new RateProcessor(Names.PRICE_STORE), Names.DEDUPE);
         topology.addProcessor(Names.AGGREGATE, AggregateProcessor::new, Names.RATE);
         topology.addProcessor(Names.POLICIES, () -> new PolicyProcessor(Names.POLICY_STORE, Names.POLICY_COUNTER_STORE, config.lateGrace(),
-                config.retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG), policyIndexes),
+                config.retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG), policyIndexes, live),
                 Names.AGGREGATE);
         topology.addSink(Names.BREACHES_SINK, topics.breaches(), new StringSerializer(),
                 new AvroSerializer<BudgetBreach>(registry, true, false), Names.POLICIES);
@@ -76,11 +78,11 @@ public final class LedgerTopology {
         // the hold it names. Requests stay off the holds topic because the task writes that topic in
         // its transactions: a read_committed consumer sees nothing past an open transaction, so a
         // request behind one would wait for the task's next commit.
-        topology.addProcessor(Names.SETTLE, () -> new SettleProcessor(listener), Names.AGGREGATE);
+        topology.addProcessor(Names.SETTLE, () -> new SettleProcessor(listener, live), Names.AGGREGATE);
         topology.addSource(Names.HOLDS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.holdRequests(),
                 topics.holds());
         topology.addProcessor(Names.HOLDS, () -> new HoldProcessor(new AvroDeserializer<>(HoldEvent.class, registry), policyIndexes,
-                listener, config.lateGrace()), Names.HOLDS_SOURCE);
+                listener, config.lateGrace(), live), Names.HOLDS_SOURCE);
         topology.addSink(Names.HOLDS_SINK, topics.holds(), new StringSerializer(), new AvroSerializer<HoldEvent>(registry, true, false),
                 Names.HOLDS, Names.SETTLE);
         topology.addSink(Names.DECISIONS_SINK, topics.decisions(), new StringSerializer(),

@@ -7,6 +7,7 @@ import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.Totals;
+import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.rules.PolicyIndex;
 import dev.usageledger.streams.steps.PolicyIndexCache;
 import dev.usageledger.streams.steps.PriceBookProcessor;
@@ -39,20 +40,25 @@ public final class LedgerState {
     private final Versioned<String, KeyQueryMetadata> owners = new Versioned<>(generation::get);
     private final Versioned<Integer, TenantStores> activeStores = new Versioned<>(generation::get);
     private final PolicyIndexCache policyIndexes;
+    private final LiveState live;
     private final Versioned<String, List<PriceChange>> priceHistories;
     private volatile HostInfo self;
     private volatile KafkaStreams streams;
     private volatile ReadOnlyKeyValueStore<String, BudgetPolicy> policies;
     private volatile ReadOnlyKeyValueStore<String, PriceChange> prices;
 
-    /** State that answers "unavailable" until {@link #attach} gives it the running topology. */
     /**
+     * State that answers "unavailable" until {@link #attach} gives it the running topology.
+     *
      * @param policyIndexes the topology's own cache of tenants' policy indexes (its policy book
      *     invalidates it), so checks and the policy step share one index per tenant
+     * @param live the copies of counters, rolling buckets and held amounts the topology keeps
+     *     for the partitions active here, which checks read instead of the stores
      */
-    public LedgerState(Progress progress, PolicyIndexCache policyIndexes) {
+    public LedgerState(Progress progress, PolicyIndexCache policyIndexes, LiveState live) {
         this.progress = progress;
         this.policyIndexes = policyIndexes;
+        this.live = live;
         this.priceHistories = new Versioned<>(progress::bookVersion);
     }
 
@@ -150,15 +156,28 @@ public final class LedgerState {
         return openStores(partition, stale);
     }
 
+    /**
+     * The stores of a partition. An active one's counters, rolling buckets and held amounts are
+     * read from the topology's live copies (a standby's are not copied: they come from its stores).
+     */
     private TenantStores openStores(int partition, boolean stale) {
-        return new TenantStores(partition, stale,
-                store(Names.POLICY_COUNTER_STORE, QueryableStoreTypes.<String, PolicyCounter>keyValueStore(), partition, stale),
-                store(Names.ROLLING_COUNTER_STORE, QueryableStoreTypes.<String, Long>windowStore(), partition, stale),
+        ReadOnlyKeyValueStore<String, PolicyCounter> counters =
+                store(Names.POLICY_COUNTER_STORE, QueryableStoreTypes.<String, PolicyCounter>keyValueStore(), partition, stale);
+        ReadOnlyWindowStore<String, Long> rolling =
+                store(Names.ROLLING_COUNTER_STORE, QueryableStoreTypes.<String, Long>windowStore(), partition, stale);
+        ReadOnlyKeyValueStore<String, Long> held =
+                store(Names.HELD_STORE, QueryableStoreTypes.<String, Long>keyValueStore(), partition, stale);
+        if (!stale) {
+            counters = live.counters(partition, counters);
+            rolling = live.rolling(partition, rolling);
+            held = live.held(partition, held);
+        }
+        return new TenantStores(partition, stale, counters, rolling,
                 store(Names.TOTALS_HOUR_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale),
                 store(Names.TOTALS_DAY_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale),
                 store(Names.BREACH_STORE, QueryableStoreTypes.<String, BudgetBreach>keyValueStore(), partition, stale),
                 store(Names.HOLD_STORE, QueryableStoreTypes.<String, HoldState>keyValueStore(), partition, stale),
-                store(Names.HELD_STORE, QueryableStoreTypes.<String, Long>keyValueStore(), partition, stale));
+                held);
     }
 
     /** The global policy book. */

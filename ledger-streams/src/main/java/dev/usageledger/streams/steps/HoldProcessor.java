@@ -14,6 +14,7 @@ import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.MalformedPayloadException;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.TopologyListener;
+import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.decision.BudgetLine;
 import dev.usageledger.streams.decision.Decider;
 import dev.usageledger.streams.decision.Decision;
@@ -59,10 +60,13 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
     private KeyValueStore<String, BudgetPolicy> policies;
     private KeyValueStore<String, HoldState> holds;
     private KeyValueStore<String, Long> held;
+    private final LiveState live;
+    private int partition;
     private PolicyUsage usage;
 
     public HoldProcessor(AvroDeserializer<HoldEvent> deserializer, PolicyIndexCache indexes, TopologyListener listener,
-                         Duration keepFinished) {
+                         Duration keepFinished, LiveState live) {
+        this.live = live;
         this.deserializer = deserializer;
         this.indexes = indexes;
         this.listener = listener;
@@ -81,6 +85,13 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
         WindowStore<String, Totals> days = context.getStateStore(Names.TOTALS_DAY_STORE);
         usage = new PolicyUsage(counters, rolling, new PeriodUsage(hours, days));
         context.schedule(EXPIRY_SCAN, PunctuationType.WALL_CLOCK_TIME, this::expireDue);
+        partition = context.taskId().partition();
+        live.held().open(partition);
+    }
+
+    @Override
+    public void close() {
+        live.held().close(partition);
     }
 
     @Override
@@ -136,10 +147,14 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
                 .setAnswer(answer(request, decision, at)).build();
         holds.put(key, hold);
         if (granted) {
-            Holds.apply(held, hold, 1);
+            Holds.apply(held, hold, 1, this::heldWritten);
             emit(request, HoldEventType.placed, at, decision);
         }
         context().forward(new Record<>(request.getTenantId(), (Object) hold.getAnswer(), at.toEpochMilli()), Names.DECISIONS_SINK);
+    }
+
+    private void heldWritten(String key, Long amount) {
+        live.held().written(partition, key, amount);
     }
 
     private void end(HoldEvent event, HoldStatus state, HoldEventType announce, Instant at) {
@@ -149,7 +164,7 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
         if (hold == null || hold.getState() != HoldStatus.placed) {
             return;
         }
-        Holds.apply(held, hold, -1);
+        Holds.apply(held, hold, -1, this::heldWritten);
         holds.put(key, HoldState.newBuilder(hold).setState(state).build());
         if (announce != null) {
             emit(event, announce, at, null);

@@ -6,6 +6,7 @@ import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.streams.decision.BudgetLine;
 import dev.usageledger.streams.rules.PeriodCalendar;
 import dev.usageledger.streams.rules.PeriodWindow;
+import java.util.function.BiConsumer;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
@@ -40,15 +41,20 @@ public final class Holds {
         return held == null ? 0 : held;
     }
 
-    /** Adds ({@code sign} 1) or takes back ({@code sign} -1) a hold's reservations; a budget left with nothing held is deleted. */
-    static void apply(KeyValueStore<String, Long> held, HoldState hold, int sign) {
+    /**
+     * Adds ({@code sign} 1) or takes back ({@code sign} -1) a hold's reservations; a budget left
+     * with nothing held is deleted. Each written amount (null: deleted) is also given to {@code written}.
+     */
+    static void apply(KeyValueStore<String, Long> held, HoldState hold, int sign, BiConsumer<String, Long> written) {
         for (HeldLine line : hold.getLines()) {
             Long current = held.get(line.getKey());
             long next = Math.addExact(current == null ? 0 : current, sign * line.getAmount());
             if (next == 0) {
                 held.delete(line.getKey());
+                written.accept(line.getKey(), null);
             } else {
                 held.put(line.getKey(), next);
+                written.accept(line.getKey(), next);
             }
         }
     }

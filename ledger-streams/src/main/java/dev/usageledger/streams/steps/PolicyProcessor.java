@@ -5,6 +5,9 @@ import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.Subject;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.streams.Names;
+import dev.usageledger.streams.live.LiveState;
+import dev.usageledger.streams.live.Mirror;
+import dev.usageledger.streams.live.RollingBuckets;
 import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.RatedUsage;
 import dev.usageledger.streams.rules.CallDimensions;
@@ -42,6 +45,8 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
     private final long lateGraceMs;
     private final long breachRetentionMs;
     private final PolicyIndexCache indexes;
+    private final LiveState live;
+    private int partition;
     private KeyValueStore<String, BudgetPolicy> policies;
     private KeyValueStore<String, BudgetBreach> breaches;
     private KeyValueStore<String, PolicyCounter> counters;
@@ -49,8 +54,9 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
     private PeriodUsage periodUsage;
 
     public PolicyProcessor(String policyStoreName, String counterStoreName, Duration lateGrace, Duration breachRetention,
-                           PolicyIndexCache indexes) {
+                           PolicyIndexCache indexes, LiveState live) {
         this.indexes = indexes;
+        this.live = live;
         this.policyStoreName = policyStoreName;
         this.counterStoreName = counterStoreName;
         this.lateGraceMs = lateGrace.toMillis();
@@ -96,6 +102,15 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
         breaches = context.getStateStore(Names.BREACH_STORE);
         context.schedule(EXPIRY_INTERVAL, PunctuationType.STREAM_TIME, this::expireCounters);
         periodUsage = new PeriodUsage(context.getStateStore(Names.TOTALS_HOUR_STORE), context.getStateStore(Names.TOTALS_DAY_STORE));
+        partition = context.taskId().partition();
+        live.counters().open(partition);
+        live.rolling().open(partition);
+    }
+
+    @Override
+    public void close() {
+        live.counters().close(partition);
+        live.rolling().close(partition);
     }
 
     @Override
@@ -125,7 +140,7 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
     private void count(BudgetPolicy policy, String member, RatedUsage usage, long decidedAt) {
         PeriodWindow period = PeriodCalendar.windowAt(policy.getPeriod(), usage.event().getOccurredAt());
         String key = counterKey(policy.getTenantId(), policy.getPolicyId(), member, period.start());
-        PolicyCounter before = counters.get(key);
+        PolicyCounter before = live.counters().read(partition, key, counters::get);
         PolicyCounter after = before != null ? before.plus(PolicyRules.amount(policy, usage)) : firstCount(policy, member, period, usage);
         for (int threshold : policy.getThresholds()) {
             if (!after.hasCrossed(threshold) && after.used() > 0
@@ -137,6 +152,7 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
             }
         }
         counters.put(key, after);
+        live.counters().written(partition, key, after);
     }
 
     /**
@@ -148,8 +164,13 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
         long duration = RollingWindow.durationMs(policy.getPeriod());
         long bucket = RollingWindow.bucketStart(usage.event().getOccurredAt().toEpochMilli(), duration);
         String key = rollingKey(policy.getTenantId(), policy.getPolicyId(), member);
-        Long current = rolling.fetch(key, bucket);
-        rolling.put(key, Math.addExact(current == null ? 0 : current, PolicyRules.amount(policy, usage)), bucket);
+        Mirror.Lookup<RollingBuckets> copied = live.rolling().copied(partition, key);
+        RollingBuckets copy = copied == null ? null : copied.value();
+        Long current = copy != null && copy.covers(bucket) ? copy.amountAt(bucket) : rolling.fetch(key, bucket);
+        long amount = Math.addExact(current == null ? 0 : current, PolicyRules.amount(policy, usage));
+        rolling.put(key, amount, bucket);
+        live.rolling().written(partition, key, copy != null && copy.covers(bucket) ? copy.with(bucket, amount, duration)
+                : RollingBuckets.load(rolling, key, RollingWindow.firstBucketInWindow(bucket, duration)));
     }
 
     /**
@@ -166,7 +187,10 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
                 }
             });
         }
-        expired.forEach(counters::delete);
+        for (String key : expired) {
+            counters.delete(key);
+            live.counters().written(partition, key, null);
+        }
         List<String> old = new ArrayList<>();
         try (KeyValueIterator<String, BudgetBreach> all = breaches.all()) {
             all.forEachRemaining(kv -> {

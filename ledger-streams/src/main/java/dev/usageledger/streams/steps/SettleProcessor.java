@@ -7,6 +7,7 @@ import dev.usageledger.schemas.avro.HoldStatus;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.TopologyListener;
+import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.model.RatedUsage;
 import java.util.List;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
@@ -21,11 +22,14 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 public final class SettleProcessor extends ContextualProcessor<String, RatedUsage, String, Object> {
     private final TopologyListener listener;
+    private final LiveState live;
+    private int partition;
     private KeyValueStore<String, HoldState> holds;
     private KeyValueStore<String, Long> held;
 
-    public SettleProcessor(TopologyListener listener) {
+    public SettleProcessor(TopologyListener listener, LiveState live) {
         this.listener = listener;
+        this.live = live;
     }
 
     @Override
@@ -33,6 +37,7 @@ public final class SettleProcessor extends ContextualProcessor<String, RatedUsag
         super.init(context);
         holds = context.getStateStore(Names.HOLD_STORE);
         held = context.getStateStore(Names.HELD_STORE);
+        partition = context.taskId().partition(); // the hold step of the same task opens and closes the held copy
     }
 
     @Override
@@ -46,7 +51,7 @@ public final class SettleProcessor extends ContextualProcessor<String, RatedUsag
         if (hold == null || hold.getState() != HoldStatus.placed) {
             return; // unknown, denied or already ended: the usage is counted all the same
         }
-        Holds.apply(held, hold, -1);
+        Holds.apply(held, hold, -1, (line, amount) -> live.held().written(partition, line, amount));
         holds.put(key, HoldState.newBuilder(hold).setState(HoldStatus.settled).setSettledByEventId(event.getEventId())
                 .setActualCostMicros(record.value().costMicros()).build());
         HoldEvent settled = HoldEvent.newBuilder().setHoldId(hold.getHoldId()).setTenantId(hold.getTenantId())
