@@ -183,6 +183,8 @@ final class BenchSuite {
             Latencies.Summary ledgerAfter = after.get("ledger@" + first);
             report.goal("ledger check p99 over HTTP at " + first + "/s", "<= 1 ms", Latencies.Summary.micros(ledgerBefore.p99()),
                     ledgerBefore.p99() <= 1_000_000);
+            report.note(String.format("check p99 at %d/s: %s; the same server's GET /health (no state read) in the same conditions: %s",
+                    first, Latencies.Summary.micros(ledgerBefore.p99()), Latencies.Summary.micros(before.get("floor@" + first).p99())));
             double growth = 100.0 * (ledgerAfter.p99() - ledgerBefore.p99()) / ledgerBefore.p99();
             report.goal("ledger check p99 growth with 10x history", "<= +10%", String.format("%+.1f%%", growth), growth <= 10);
             if (peer.isPresent()) {
@@ -211,6 +213,10 @@ final class BenchSuite {
                 () -> http.post("/v1/check", ADMIN, checkJson(random.split())) == 200));
         sink.latency("ledger POST /v1/check over loopback HTTP", rate, history, ledger);
         results.put("ledger@" + rate, ledger);
+        Latencies.Summary floor = whileIngesting(producer, () -> FixedRate.run("GET /health", rate, settings.seconds(),
+                () -> http.get("/health") == 200));
+        sink.latency("HTTP floor: the same service's GET /health over loopback HTTP (no state read)", rate, history, floor);
+        results.put("floor@" + rate, floor);
         if (peer.isPresent()) {
             PostgresPeer sql = peer.get();
             Latencies.Summary counters = whilePeerIngests(sql, () -> FixedRate.run("counter read", rate, settings.seconds(), () -> {

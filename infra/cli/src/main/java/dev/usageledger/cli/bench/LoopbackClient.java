@@ -30,11 +30,20 @@ final class LoopbackClient implements AutoCloseable {
 
     /** Sends a POST with a JSON body and answers the status code; the body is read and dropped. */
     int post(String path, String token, String json) throws IOException, InterruptedException {
+        return exchange("POST " + path + " HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort()
+                + "\r\nAuthorization: Bearer " + token + "\r\nContent-Type: application/json\r\nContent-Length: "
+                + json.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + json);
+    }
+
+    /** Sends a GET and answers the status code; the body is read and dropped. */
+    int get(String path) throws IOException, InterruptedException {
+        return exchange("GET " + path + " HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort() + "\r\n\r\n");
+    }
+
+    private int exchange(String request) throws IOException, InterruptedException {
         Connection connection = idle.take();
         try {
-            return connection.exchange(("POST " + path + " HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort()
-                    + "\r\nAuthorization: Bearer " + token + "\r\nContent-Type: application/json\r\nContent-Length: "
-                    + json.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + json).getBytes(StandardCharsets.UTF_8));
+            return connection.exchange(request.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             connection = new Connection(new Socket(base.getHost(), base.getPort()));
             throw e;

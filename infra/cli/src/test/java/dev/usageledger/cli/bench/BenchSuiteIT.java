@@ -58,7 +58,7 @@ class BenchSuiteIT {
             assertThat(row.path("p99_us").asDouble()).isGreaterThanOrEqualTo(row.path("p50_us").asDouble());
         });
         assertThat(paths).contains("ledger POST /v1/check over loopback HTTP @500", "ledger POST /v1/check over loopback HTTP @5000",
-                "freshness: publish acknowledged -> applied, visible to checks @5000");
+                "HTTP floor: the same service's GET /health over loopback HTTP (no state read) @500", "freshness: publish acknowledged -> applied, visible to checks @5000");
         List<String> goals = new ArrayList<>();
         root.path("goals").forEach(goal -> goals.add(goal.path("goal").asText()));
         assertThat(goals).contains("ledger topology vs plain DSL sum", "ledger check p99 growth with 10x history", "freshness p99",

@@ -26,6 +26,7 @@ class CheckBenchIT {
                 .containsPattern("\\| in-process decision \\(route \\+ stores \\+ decide\\) \\| 2,000 \\| [\\d,.]+ µs")
                 .containsPattern("\\| HTTP at 100/s, 200 events of history \\| 200 \\| [\\d,.]+ µs")
                 .containsPattern("\\| HTTP at 100/s, 2000 events of history \\| 200 \\|")
+                .containsPattern("\\| HTTP floor: GET /health at 100/s \\(no state read\\) \\| 200 \\| [\\d,.]+ µs")
                 .containsPattern("\\| HTTP holds placed at 20/s \\| 40 \\| [\\d,.]+ µs")
                 .containsPattern("\\| freshness: publish acknowledged -> applied, visible to checks \\| 10 \\| [\\d,.]+ µs")
                 .contains("p99 with 10x history vs before");
