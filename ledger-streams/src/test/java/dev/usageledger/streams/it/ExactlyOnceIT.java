@@ -46,9 +46,11 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,6 +89,10 @@ class ExactlyOnceIT {
         try (KafkaStreams second = start(cluster, settings)) {
             afterCrash = awaitTotals(second, expectedCost);
             everyScopeAfterCrash = allMonthTotals(second);
+            // the hour and day buckets, restored and added to after the crash, add up to the month totals per scope
+            TreeMap<String, Totals> monthsPerScope = perScope(everyScopeAfterCrash);
+            assertThat(perScope(windowTotals(second, Names.TOTALS_HOUR_STORE))).isEqualTo(monthsPerScope);
+            assertThat(perScope(windowTotals(second, Names.TOTALS_DAY_STORE))).isEqualTo(monthsPerScope);
         }
 
         // Then every tenant's total is exact to the micro-unit
@@ -193,6 +199,24 @@ class ExactlyOnceIT {
             it.forEachRemaining(kv -> all.put(kv.key, kv.value));
         }
         return all;
+    }
+
+    /** Every bucket of a window store, keyed {@code scope \u0000 bucket start}. */
+    private static TreeMap<String, Totals> windowTotals(KafkaStreams streams, String store) {
+        TreeMap<String, Totals> all = new TreeMap<>();
+        ReadOnlyWindowStore<String, Totals> buckets = streams.store(StoreQueryParameters.fromNameAndType(store,
+                QueryableStoreTypes.windowStore()));
+        try (KeyValueIterator<Windowed<String>, Totals> it = buckets.all()) {
+            it.forEachRemaining(kv -> all.put(kv.key.key() + StoreKeys.SEPARATOR + kv.key.window().start(), kv.value));
+        }
+        return all;
+    }
+
+    /** Buckets keyed {@code scope \u0000 bucket} summed per scope. */
+    private static TreeMap<String, Totals> perScope(Map<String, Totals> buckets) {
+        TreeMap<String, Totals> sums = new TreeMap<>();
+        buckets.forEach((key, totals) -> sums.merge(key.substring(0, key.lastIndexOf(StoreKeys.SEPARATOR)), totals, Totals::plus));
+        return sums;
     }
 
     private static ReadOnlyKeyValueStore<String, Totals> months(KafkaStreams streams) {
