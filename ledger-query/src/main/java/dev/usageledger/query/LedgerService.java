@@ -155,6 +155,8 @@ public final class LedgerService implements AutoCloseable {
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getList(LedgerStreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        // each write (a hold request, a policy, a price) is one record a caller waits for: waiting to batch only adds latency
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         Properties properties = new Properties();
         properties.putAll(props);
         return properties;

@@ -10,6 +10,7 @@ import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.rules.PolicyIndex;
 import dev.usageledger.streams.steps.PolicyIndexCache;
+import dev.usageledger.streams.steps.PolicyUsage;
 import dev.usageledger.streams.steps.PriceBookProcessor;
 import java.time.Instant;
 import java.util.List;
@@ -41,6 +42,7 @@ public final class LedgerState {
     private final Versioned<Integer, TenantStores> activeStores = new Versioned<>(generation::get);
     private final PolicyIndexCache policyIndexes;
     private final LiveState live;
+    private final SeedMemo seeds;
     private final Versioned<String, List<PriceChange>> priceHistories;
     private volatile HostInfo self;
     private volatile KafkaStreams streams;
@@ -59,6 +61,7 @@ public final class LedgerState {
         this.progress = progress;
         this.policyIndexes = policyIndexes;
         this.live = live;
+        this.seeds = new SeedMemo(progress);
         this.priceHistories = new Versioned<>(progress::bookVersion);
     }
 
@@ -177,7 +180,7 @@ public final class LedgerState {
                 store(Names.TOTALS_DAY_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale),
                 store(Names.BREACH_STORE, QueryableStoreTypes.<String, BudgetBreach>keyValueStore(), partition, stale),
                 store(Names.HOLD_STORE, QueryableStoreTypes.<String, HoldState>keyValueStore(), partition, stale),
-                held);
+                held, stale ? PolicyUsage.Seeds.READ : (key, read) -> seeds.seed(partition, key, read));
     }
 
     /** The global policy book. */

@@ -13,13 +13,14 @@ import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 public record TenantStores(int partition, boolean stale, ReadOnlyKeyValueStore<String, PolicyCounter> counters,
                            ReadOnlyWindowStore<String, Long> rolling, ReadOnlyWindowStore<String, Totals> hours,
                            ReadOnlyWindowStore<String, Totals> days, ReadOnlyKeyValueStore<String, BudgetBreach> breaches,
-                           ReadOnlyKeyValueStore<String, HoldState> holds, ReadOnlyKeyValueStore<String, Long> held) {
+                           ReadOnlyKeyValueStore<String, HoldState> holds, ReadOnlyKeyValueStore<String, Long> held,
+                           PolicyUsage.Seeds seeds) {
 
     public PeriodUsage periodUsage() {
         return new PeriodUsage(hours, days);
     }
 
     public PolicyUsage policyUsage() {
-        return new PolicyUsage(counters, rolling, periodUsage());
+        return new PolicyUsage(counters, rolling, periodUsage(), seeds);
     }
 }

@@ -16,25 +16,45 @@ import org.apache.kafka.streams.state.ReadOnlyWindowStore;
  * that a check sees exactly the number the next event would be added to.
  */
 public final class PolicyUsage {
+    /**
+     * Where the seed of a counter not yet created comes from: {@link #READ} reads the totals each
+     * time; a reader may remember seeds as long as it can show they have not changed.
+     */
+    @FunctionalInterface
+    public interface Seeds {
+        Seeds READ = (counterKey, read) -> read.getAsLong();
+
+        /** The seed of the counter under {@code counterKey}; {@code read} reads it from the totals. */
+        long seed(String counterKey, java.util.function.LongSupplier read);
+    }
+
     private final ReadOnlyKeyValueStore<String, PolicyCounter> counters;
     private final ReadOnlyWindowStore<String, Long> rolling;
     private final PeriodUsage totals;
+    private final Seeds seeds;
 
     public PolicyUsage(ReadOnlyKeyValueStore<String, PolicyCounter> counters, ReadOnlyWindowStore<String, Long> rolling,
                        PeriodUsage totals) {
+        this(counters, rolling, totals, Seeds.READ);
+    }
+
+    public PolicyUsage(ReadOnlyKeyValueStore<String, PolicyCounter> counters, ReadOnlyWindowStore<String, Long> rolling,
+                       PeriodUsage totals, Seeds seeds) {
         this.counters = counters;
         this.rolling = rolling;
         this.totals = totals;
+        this.seeds = seeds;
     }
 
     /** The counter of a calendar or interval policy's period for one member (zero when nothing counted yet). */
     public PolicyCounter counter(BudgetPolicy policy, String member, PeriodWindow period) {
-        PolicyCounter counter = counters.get(PolicyProcessor.counterKey(policy.getTenantId(), policy.getPolicyId(), member,
-                period.start()));
+        String key = PolicyProcessor.counterKey(policy.getTenantId(), policy.getPolicyId(), member, period.start());
+        PolicyCounter counter = counters.get(key);
         if (counter != null) {
             return counter;
         }
-        return PolicyCounter.zero(period.end().toEpochMilli()).plus(Math.max(0, seed(totals, policy, member, period)));
+        long seed = seeds.seed(key, () -> seed(totals, policy, member, period));
+        return PolicyCounter.zero(period.end().toEpochMilli()).plus(Math.max(0, seed));
     }
 
     /** The usage in a rolling policy's window ending at {@code atMs}. */

@@ -98,6 +98,8 @@ public final class CheckBench implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the generated workload (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    private static final Duration SETTLE = Duration.ofSeconds(5);
+
     private final AtomicLong eventIds = new AtomicLong();
 
     @Override
@@ -202,8 +204,14 @@ public final class CheckBench implements Callable<Integer> {
         producer.flush();
         long total = eventIds.get();
         Await.until(() -> appliedEvents(service) >= total, Duration.ofMinutes(10), "the history to be applied");
-        out.printf("  history: %,d events applied%n", total);
+        out.printf("  history: %,d events applied; letting the last commit and store compactions settle for %d s%n", total,
+                SETTLE.toSeconds());
         out.flush();
+        try {
+            Thread.sleep(SETTLE); // the stream thread's last commit flushes the loaded history; measure after it, not during it
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private long appliedEvents(LedgerService service) {
