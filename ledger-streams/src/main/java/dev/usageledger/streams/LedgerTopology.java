@@ -78,7 +78,7 @@ public final class LedgerTopology {
         // the hold it names. Requests stay off the holds topic because the task writes that topic in
         // its transactions: a read_committed consumer sees nothing past an open transaction, so a
         // request behind one would wait for the task's next commit.
-        topology.addProcessor(Names.SETTLE, () -> new SettleProcessor(listener, live), Names.AGGREGATE);
+        topology.addProcessor(Names.SETTLE, () -> new SettleProcessor(listener, live, config.lateGrace()), Names.AGGREGATE);
         topology.addSource(Names.HOLDS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.holdRequests(),
                 topics.holds());
         topology.addProcessor(Names.HOLDS, () -> new HoldProcessor(new AvroDeserializer<>(HoldEvent.class, registry), policyIndexes,
@@ -102,6 +102,8 @@ public final class LedgerTopology {
                 AvroStoreSerde.of(HoldState.class)).withCachingEnabled(), Names.HOLDS, Names.SETTLE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.HELD_STORE), Serdes.String(),
                 Serdes.Long()).withCachingEnabled(), Names.HOLDS, Names.SETTLE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.HOLD_DUE_STORE), Serdes.String(),
+                Serdes.String()).withCachingEnabled(), Names.HOLDS, Names.SETTLE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.TOTALS_MONTH_STORE),
                 Serdes.String(), Totals.serde()).withCachingEnabled(), Names.AGGREGATE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.POLICY_COUNTER_STORE),

@@ -38,6 +38,7 @@ public final class Names {
     public static final String BREACH_STORE = "breach-store";
     public static final String HOLD_STORE = "hold-store";
     public static final String HELD_STORE = "held-store";
+    public static final String HOLD_DUE_STORE = "hold-due-store";
 
     private Names() {
     }

@@ -93,6 +93,25 @@ class HoldTopologyTest {
     }
 
     @Test
+    void shouldForgetFinishedHoldsOnlyOnceKeptPastTheirExpiryForTheLateGrace() {
+        // Given a voided hold and a placed one, both expiring within the hour
+        Instant now = Instant.now();
+        fixture.hold(request("voided", 100, T, now.plusSeconds(600)));
+        fixture.hold(control("voided", HoldEventType.void_requested, T.plusSeconds(5)));
+        fixture.hold(request("live", 100, T, now.plusSeconds(3_600)));
+
+        // When the wall clock passes the expiries, the placed one expires and both are still answered
+        fixture.driver.advanceWallClockTime(Duration.ofHours(2));
+        assertThat(fixture.holdState("acme", "voided").getState()).isEqualTo(HoldStatus.voided);
+        assertThat(fixture.holdState("acme", "live").getState()).isEqualTo(HoldStatus.expired);
+
+        // When the late grace (7 days by default) has also passed, both are forgotten
+        fixture.driver.advanceWallClockTime(Duration.ofDays(7));
+        assertThat(fixture.holdState("acme", "voided")).isNull();
+        assertThat(fixture.holdState("acme", "live")).isNull();
+    }
+
+    @Test
     void shouldExpireAnUnsettledHoldWhenTheClockPassesItsExpiry() {
         // the driver's wall clock started at the real time when it was built, just before this
         Instant now = Instant.now();

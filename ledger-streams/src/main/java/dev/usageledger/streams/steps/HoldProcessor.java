@@ -60,6 +60,8 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
     private KeyValueStore<String, BudgetPolicy> policies;
     private KeyValueStore<String, HoldState> holds;
     private KeyValueStore<String, Long> held;
+    private KeyValueStore<String, String> due;
+    private boolean dueIndexed;
     private final LiveState live;
     private int partition;
     private PolicyUsage usage;
@@ -79,6 +81,8 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
         policies = context.getStateStore(Names.POLICY_STORE);
         holds = context.getStateStore(Names.HOLD_STORE);
         held = context.getStateStore(Names.HELD_STORE);
+        due = context.getStateStore(Names.HOLD_DUE_STORE);
+        dueIndexed = false;
         KeyValueStore<String, PolicyCounter> counters = context.getStateStore(Names.POLICY_COUNTER_STORE);
         WindowStore<String, Long> rolling = context.getStateStore(Names.ROLLING_COUNTER_STORE);
         WindowStore<String, Totals> hours = context.getStateStore(Names.TOTALS_HOUR_STORE);
@@ -147,6 +151,11 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
                 .setAnswer(answer(request, decision, at)).build();
         holds.put(key, hold);
         if (granted) {
+            Holds.duePlaced(due, hold, key);
+        } else {
+            Holds.dueFinished(due, hold, key, keepFinishedMs);
+        }
+        if (granted) {
             Holds.apply(held, hold, 1, this::heldWritten);
             emit(request, HoldEventType.placed, at, decision);
         }
@@ -166,6 +175,7 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
         }
         Holds.apply(held, hold, -1, this::heldWritten);
         holds.put(key, HoldState.newBuilder(hold).setState(state).build());
+        Holds.dueFinished(due, hold, key, keepFinishedMs);
         if (announce != null) {
             emit(event, announce, at, null);
         }
@@ -174,25 +184,55 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
     /**
      * Writes an {@code expired} event for each placed hold past its expiry (the release happens
      * when the event comes back), and forgets finished holds kept long enough to answer retries.
+     * Only the holds due by now are read, from the due store; after the task starts, one full
+     * pass first makes sure every hold has its due entry.
      */
     private void expireDue(long now) {
+        if (!dueIndexed) {
+            indexAll();
+            dueIndexed = true;
+        }
+        List<String> done = new ArrayList<>();
         List<String> forget = new ArrayList<>();
+        try (KeyValueIterator<String, String> entries = due.range("", Holds.dueUntil(now))) {
+            while (entries.hasNext()) {
+                var entry = entries.next();
+                String key = entry.value;
+                HoldState hold = holds.get(key);
+                if (hold == null) {
+                    done.add(entry.key);
+                    continue;
+                }
+                long expiresAt = hold.getExpiresAt().toEpochMilli();
+                if (hold.getState() == HoldStatus.placed) {
+                    if (expiresAt <= now && expiryEmitted.add(key)) {
+                        HoldEvent expired = HoldEvent.newBuilder().setHoldId(hold.getHoldId()).setTenantId(hold.getTenantId())
+                                .setType(HoldEventType.expired).setOccurredAt(Instant.ofEpochMilli(now)).setExpiresAt(hold.getExpiresAt())
+                                .setScope(hold.getAnswer().getScope()).setEstimate(hold.getAnswer().getEstimate()).build();
+                        context().forward(new Record<>(hold.getTenantId(), (Object) expired, now), Names.HOLDS_SINK);
+                    }
+                } else if (!entry.key.equals(Holds.dueKey(expiresAt + keepFinishedMs, key))) {
+                    done.add(entry.key); // the entry of the hold while it was placed
+                } else if (expiresAt + keepFinishedMs < now) {
+                    done.add(entry.key);
+                    forget.add(key);
+                }
+            }
+        }
+        done.forEach(due::delete);
+        forget.forEach(holds::delete);
+    }
+
+    /** Gives every hold its due entry (a no-op for those that have one). */
+    private void indexAll() {
         try (KeyValueIterator<String, HoldState> all = holds.all()) {
             while (all.hasNext()) {
                 var kv = all.next();
                 HoldState hold = kv.value;
                 long expiresAt = hold.getExpiresAt().toEpochMilli();
-                if (hold.getState() == HoldStatus.placed && expiresAt <= now && expiryEmitted.add(kv.key)) {
-                    HoldEvent expired = HoldEvent.newBuilder().setHoldId(hold.getHoldId()).setTenantId(hold.getTenantId())
-                            .setType(HoldEventType.expired).setOccurredAt(Instant.ofEpochMilli(now)).setExpiresAt(hold.getExpiresAt())
-                            .setScope(hold.getAnswer().getScope()).setEstimate(hold.getAnswer().getEstimate()).build();
-                    context().forward(new Record<>(hold.getTenantId(), (Object) expired, now), Names.HOLDS_SINK);
-                } else if (hold.getState() != HoldStatus.placed && expiresAt + keepFinishedMs < now) {
-                    forget.add(kv.key);
-                }
+                due.put(Holds.dueKey(hold.getState() == HoldStatus.placed ? expiresAt : expiresAt + keepFinishedMs, kv.key), kv.key);
             }
         }
-        forget.forEach(holds::delete);
     }
 
     private void emit(HoldEvent cause, HoldEventType type, Instant at, Decision decision) {

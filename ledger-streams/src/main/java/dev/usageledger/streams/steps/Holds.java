@@ -24,6 +24,31 @@ public final class Holds {
         return tenant + '\u0000' + holdId;
     }
 
+    /**
+     * The due store's key: when a hold next needs attention (a placed hold at its expiry, a finished
+     * one when it may be forgotten), then the hold's key, so the holds due by a time are one range.
+     */
+    static String dueKey(long atMs, String holdKey) {
+        return PolicyProcessor.sortable(atMs) + '\u0000' + holdKey;
+    }
+
+    /** The range of due keys up to and including {@code nowMs}. */
+    static String dueUntil(long nowMs) {
+        return PolicyProcessor.sortable(nowMs) + '\u0001';
+    }
+
+    /** A placed hold is due at its expiry. */
+    static void duePlaced(KeyValueStore<String, String> due, HoldState hold, String holdKey) {
+        due.put(dueKey(hold.getExpiresAt().toEpochMilli(), holdKey), holdKey);
+    }
+
+    /** A hold that ended (or was denied) is due to be forgotten once it has been kept {@code keepMs} past its expiry. */
+    static void dueFinished(KeyValueStore<String, String> due, HoldState hold, String holdKey, long keepMs) {
+        long expiresAt = hold.getExpiresAt().toEpochMilli();
+        due.delete(dueKey(expiresAt, holdKey));
+        due.put(dueKey(expiresAt + keepMs, holdKey), holdKey);
+    }
+
     /** The held store's key of a budget: its period counter's key, or the rolling window's. */
     public static String heldKey(BudgetPolicy policy, String member, PeriodWindow period) {
         return period == null || !PeriodCalendar.isFixed(policy.getPeriod())

@@ -84,7 +84,7 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
         return found;
     }
 
-    private static String sortable(long epochMillis) {
+    static String sortable(long epochMillis) {
         return String.format("%016x", epochMillis ^ Long.MIN_VALUE);
     }
 

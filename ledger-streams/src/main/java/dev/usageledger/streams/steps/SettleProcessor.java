@@ -9,6 +9,7 @@ import dev.usageledger.streams.Names;
 import dev.usageledger.streams.TopologyListener;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.model.RatedUsage;
+import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -23,13 +24,16 @@ import org.apache.kafka.streams.state.KeyValueStore;
 public final class SettleProcessor extends ContextualProcessor<String, RatedUsage, String, Object> {
     private final TopologyListener listener;
     private final LiveState live;
+    private final long keepFinishedMs;
     private int partition;
+    private KeyValueStore<String, String> due;
     private KeyValueStore<String, HoldState> holds;
     private KeyValueStore<String, Long> held;
 
-    public SettleProcessor(TopologyListener listener, LiveState live) {
+    public SettleProcessor(TopologyListener listener, LiveState live, Duration keepFinished) {
         this.listener = listener;
         this.live = live;
+        this.keepFinishedMs = keepFinished.toMillis();
     }
 
     @Override
@@ -37,6 +41,7 @@ public final class SettleProcessor extends ContextualProcessor<String, RatedUsag
         super.init(context);
         holds = context.getStateStore(Names.HOLD_STORE);
         held = context.getStateStore(Names.HELD_STORE);
+        due = context.getStateStore(Names.HOLD_DUE_STORE);
         partition = context.taskId().partition(); // the hold step of the same task opens and closes the held copy
     }
 
@@ -54,6 +59,7 @@ public final class SettleProcessor extends ContextualProcessor<String, RatedUsag
         Holds.apply(held, hold, -1, (line, amount) -> live.held().written(partition, line, amount));
         holds.put(key, HoldState.newBuilder(hold).setState(HoldStatus.settled).setSettledByEventId(event.getEventId())
                 .setActualCostMicros(record.value().costMicros()).build());
+        Holds.dueFinished(due, hold, key, keepFinishedMs);
         HoldEvent settled = HoldEvent.newBuilder().setHoldId(hold.getHoldId()).setTenantId(hold.getTenantId())
                 .setType(HoldEventType.settled).setOccurredAt(event.getOccurredAt()).setExpiresAt(hold.getExpiresAt())
                 .setScope(hold.getAnswer().getScope()).setEstimate(hold.getAnswer().getEstimate())

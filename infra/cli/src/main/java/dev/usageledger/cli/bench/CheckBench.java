@@ -92,6 +92,10 @@ public final class CheckBench implements Callable<Integer> {
     @Option(names = "--connections", defaultValue = "32", description = "Kept-alive HTTP connections (default: ${DEFAULT-VALUE}).")
     int connections;
 
+    @Option(names = "--hold-connections", defaultValue = "256", description = "Kept-alive HTTP connections for hold placements, "
+            + "each waiting for its hold to be decided (default: ${DEFAULT-VALUE}).")
+    int holdConnections;
+
     @Option(names = "--partitions", defaultValue = "4", description = "Partitions of the usage topic (default: ${DEFAULT-VALUE}).")
     int partitions;
 
@@ -144,11 +148,16 @@ public final class CheckBench implements Callable<Integer> {
                 Latencies.Summary after = overHttp(loopback, producer, rate, random);
                 out.println(freshness(service, producer, random).row("freshness: publish acknowledged -> applied, visible to checks"));
                 out.flush();
-                for (int holdRate : holdRates) {
-                    AtomicLong holdIds = new AtomicLong();
-                    out.println(overHttp(loopback, producer, holdRate, "/v1/holds", () -> holdJson(checkBody(random),
-                            "bench-hold-" + holdRate + "-" + holdIds.incrementAndGet()), 201).row("HTTP holds placed at " + holdRate + "/s"));
-                    out.flush();
+                // a hold is answered once its task has decided it, a few milliseconds: at 2,000/s that needs
+                // more requests in flight than the check runs' connections allow (rate x latency)
+                try (LoopbackClient holdClient = new LoopbackClient(service.apiUri(), holdConnections)) {
+                    for (int holdRate : holdRates) {
+                        AtomicLong holdIds = new AtomicLong();
+                        out.println(overHttp(holdClient, producer, holdRate, "/v1/holds", () -> holdJson(checkBody(random),
+                                "bench-hold-" + holdRate + "-" + holdIds.incrementAndGet()), 201)
+                                .row("HTTP holds placed at " + holdRate + "/s (" + holdConnections + " connections)"));
+                        out.flush();
+                    }
                 }
                 loopback.close();
                 out.println(after.row("HTTP at " + rate + "/s, " + 10 * history + " events of history"));
