@@ -14,13 +14,13 @@ import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.MalformedPayloadException;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.TopologyListener;
-import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.decision.BudgetLine;
 import dev.usageledger.streams.decision.Decider;
 import dev.usageledger.streams.decision.Decision;
 import dev.usageledger.streams.decision.Estimate;
 import dev.usageledger.streams.decision.UsageSource;
 import dev.usageledger.streams.decision.Verdict;
+import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.errors.RejectHeaders;
 import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.Totals;
@@ -56,23 +56,23 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
     private final PolicyIndexCache indexes;
     private final TopologyListener listener;
     private final long keepFinishedMs;
+    private final LiveState live;
     private final Set<String> expiryEmitted = new HashSet<>();
     private KeyValueStore<String, BudgetPolicy> policies;
     private KeyValueStore<String, HoldState> holds;
     private KeyValueStore<String, Long> held;
     private KeyValueStore<String, String> due;
     private boolean dueIndexed;
-    private final LiveState live;
     private int partition;
     private PolicyUsage usage;
 
     public HoldProcessor(AvroDeserializer<HoldEvent> deserializer, PolicyIndexCache indexes, TopologyListener listener,
                          Duration keepFinished, LiveState live) {
-        this.live = live;
         this.deserializer = deserializer;
         this.indexes = indexes;
         this.listener = listener;
         this.keepFinishedMs = keepFinished.toMillis();
+        this.live = live;
     }
 
     @Override
@@ -152,12 +152,10 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
         holds.put(key, hold);
         if (granted) {
             Holds.duePlaced(due, hold, key);
-        } else {
-            Holds.dueFinished(due, hold, key, keepFinishedMs);
-        }
-        if (granted) {
             Holds.apply(held, hold, 1, this::heldWritten);
             emit(request, HoldEventType.placed, at, decision);
+        } else {
+            Holds.dueFinished(due, hold, key, keepFinishedMs);
         }
         context().forward(new Record<>(request.getTenantId(), (Object) hold.getAnswer(), at.toEpochMilli()), Names.DECISIONS_SINK);
     }
