@@ -58,15 +58,11 @@ public final class Mirror<V> {
         copy.put(key, value == null ? ABSENT : value);
     }
 
-    /** The writer's own view of its last copied value, without reading the store (null when none is copied). */
-    public Lookup<V> copied(int partition, String key) {
+    /** The writer's own view of its last copied value, without reading the store (null when none, or nothing, is copied). */
+    public V copied(int partition, String key) {
         ConcurrentHashMap<String, Object> copy = partitions.get(partition);
         Object value = copy == null ? null : copy.get(key);
-        return value == null ? null : new Lookup<>(unwrap(value));
-    }
-
-    /** A copied value; {@code value} is null when the copy knows the store holds nothing. */
-    public record Lookup<V>(V value) {
+        return value == null ? null : unwrap(value);
     }
 
     /**

@@ -6,7 +6,6 @@ import dev.usageledger.schemas.avro.Subject;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.live.LiveState;
-import dev.usageledger.streams.live.Mirror;
 import dev.usageledger.streams.live.RollingBuckets;
 import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.RatedUsage;
@@ -164,12 +163,12 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
         long duration = RollingWindow.durationMs(policy.getPeriod());
         long bucket = RollingWindow.bucketStart(usage.event().getOccurredAt().toEpochMilli(), duration);
         String key = rollingKey(policy.getTenantId(), policy.getPolicyId(), member);
-        Mirror.Lookup<RollingBuckets> copied = live.rolling().copied(partition, key);
-        RollingBuckets copy = copied == null ? null : copied.value();
-        Long current = copy != null && copy.covers(bucket) ? copy.amountAt(bucket) : rolling.fetch(key, bucket);
+        RollingBuckets copy = live.rolling().copied(partition, key);
+        boolean covered = copy != null && copy.covers(bucket);
+        Long current = covered ? copy.amountAt(bucket) : rolling.fetch(key, bucket);
         long amount = Math.addExact(current == null ? 0 : current, PolicyRules.amount(policy, usage));
         rolling.put(key, amount, bucket);
-        live.rolling().written(partition, key, copy != null && copy.covers(bucket) ? copy.with(bucket, amount, duration)
+        live.rolling().written(partition, key, covered ? copy.with(bucket, amount, duration)
                 : RollingBuckets.load(rolling, key, RollingWindow.firstBucketInWindow(bucket, duration)));
     }
 

@@ -6,6 +6,7 @@ import dev.usageledger.streams.model.StoreKeys;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.streams.rules.RollingWindow;
+import java.util.function.LongSupplier;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 
@@ -25,7 +26,7 @@ public final class PolicyUsage {
         Seeds READ = (counterKey, read) -> read.getAsLong();
 
         /** The seed of the counter under {@code counterKey}; {@code read} reads it from the totals. */
-        long seed(String counterKey, java.util.function.LongSupplier read);
+        long seed(String counterKey, LongSupplier read);
     }
 
     private final ReadOnlyKeyValueStore<String, PolicyCounter> counters;

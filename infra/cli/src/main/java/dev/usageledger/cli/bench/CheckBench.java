@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -254,12 +255,12 @@ public final class CheckBench implements Callable<Integer> {
     }
 
     private Latencies.Summary overHttp(LoopbackClient http, KafkaProducer<String, UsageEvent> producer, int rate, String path,
-                                       java.util.function.Supplier<String> bodies, int expectedStatus) throws Exception {
+                                       Supplier<String> bodies, int expectedStatus) throws Exception {
         return overHttp(http, producer, rate, "POST " + path, () -> http.post(path, ADMIN, bodies.get()) == expectedStatus);
     }
 
     private Latencies.Summary overHttp(LoopbackClient http, KafkaProducer<String, UsageEvent> producer, int rate, String what,
-                                       java.util.concurrent.Callable<Boolean> request) throws Exception {
+                                       Callable<Boolean> request) throws Exception {
         AtomicBoolean ingesting = new AtomicBoolean(true);
         Thread ingest = Thread.ofPlatform().name("bench-ingest").start(() -> ingest(producer, ingesting, new Random(seed + rate)));
         try {
