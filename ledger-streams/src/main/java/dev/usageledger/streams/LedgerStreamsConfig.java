@@ -116,11 +116,12 @@ public final class LedgerStreamsConfig extends AbstractConfig {
     /** The Kafka Streams properties the ledger runs with. */
     public Properties streamsProperties() {
         Map<String, Object> props = new HashMap<>(originalsWithPrefix(STREAMS_PREFIX));
-        // An event changes some twenty buckets and counters, each a cached write and, at commit, a
-        // changelog record inside the transaction. Committing every second (exactly-once's default
-        // is 100 ms) with a 128 MiB cache halves the transactions' overhead per event and lets hot
-        // buckets absorb many events per write; checks read through the cache, so they see every
-        // applied event at once. "streams." settings override both.
+        // An event changes some twenty totals buckets and its policies' counters. The buckets are
+        // combined in memory until the task commits (CombiningWindowStore), the counters in the
+        // 128 MiB record cache; either way a value many events change between two commits costs one
+        // store write and one changelog record. Committing every second (exactly-once's default is
+        // 100 ms) lets a value absorb a second of events and halves the transactions' overhead;
+        // reads see every applied event at once. "streams." settings override both.
         props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS);
         props.putIfAbsent(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, CACHE_MAX_BYTES);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID_CONFIG));

@@ -25,6 +25,7 @@ import dev.usageledger.streams.steps.PolicyProcessor;
 import dev.usageledger.streams.steps.PriceBookProcessor;
 import dev.usageledger.streams.steps.RateProcessor;
 import dev.usageledger.streams.steps.ValidateProcessor;
+import dev.usageledger.streams.store.CombiningStores;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -32,7 +33,9 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * The ledger's topology, built from configuration alone: validate, dedupe, rate, aggregate,
@@ -40,6 +43,9 @@ import org.apache.kafka.streams.state.Stores;
  * that tenant's task (the usage topic is keyed by tenant), so no step repartitions.
  */
 public final class LedgerTopology {
+    /** Totals buckets a store holds in memory per task between commits before it writes them early. */
+    private static final int PENDING_MAX = 25_000;
+
     private LedgerTopology() {
     }
 
@@ -90,8 +96,9 @@ public final class LedgerTopology {
         topology.addSink(Names.HOLDS_REJECTED_SINK, topics.rejected(), new StringSerializer(), new ByteArraySerializer(), Names.HOLDS);
 
         Duration dedupeRetention = config.dedupeHorizon().plus(config.lateGrace());
+        // Uncached: nearly every event_id is new, so a record cache would only fill with keys read once.
         topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Names.DEDUPE_STORE, dedupeRetention,
-                Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()).withCachingEnabled(), Names.DEDUPE);
+                Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()).withCachingDisabled(), Names.DEDUPE);
         topology.addStateStore(windowStore(Names.TOTALS_MINUTE_STORE, config.retention(LedgerStreamsConfig.MINUTE_RETENTION_MS_CONFIG),
                 Buckets.MINUTE_MS), Names.AGGREGATE);
         topology.addStateStore(windowStore(Names.TOTALS_HOUR_STORE, config.retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG),
@@ -104,8 +111,8 @@ public final class LedgerTopology {
                 Serdes.Long()).withCachingEnabled(), Names.HOLDS, Names.SETTLE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.HOLD_DUE_STORE), Serdes.String(),
                 Serdes.String()).withCachingEnabled(), Names.HOLDS, Names.SETTLE);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.TOTALS_MONTH_STORE),
-                Serdes.String(), Totals.serde()).withCachingEnabled(), Names.AGGREGATE);
+        topology.addStateStore(CombiningStores.keyValueStore(Stores.persistentKeyValueStore(Names.TOTALS_MONTH_STORE), Totals.serde(),
+                PENDING_MAX).withCachingDisabled(), Names.AGGREGATE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.POLICY_COUNTER_STORE),
                 Serdes.String(), PolicyCounter.serde()).withCachingEnabled(), Names.POLICIES, Names.HOLDS);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.BREACH_STORE),
@@ -128,9 +135,12 @@ public final class LedgerTopology {
         return topology;
     }
 
-    private static org.apache.kafka.streams.state.StoreBuilder<org.apache.kafka.streams.state.WindowStore<String, Totals>> windowStore(
-            String name, Duration retention, long bucketMs) {
-        return Stores.windowStoreBuilder(Stores.persistentWindowStore(name, retention, Duration.ofMillis(bucketMs), false),
-                Serdes.String(), Totals.serde()).withCachingEnabled();
+    /**
+     * A totals store: the buckets an event changes are combined in memory until the task commits,
+     * so a bucket many events touch between two commits is written once.
+     */
+    private static StoreBuilder<WindowStore<String, Totals>> windowStore(String name, Duration retention, long bucketMs) {
+        return CombiningStores.windowStore(Stores.persistentWindowStore(name, retention, Duration.ofMillis(bucketMs), false),
+                Totals.serde(), PENDING_MAX).withCachingDisabled();
     }
 }

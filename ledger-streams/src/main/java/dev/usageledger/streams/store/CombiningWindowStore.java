@@ -1,0 +1,230 @@
+package dev.usageledger.streams.store;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.kstream.internals.TimeWindow;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+
+/**
+ * A window store that keeps the buckets written since the task's last commit in memory and
+ * writes each to the store below once, when the task commits: an event changes some twenty
+ * buckets, and a bucket written by many events between two commits costs one write (a RocksDB
+ * write and a changelog record) instead of one per event.
+ *
+ * <p>When the buckets are written, and when they are forgotten, is {@link CombiningLayer}'s.
+ *
+ * <p>Reads from any thread see the unwritten buckets: the held buckets of one key are replaced
+ * whole on every write, and they leave memory only after they have been written below, so a read
+ * never answers older than a write that completed before it began. Buckets must be stamped on the
+ * store's grain (a whole hour for the hour store); a write off the grain is refused.
+ */
+public final class CombiningWindowStore<V> extends CombiningLayer<WindowStore<String, V>, V> implements WindowStore<String, V> {
+    private static final Object DELETED = new Object();
+    private static final Comparator<Windowed<String>> BY_TIME_THEN_KEY = Comparator
+            .<Windowed<String>>comparingLong(windowed -> windowed.window().start())
+            .thenComparing(windowed -> windowed.key(), Keys.BYTE_ORDER);
+
+    private final long grainMs;
+    private final int maxPending;
+    private final Map<String, Slots> pending = new ConcurrentHashMap<>();
+    private int pendingSlots;
+
+    /**
+     * @param grainMs every bucket's start is a multiple of it, and its window is this long
+     * @param maxPending buckets held at most; one more writes them all below before the commit
+     */
+    public CombiningWindowStore(WindowStore<String, V> inner, long grainMs, int maxPending) {
+        super(inner);
+        if (grainMs <= 0 || maxPending <= 0) {
+            throw new IllegalArgumentException("grainMs and maxPending must be positive: " + grainMs + ", " + maxPending);
+        }
+        this.grainMs = grainMs;
+        this.maxPending = maxPending;
+    }
+
+    @Override
+    public void put(String key, V value, long windowStartTimestamp) {
+        if (Math.floorMod(windowStartTimestamp, grainMs) != 0) {
+            throw new IllegalArgumentException("store " + name() + " keeps buckets of " + grainMs + " ms; a bucket starting at "
+                    + windowStartTimestamp + " is not on one");
+        }
+        Slots before = pending.get(key);
+        Slots after = before == null ? Slots.of(windowStartTimestamp, value == null ? DELETED : value)
+                : before.with(windowStartTimestamp, value == null ? DELETED : value);
+        pending.put(key, after);
+        pendingSlots += after.size() - (before == null ? 0 : before.size());
+        if (pendingSlots > maxPending) {
+            writeBelow();
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public V fetch(String key, long time) {
+        Slots slots = pending.get(key);
+        int at = slots == null ? -1 : slots.indexOf(time);
+        if (at >= 0) {
+            Object value = slots.values[at];
+            return value == DELETED ? null : (V) value;
+        }
+        return wrapped().fetch(key, time);
+    }
+
+    @Override
+    public WindowStoreIterator<V> fetch(String key, long timeFrom, long timeTo) {
+        Slots slots = pending.get(key); // before the store below: what leaves memory is there by then
+        return new MergedWindowIterator<>(wrapped().fetch(key, timeFrom, timeTo), slots, timeFrom, timeTo, true, DELETED);
+    }
+
+
+    @Override
+    public WindowStoreIterator<V> backwardFetch(String key, long timeFrom, long timeTo) {
+        Slots slots = pending.get(key);
+        return new MergedWindowIterator<>(wrapped().backwardFetch(key, timeFrom, timeTo), slots, timeFrom, timeTo, false, DELETED);
+    }
+
+
+    @Override
+    public KeyValueIterator<Windowed<String>, V> fetch(String keyFrom, String keyTo, long timeFrom, long timeTo) {
+        Map<String, Slots> snapshot = Map.copyOf(pending);
+        return merged(snapshot, wrapped().fetch(keyFrom, keyTo, timeFrom, timeTo), keyFrom, keyTo, timeFrom, timeTo, true);
+    }
+
+
+    @Override
+    public KeyValueIterator<Windowed<String>, V> backwardFetch(String keyFrom, String keyTo, long timeFrom, long timeTo) {
+        Map<String, Slots> snapshot = Map.copyOf(pending);
+        return merged(snapshot, wrapped().backwardFetch(keyFrom, keyTo, timeFrom, timeTo), keyFrom, keyTo, timeFrom, timeTo, false);
+    }
+
+
+    @Override
+    public KeyValueIterator<Windowed<String>, V> fetchAll(long timeFrom, long timeTo) {
+        Map<String, Slots> snapshot = Map.copyOf(pending);
+        return merged(snapshot, wrapped().fetchAll(timeFrom, timeTo), null, null, timeFrom, timeTo, true);
+    }
+
+
+    @Override
+    public KeyValueIterator<Windowed<String>, V> backwardFetchAll(long timeFrom, long timeTo) {
+        Map<String, Slots> snapshot = Map.copyOf(pending);
+        return merged(snapshot, wrapped().backwardFetchAll(timeFrom, timeTo), null, null, timeFrom, timeTo, false);
+    }
+
+
+    @Override
+    public KeyValueIterator<Windowed<String>, V> all() {
+        return fetchAll(Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+
+    @Override
+    public KeyValueIterator<Windowed<String>, V> backwardAll() {
+        return backwardFetchAll(Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+
+    /** How many buckets are held, for tests and metrics. */
+    public int pendingBuckets() {
+        return pendingSlots;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    protected void writeBelow() {
+        for (Map.Entry<String, Slots> entry : pending.entrySet()) {
+            Slots slots = entry.getValue();
+            for (int i = 0; i < slots.size(); i++) {
+                Object value = slots.values[i];
+                wrapped().put(entry.getKey(), value == DELETED ? null : (V) value, slots.times[i]);
+            }
+        }
+        // Only now: a reader that misses a key from here on finds its value below.
+        pending.clear();
+        pendingSlots = 0;
+    }
+
+    @Override
+    protected void forget() {
+        pending.clear();
+        pendingSlots = 0;
+    }
+
+    @SuppressWarnings("unchecked")
+    private KeyValueIterator<Windowed<String>, V> merged(Map<String, Slots> snapshot, KeyValueIterator<Windowed<String>, V> below,
+                                                        String keyFrom, String keyTo, long timeFrom, long timeTo,
+                                                        boolean forward) {
+        Map<Windowed<String>, Object> merged = new LinkedHashMap<>();
+        try (below) {
+            below.forEachRemaining(kv -> merged.put(kv.key, kv.value));
+        }
+        snapshot.forEach((key, slots) -> {
+            if ((keyFrom == null || Keys.BYTE_ORDER.compare(key, keyFrom) >= 0)
+                    && (keyTo == null || Keys.BYTE_ORDER.compare(key, keyTo) <= 0)) {
+                for (int i = 0; i < slots.size(); i++) {
+                    long start = slots.times[i];
+                    if (start >= timeFrom && start <= timeTo) {
+                        merged.put(new Windowed<>(key, new TimeWindow(start, start + grainMs)), slots.values[i]);
+                    }
+                }
+            }
+        });
+        List<KeyValue<Windowed<String>, V>> rows = new ArrayList<>(merged.size());
+        merged.forEach((windowed, value) -> {
+            if (value != DELETED) {
+                rows.add(KeyValue.pair(windowed, (V) value));
+            }
+        });
+        rows.sort((a, b) -> forward ? BY_TIME_THEN_KEY.compare(a.key, b.key) : BY_TIME_THEN_KEY.compare(b.key, a.key));
+        return new ListIterator<>(rows);
+    }
+
+    /** The held buckets of one key, by start time; never changed once made. */
+    static final class Slots {
+        final long[] times;
+        final Object[] values;
+
+        private Slots(long[] times, Object[] values) {
+            this.times = times;
+            this.values = values;
+        }
+
+        static Slots of(long time, Object value) {
+            return new Slots(new long[] {time}, new Object[] {value});
+        }
+
+        int size() {
+            return times.length;
+        }
+
+        int indexOf(long time) {
+            return Arrays.binarySearch(times, time);
+        }
+
+        Slots with(long time, Object value) {
+            int at = indexOf(time);
+            if (at >= 0) {
+                Object[] values = this.values.clone();
+                values[at] = value;
+                return new Slots(times, values);
+            }
+            int insert = -at - 1;
+            long[] times = new long[this.times.length + 1];
+            Object[] values = new Object[times.length];
+            System.arraycopy(this.times, 0, times, 0, insert);
+            System.arraycopy(this.values, 0, values, 0, insert);
+            times[insert] = time;
+            values[insert] = value;
+            System.arraycopy(this.times, insert, times, insert + 1, this.times.length - insert);
+            System.arraycopy(this.values, insert, values, insert + 1, this.values.length - insert);
+            return new Slots(times, values);
+        }
+    }
+}
