@@ -6,6 +6,7 @@ import dev.usageledger.infra.embedded.topics.LedgerTopics;
 import dev.usageledger.infra.embedded.topics.TopicAdmin;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.avro.UsageStatus;
 import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -25,6 +27,7 @@ import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -36,12 +39,13 @@ import picocli.CommandLine.Spec;
 /**
  * Ingest throughput of the full ledger topology against a plain Kafka Streams DSL job summing
  * cost per tenant, both exactly-once v2, on the same pre-loaded input on the same broker, with 1
- * and 2 stream threads. A run ends when the application's committed offsets reach the end of
- * the input; the time includes start-up, as a deploy would.
+ * and 2 stream threads, after a warm-up run of each. A run ends when the application's committed
+ * offsets reach the end of the input; the time includes start-up, as a deploy would.
  */
 @Command(name = "topology", mixinStandardHelpOptions = true,
         description = "Ingest throughput: the full ledger topology vs a plain DSL sum per tenant, same input, same broker.")
 public final class TopologyBench implements Callable<Integer> {
+    private static final Duration LIMIT = Duration.ofMinutes(10);
 
     @Spec
     CommandSpec spec;
@@ -68,6 +72,10 @@ public final class TopologyBench implements Callable<Integer> {
                     + " sum; 128 for the ledger).")
     Long cacheMb;
 
+    @Option(names = "--warm-up", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Run each job once over the input, unrecorded, before the measured runs (default: ${DEFAULT-VALUE}).")
+    boolean warmUp;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -83,7 +91,20 @@ public final class TopologyBench implements Callable<Integer> {
             createTopics(kafka.bootstrapServers());
             preload(kafka.bootstrapServers(), client, topic);
             out.printf("  pre-loaded %,d events%n", events);
-            out.printf("%n| job | stream threads | events/s | seconds (from RUNNING) |%n|---|---|---|---|%n");
+            if (warmUp) {
+                // The first job in a JVM pays for compiling the clients', the broker's and its own
+                // code (and competes with the compiler for the 2nd core): run each once, unrecorded.
+                out.printf("  warming up: each job once over the input, not recorded%n");
+                out.flush();
+                StreamsJobs.measure(kafka.bootstrapServers(), StreamsJobs.plainSum(topic, client),
+                        tuned(StreamsJobs.plainProps(kafka.bootstrapServers(), "warm-up-plain", 1, state)), topic, events, LIMIT);
+                LedgerStreamsConfig warm = new LedgerStreamsConfig(StreamsJobs.ledgerSettings(kafka.bootstrapServers(), registry.url(),
+                        topic, "warm-up-ledger", 1, state));
+                StreamsJobs.measure(kafka.bootstrapServers(), LedgerTopology.build(warm, client), tuned(warm.streamsProperties()), topic,
+                        events, LIMIT);
+            }
+            out.printf("%n| job | stream threads | events/s | seconds (from RUNNING) | changelog records per event |%n"
+                    + "|---|---|---|---|---|%n");
             double[] plain = new double[3];
             double[] ledger = new double[3];
             for (int threads = 1; threads <= 2; threads++) {
@@ -103,20 +124,36 @@ public final class TopologyBench implements Callable<Integer> {
 
     private double run(EmbeddedKafkaCluster kafka, Topology topology, Properties props, int threads, String topic,
                        PrintWriter out, String label) throws Exception {
-        tune(props);
-        double rate = StreamsJobs.measure(kafka.bootstrapServers(), topology, props, topic, events, Duration.ofMinutes(10));
-        out.printf("| %s | %d | %,.0f | %.1f |%n", label, threads, rate, events / rate);
+        double rate = StreamsJobs.measure(kafka.bootstrapServers(), topology, tuned(props), topic, events, LIMIT);
+        long changelog = changelogRecords(kafka.bootstrapServers(), props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
+        out.printf("| %s | %d | %,.0f | %.1f | %.2f |%n", label, threads, rate, events / rate, (double) changelog / events);
         out.flush();
         return rate;
     }
 
-    private void tune(Properties props) {
+    /**
+     * What the job wrote to its changelogs: the end offsets of its changelog topics, which also
+     * count one transaction marker per partition and commit.
+     */
+    private static long changelogRecords(String bootstrap, String applicationId) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            List<String> changelogs = admin.listTopics().names().get().stream()
+                    .filter(name -> name.startsWith(applicationId + "-") && name.endsWith("-changelog")).toList();
+            Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+            admin.describeTopics(changelogs).allTopicNames().get().values().forEach(description -> description.partitions()
+                    .forEach(partition -> ends.put(new TopicPartition(description.name(), partition.partition()), OffsetSpec.latest())));
+            return admin.listOffsets(ends).all().get().values().stream().mapToLong(info -> info.offset()).sum();
+        }
+    }
+
+    private Properties tuned(Properties props) {
         if (commitIntervalMs != null) {
             props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
         }
         if (cacheMb != null) {
             props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, cacheMb << 20);
         }
+        return props;
     }
 
     private void preload(String bootstrap, RestSchemaRegistryClient registry, String topic) {

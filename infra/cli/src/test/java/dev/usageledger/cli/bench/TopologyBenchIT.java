@@ -21,7 +21,7 @@ class TopologyBenchIT {
 
         assertThat(exit).as(err.toString()).isZero();
         assertThat(out.toString())
-                .containsPattern("\\| plain DSL sum per tenant \\| 1 \\| [\\d,]+ \\|")
+                .containsPattern("\\| plain DSL sum per tenant \\| 1 \\| [\\d,]+ \\| [\\d.]+ \\| \\d+\\.\\d\\d \\|")
                 .containsPattern("\\| full ledger topology \\| 2 \\| [\\d,]+ \\|")
                 .containsPattern("ledger/plain ratio: 1 thread \\d+\\.\\d\\d, 2 threads \\d+\\.\\d\\d");
     }
