@@ -7,6 +7,7 @@ import dev.usageledger.infra.embedded.topics.TopicAdmin;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.avro.UsageStatus;
 import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
@@ -72,6 +73,11 @@ public final class TopologyBench implements Callable<Integer> {
                     + " sum; 128 for the ledger).")
     Long cacheMb;
 
+    @Option(names = "--policies", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Give every tenant the suite's three policies (tenant month, user day, key requests per minute), so the"
+                    + " policy step counts (default: ${DEFAULT-VALUE}).")
+    boolean policies;
+
     @Option(names = "--warm-up", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Run each job once over the input, unrecorded, before the measured runs (default: ${DEFAULT-VALUE}).")
     boolean warmUp;
@@ -89,8 +95,11 @@ public final class TopologyBench implements Callable<Integer> {
              RestSchemaRegistryClient client = RestSchemaRegistryClient.forUrl(registry.url())) {
             String topic = LedgerTopics.USAGE;
             createTopics(kafka.bootstrapServers());
+            if (policies) {
+                publishPolicies(kafka.bootstrapServers(), client);
+            }
             preload(kafka.bootstrapServers(), client, topic);
-            out.printf("  pre-loaded %,d events%n", events);
+            out.printf("  pre-loaded %,d events%s%n", events, policies ? "; 3 policies per tenant" : "; no policies");
             if (warmUp) {
                 // The first job in a JVM pays for compiling the clients', the broker's and its own
                 // code (and competes with the compiler for the 2nd core): run each once, unrecorded.
@@ -178,6 +187,19 @@ public final class TopologyBench implements Callable<Integer> {
                         .setOutputTokens(50 + random.nextInt(1_000)).setCostMicros((long) random.nextInt(20_000))
                         .setStatus(UsageStatus.ok).setLatencyMs(200L + random.nextInt(3_000)).build();
                 producer.send(new ProducerRecord<>(topic, tenant, event));
+            }
+            producer.flush();
+        }
+    }
+
+    /** The suite's three policies per tenant: a monthly tenant budget, a daily budget per user, requests per minute per key. */
+    private void publishPolicies(String bootstrap, RestSchemaRegistryClient registry) {
+        try (KafkaProducer<String, BudgetPolicy> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new StringSerializer(), new AvroSerializer<>(registry, true, false))) {
+            for (int t = 0; t < tenants; t++) {
+                for (BudgetPolicy policy : Workload.policiesOf("tenant-" + t)) {
+                    producer.send(new ProducerRecord<>(LedgerTopics.POLICIES, policy.getPolicyId(), policy));
+                }
             }
             producer.flush();
         }

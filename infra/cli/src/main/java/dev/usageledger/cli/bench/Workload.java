@@ -93,15 +93,20 @@ record Workload(long seed, int tenants, int users, int keys, int models, Instant
     List<BudgetPolicy> policies() {
         List<BudgetPolicy> book = new ArrayList<>();
         for (int t = 0; t < tenants; t++) {
-            String tenant = tenantId(t);
-            book.add(policy(tenant, tenant + "-month", SubjectType.tenant, tenant, Metric.cost_micros, TENANT_MONTH_LIMIT,
-                    Period.newBuilder().setKind(PeriodKind.month).setTimeZone("America/New_York").build()));
-            book.add(policy(tenant, tenant + "-user-day", SubjectType.user, "*", Metric.cost_micros, USER_DAY_LIMIT,
-                    Period.newBuilder().setKind(PeriodKind.day).setTimeZone("Europe/Berlin").build()));
-            book.add(policy(tenant, tenant + "-key-rpm", SubjectType.api_key, "*", Metric.requests, 100_000,
-                    Period.newBuilder().setKind(PeriodKind.rolling).setDurationMs(60_000L).build()));
+            book.addAll(policiesOf(tenantId(t)));
         }
         return book;
+    }
+
+    /** One tenant's three policies (see {@link #policies()}). */
+    static List<BudgetPolicy> policiesOf(String tenant) {
+        return List.of(
+                policy(tenant, tenant + "-month", SubjectType.tenant, tenant, Metric.cost_micros, TENANT_MONTH_LIMIT,
+                        Period.newBuilder().setKind(PeriodKind.month).setTimeZone("America/New_York").build()),
+                policy(tenant, tenant + "-user-day", SubjectType.user, "*", Metric.cost_micros, USER_DAY_LIMIT,
+                        Period.newBuilder().setKind(PeriodKind.day).setTimeZone("Europe/Berlin").build()),
+                policy(tenant, tenant + "-key-rpm", SubjectType.api_key, "*", Metric.requests, 100_000,
+                        Period.newBuilder().setKind(PeriodKind.rolling).setDurationMs(60_000L).build()));
     }
 
     private static BudgetPolicy policy(String tenant, String id, SubjectType type, String subject, Metric metric, long limit, Period period) {
