@@ -44,7 +44,7 @@ import org.apache.kafka.streams.state.WindowStore;
  */
 public final class LedgerTopology {
     /** Totals buckets a store holds in memory per task between commits before it writes them early. */
-    private static final int PENDING_MAX = 100_000;
+    private static final int PENDING_MAX = 50_000;
 
     private LedgerTopology() {
     }

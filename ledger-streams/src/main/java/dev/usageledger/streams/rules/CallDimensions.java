@@ -9,8 +9,9 @@ import java.util.List;
  */
 public record CallDimensions(String tenant, List<String> teams, String user, String apiKey, String feature, String provider,
                              String model, String endpoint) {
+    /** A team listed twice is one team: the call counts toward it once. */
     public CallDimensions {
-        teams = teams == null ? List.of() : List.copyOf(teams);
+        teams = teams == null ? List.of() : teams.stream().distinct().toList();
     }
 
     /** The dimensions of a usage event. */

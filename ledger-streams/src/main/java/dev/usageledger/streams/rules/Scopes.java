@@ -5,7 +5,7 @@ import dev.usageledger.schemas.avro.UsageEvent;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The scopes one usage event counts toward: its tenant, each of its teams, and each dimension it names. */
+/** The scopes one usage event counts toward, each once: its tenant, each of its teams, and each dimension it names. */
 public final class Scopes {
     /** One scope: a dimension and a member of it. */
     public record Scope(SubjectType type, String id) {
@@ -17,7 +17,7 @@ public final class Scopes {
     public static List<Scope> of(UsageEvent event) {
         List<Scope> scopes = new ArrayList<>(8);
         scopes.add(new Scope(SubjectType.tenant, event.getTenantId()));
-        for (String team : event.getTeamIds()) {
+        for (String team : event.getTeamIds().stream().distinct().toList()) { // a team listed twice counts once
             scopes.add(new Scope(SubjectType.team, team));
         }
         add(scopes, SubjectType.user, event.getUserId());

@@ -8,6 +8,8 @@ import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.rules.Buckets;
 import dev.usageledger.streams.rules.Scopes;
 import dev.usageledger.streams.rules.Scopes.Scope;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -34,27 +36,38 @@ public final class AggregateProcessor extends ContextualProcessor<String, RatedU
         months = context.getStateStore(Names.TOTALS_MONTH_STORE);
     }
 
+    /**
+     * Every new total is computed before any is written: a sum that overflows rejects the event
+     * with nothing of it counted, never with part of its scopes counted.
+     */
     @Override
     public void process(Record<String, RatedUsage> record) {
         RatedUsage usage = record.value();
         long at = usage.event().getOccurredAt().toEpochMilli();
         String tenant = usage.event().getTenantId();
+        String month = Buckets.month(at);
+        List<Runnable> writes = new ArrayList<>(32);
         for (Scope scope : Scopes.of(usage.event())) {
             String key = StoreKeys.scope(tenant, scope.type(), scope.id());
             if (scope.type() == SubjectType.tenant) {
-                add(minutes, key, Buckets.minute(at), usage);
+                writes.add(added(minutes, key, Buckets.minute(at), usage));
             }
-            add(hours, key, Buckets.hour(at), usage);
-            add(days, key, Buckets.day(at), usage);
-            String monthKey = key + StoreKeys.SEPARATOR + Buckets.month(at);
-            Totals month = months.get(monthKey);
-            months.put(monthKey, (month == null ? Totals.ZERO : month).plus(usage));
+            writes.add(added(hours, key, Buckets.hour(at), usage));
+            writes.add(added(days, key, Buckets.day(at), usage));
+            String monthKey = key + StoreKeys.SEPARATOR + month;
+            Totals monthTotals = plus(months.get(monthKey), usage);
+            writes.add(() -> months.put(monthKey, monthTotals));
         }
+        writes.forEach(Runnable::run);
         context().forward(record);
     }
 
-    private static void add(WindowStore<String, Totals> store, String key, long bucket, RatedUsage usage) {
-        Totals current = store.fetch(key, bucket);
-        store.put(key, (current == null ? Totals.ZERO : current).plus(usage), bucket);
+    private static Runnable added(WindowStore<String, Totals> store, String key, long bucket, RatedUsage usage) {
+        Totals next = plus(store.fetch(key, bucket), usage);
+        return () -> store.put(key, next, bucket);
+    }
+
+    private static Totals plus(Totals current, RatedUsage usage) {
+        return (current == null ? Totals.ZERO : current).plus(usage);
     }
 }

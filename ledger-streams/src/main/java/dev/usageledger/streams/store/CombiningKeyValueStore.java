@@ -2,6 +2,7 @@ package dev.usageledger.streams.store;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -21,10 +23,14 @@ import org.apache.kafka.streams.state.KeyValueStore;
 public final class CombiningKeyValueStore<V> extends CombiningLayer<KeyValueStore<String, V>, V> implements KeyValueStore<String, V> {
     private static final Object DELETED = new Object();
 
-    private final int maxPending;
-    private final Map<String, Object> pending = new ConcurrentHashMap<>();
+    /** A held value (or {@code DELETED}) and the context of the record that wrote it. */
+    private record Held(Object value, ProcessorRecordContext context) {
+    }
 
-    /** @param maxPending values held at most; one more writes them all below before the commit */
+    private final int maxPending;
+    private final Map<String, Held> pending = new ConcurrentHashMap<>();
+
+    /** @param maxPending values held at most; a write of one more first writes them all below, before the commit */
     public CombiningKeyValueStore(KeyValueStore<String, V> inner, int maxPending) {
         super(inner);
         if (maxPending <= 0) {
@@ -35,10 +41,10 @@ public final class CombiningKeyValueStore<V> extends CombiningLayer<KeyValueStor
 
     @Override
     public void put(String key, V value) {
-        pending.put(key, value == null ? DELETED : value);
-        if (pending.size() > maxPending) {
-            writeBelow();
+        if (pending.size() >= maxPending && !pending.containsKey(key)) {
+            writeBelow(); // before this write: a failure here is not this record's
         }
+        pending.put(key, new Held(value == null ? DELETED : value, currentContext()));
     }
 
     @Override
@@ -67,44 +73,45 @@ public final class CombiningKeyValueStore<V> extends CombiningLayer<KeyValueStor
     @Override
     @SuppressWarnings("unchecked")
     public V get(String key) {
-        Object held = pending.get(key);
+        Held held = pending.get(key);
         if (held != null) {
-            return held == DELETED ? null : (V) held;
+            return held.value == DELETED ? null : (V) held.value;
         }
         return wrapped().get(key);
     }
 
     @Override
     public KeyValueIterator<String, V> range(String from, String to) {
-        Map<String, Object> snapshot = Map.copyOf(pending);
-        return merged(snapshot, wrapped().range(from, to), key -> inRange(key, from, to), true);
+        Map<String, Object> held = held(key -> inRange(key, from, to)); // before the store below
+        return merged(held, wrapped().range(from, to), true);
     }
 
     @Override
     public KeyValueIterator<String, V> reverseRange(String from, String to) {
-        Map<String, Object> snapshot = Map.copyOf(pending);
-        return merged(snapshot, wrapped().reverseRange(from, to), key -> inRange(key, from, to), false);
+        Map<String, Object> held = held(key -> inRange(key, from, to));
+        return merged(held, wrapped().reverseRange(from, to), false);
     }
 
     @Override
     public KeyValueIterator<String, V> all() {
-        Map<String, Object> snapshot = Map.copyOf(pending);
-        return merged(snapshot, wrapped().all(), key -> true, true);
+        Map<String, Object> held = held(key -> true);
+        return merged(held, wrapped().all(), true);
     }
 
     @Override
     public KeyValueIterator<String, V> reverseAll() {
-        Map<String, Object> snapshot = Map.copyOf(pending);
-        return merged(snapshot, wrapped().reverseAll(), key -> true, false);
+        Map<String, Object> held = held(key -> true);
+        return merged(held, wrapped().reverseAll(), false);
     }
 
     @Override
     public <PS extends Serializer<P>, P> KeyValueIterator<String, V> prefixScan(P prefix, PS prefixKeySerializer) {
-        Map<String, Object> snapshot = Map.copyOf(pending);
         byte[] wanted = prefixKeySerializer.serialize(null, prefix);
-        return merged(snapshot, wrapped().prefixScan(prefix, prefixKeySerializer), key -> startsWith(key, wanted), true);
+        Map<String, Object> held = held(key -> startsWith(key, wanted));
+        return merged(held, wrapped().prefixScan(prefix, prefixKeySerializer), true);
     }
 
+    /** Approximate: a held key may also be counted below. */
     @Override
     public long approximateNumEntries() {
         return wrapped().approximateNumEntries() + pending.size();
@@ -123,13 +130,27 @@ public final class CombiningKeyValueStore<V> extends CombiningLayer<KeyValueStor
     @Override
     @SuppressWarnings("unchecked")
     protected void writeBelow() {
-        if (pending.isEmpty()) {
-            return;
+        ProcessorRecordContext current = currentContext();
+        try {
+            pending.forEach((key, held) -> {
+                enterContext(held.context);
+                wrapped().put(key, held.value == DELETED ? null : (V) held.value);
+            });
+        } finally {
+            enterContext(current);
         }
-        List<KeyValue<String, V>> batch = new ArrayList<>(pending.size());
-        pending.forEach((key, value) -> batch.add(KeyValue.pair(key, value == DELETED ? null : (V) value)));
-        wrapped().putAll(batch); // one RocksDB write batch
         pending.clear(); // only now: a reader that misses a key from here on finds its value below
+    }
+
+    /** The held values of the keys {@code wanted}. */
+    private Map<String, Object> held(Predicate<String> wanted) {
+        Map<String, Object> held = new HashMap<>();
+        pending.forEach((key, value) -> {
+            if (wanted.test(key)) {
+                held.put(key, value.value);
+            }
+        });
+        return held;
     }
 
     private static boolean inRange(String key, String from, String to) {
@@ -142,17 +163,12 @@ public final class CombiningKeyValueStore<V> extends CombiningLayer<KeyValueStor
     }
 
     @SuppressWarnings("unchecked")
-    private KeyValueIterator<String, V> merged(Map<String, Object> snapshot, KeyValueIterator<String, V> below,
-                                               Predicate<String> wanted, boolean forward) {
+    private KeyValueIterator<String, V> merged(Map<String, Object> held, KeyValueIterator<String, V> below, boolean forward) {
         TreeMap<String, Object> merged = new TreeMap<>(forward ? Keys.BYTE_ORDER : Keys.BYTE_ORDER.reversed());
         try (below) {
             below.forEachRemaining(kv -> merged.put(kv.key, kv.value));
         }
-        snapshot.forEach((key, value) -> {
-            if (wanted.test(key)) {
-                merged.put(key, value);
-            }
-        });
+        merged.putAll(held);
         List<KeyValue<String, V>> rows = new ArrayList<>(merged.size());
         merged.forEach((key, value) -> {
             if (value != DELETED) {

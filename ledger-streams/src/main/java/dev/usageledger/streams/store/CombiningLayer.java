@@ -2,6 +2,8 @@ package dev.usageledger.streams.store;
 
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
+import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
 import org.apache.kafka.streams.query.FailureReason;
 import org.apache.kafka.streams.query.PositionBound;
 import org.apache.kafka.streams.query.Query;
@@ -17,11 +19,25 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
  * its transaction: it calls {@code flushCache} of the internal {@code CachedStateStore} interface,
  * which {@link WrappedStateStore} implements, on each store it registered. This layer writes what
  * it holds there, so the writes are in the same transaction as the offsets of the records that
- * made them; a crash before the commit loses both together. A store that is initialised (after a
- * restore) or cleared (when Kafka drops its caches) starts empty again; a store that closes writes
- * what it holds first, as Kafka's own caching layer does.
+ * made them; a crash before the commit loses both together. Each write goes below under the
+ * context of the record that made it last, as Kafka's caching layer does, so its changelog record
+ * carries that record's timestamp (which the changelog's time retention goes by).
+ *
+ * <p>What is held is dropped unwritten when the store is initialised (before its state is
+ * restored) and when Kafka clears the caches of a task it recycles; a store that closes writes
+ * what it holds first, as Kafka's caching layer does.
  */
 abstract class CombiningLayer<S extends StateStore, V> extends WrappedStateStore<S, String, V> {
+    /** Reads and sets the context of the record being processed. */
+    interface RecordContexts {
+        ProcessorRecordContext current();
+
+        void set(ProcessorRecordContext context);
+    }
+
+    /** Null when the store runs outside Kafka Streams (a unit test): writes then go below as they are. */
+    private RecordContexts contexts;
+
     CombiningLayer(S inner) {
         super(inner);
     }
@@ -35,7 +51,37 @@ abstract class CombiningLayer<S extends StateStore, V> extends WrappedStateStore
     @Override
     public void init(StateStoreContext context, StateStore root) {
         forget();
+        if (context instanceof InternalProcessorContext<?, ?> internal) {
+            contexts = new RecordContexts() {
+                @Override
+                public ProcessorRecordContext current() {
+                    return internal.recordContext();
+                }
+
+                @Override
+                public void set(ProcessorRecordContext recordContext) {
+                    internal.setRecordContext(recordContext);
+                }
+            };
+        }
         super.init(context, root);
+    }
+
+    /** For tests: where record contexts come from. */
+    void useRecordContexts(RecordContexts contexts) {
+        this.contexts = contexts;
+    }
+
+    /** The context of the record being processed, kept with a held write. */
+    protected final ProcessorRecordContext currentContext() {
+        return contexts == null ? null : contexts.current();
+    }
+
+    /** Makes {@code context} the current one for the next write below (nothing when it is unknown). */
+    protected final void enterContext(ProcessorRecordContext context) {
+        if (contexts != null && context != null) {
+            contexts.set(context);
+        }
     }
 
     /** Writes everything held below, then lets the layers below flush theirs. */

@@ -23,6 +23,9 @@ public final class CombiningStores {
     /** A window store of string keys under a {@link CombiningWindowStore} whose grain is the supplier's window size. */
     public static <V> StoreBuilder<WindowStore<String, V>> windowStore(WindowBytesStoreSupplier supplier, Serde<V> valueSerde,
                                                                        int maxPending) {
+        if (supplier.retainDuplicates()) {
+            throw new IllegalArgumentException("store " + supplier.name() + " retains duplicates; combining its writes would merge them");
+        }
         return new WindowStoreBuilder<>(supplier, Serdes.String(), valueSerde, Time.SYSTEM) {
             @Override
             public WindowStore<String, V> build() {

@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.kstream.internals.TimeWindow;
+import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
@@ -20,7 +21,7 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * buckets, and a bucket written by many events between two commits costs one write (a RocksDB
  * write and a changelog record) instead of one per event.
  *
- * <p>When the buckets are written, and when they are forgotten, is {@link CombiningLayer}'s.
+ * <p>When the buckets are written, and when they are dropped unwritten, is {@link CombiningLayer}'s.
  *
  * <p>Reads from any thread see the unwritten buckets: the held buckets of one key are replaced
  * whole on every write, and they leave memory only after they have been written below, so a read
@@ -40,7 +41,7 @@ public final class CombiningWindowStore<V> extends CombiningLayer<WindowStore<St
 
     /**
      * @param grainMs every bucket's start is a multiple of it, and its window is this long
-     * @param maxPending buckets held at most; one more writes them all below before the commit
+     * @param maxPending buckets held at most; a write of one more first writes them all below, before the commit
      */
     public CombiningWindowStore(WindowStore<String, V> inner, long grainMs, int maxPending) {
         super(inner);
@@ -57,14 +58,15 @@ public final class CombiningWindowStore<V> extends CombiningLayer<WindowStore<St
             throw new IllegalArgumentException("store " + name() + " keeps buckets of " + grainMs + " ms; a bucket starting at "
                     + windowStartTimestamp + " is not on one");
         }
+        if (pendingSlots >= maxPending) {
+            writeBelow(); // before this write: a failure here is not this record's
+        }
+        Object held = value == null ? DELETED : value;
         Slots before = pending.get(key);
-        Slots after = before == null ? Slots.of(windowStartTimestamp, value == null ? DELETED : value)
-                : before.with(windowStartTimestamp, value == null ? DELETED : value);
+        Slots after = before == null ? Slots.of(windowStartTimestamp, held, currentContext())
+                : before.with(windowStartTimestamp, held, currentContext());
         pending.put(key, after);
         pendingSlots += after.size() - (before == null ? 0 : before.size());
-        if (pendingSlots > maxPending) {
-            writeBelow();
-        }
     }
 
     @Override
@@ -95,29 +97,29 @@ public final class CombiningWindowStore<V> extends CombiningLayer<WindowStore<St
 
     @Override
     public KeyValueIterator<Windowed<String>, V> fetch(String keyFrom, String keyTo, long timeFrom, long timeTo) {
-        Map<String, Slots> snapshot = Map.copyOf(pending);
-        return merged(snapshot, wrapped().fetch(keyFrom, keyTo, timeFrom, timeTo), keyFrom, keyTo, timeFrom, timeTo, true);
+        Map<Windowed<String>, Object> held = held(keyFrom, keyTo, timeFrom, timeTo); // before the store below
+        return merged(held, wrapped().fetch(keyFrom, keyTo, timeFrom, timeTo), true);
     }
 
 
     @Override
     public KeyValueIterator<Windowed<String>, V> backwardFetch(String keyFrom, String keyTo, long timeFrom, long timeTo) {
-        Map<String, Slots> snapshot = Map.copyOf(pending);
-        return merged(snapshot, wrapped().backwardFetch(keyFrom, keyTo, timeFrom, timeTo), keyFrom, keyTo, timeFrom, timeTo, false);
+        Map<Windowed<String>, Object> held = held(keyFrom, keyTo, timeFrom, timeTo);
+        return merged(held, wrapped().backwardFetch(keyFrom, keyTo, timeFrom, timeTo), false);
     }
 
 
     @Override
     public KeyValueIterator<Windowed<String>, V> fetchAll(long timeFrom, long timeTo) {
-        Map<String, Slots> snapshot = Map.copyOf(pending);
-        return merged(snapshot, wrapped().fetchAll(timeFrom, timeTo), null, null, timeFrom, timeTo, true);
+        Map<Windowed<String>, Object> held = held(null, null, timeFrom, timeTo);
+        return merged(held, wrapped().fetchAll(timeFrom, timeTo), true);
     }
 
 
     @Override
     public KeyValueIterator<Windowed<String>, V> backwardFetchAll(long timeFrom, long timeTo) {
-        Map<String, Slots> snapshot = Map.copyOf(pending);
-        return merged(snapshot, wrapped().backwardFetchAll(timeFrom, timeTo), null, null, timeFrom, timeTo, false);
+        Map<Windowed<String>, Object> held = held(null, null, timeFrom, timeTo);
+        return merged(held, wrapped().backwardFetchAll(timeFrom, timeTo), false);
     }
 
 
@@ -139,12 +141,18 @@ public final class CombiningWindowStore<V> extends CombiningLayer<WindowStore<St
     @Override
     @SuppressWarnings("unchecked")
     protected void writeBelow() {
-        for (Map.Entry<String, Slots> entry : pending.entrySet()) {
-            Slots slots = entry.getValue();
-            for (int i = 0; i < slots.size(); i++) {
-                Object value = slots.values[i];
-                wrapped().put(entry.getKey(), value == DELETED ? null : (V) value, slots.times[i]);
+        ProcessorRecordContext current = currentContext();
+        try {
+            for (Map.Entry<String, Slots> entry : pending.entrySet()) {
+                Slots slots = entry.getValue();
+                for (int i = 0; i < slots.size(); i++) {
+                    Object value = slots.values[i];
+                    enterContext(slots.contexts[i]);
+                    wrapped().put(entry.getKey(), value == DELETED ? null : (V) value, slots.times[i]);
+                }
             }
+        } finally {
+            enterContext(current);
         }
         // Only now: a reader that misses a key from here on finds its value below.
         pending.clear();
@@ -157,25 +165,30 @@ public final class CombiningWindowStore<V> extends CombiningLayer<WindowStore<St
         pendingSlots = 0;
     }
 
+    /** The held buckets of keys in {@code [keyFrom, keyTo]} (null: open) starting in {@code [timeFrom, timeTo]}. */
+    private Map<Windowed<String>, Object> held(String keyFrom, String keyTo, long timeFrom, long timeTo) {
+        Map<Windowed<String>, Object> held = new LinkedHashMap<>();
+        pending.forEach((key, slots) -> {
+            for (int i = 0; i < slots.size(); i++) {
+                long start = slots.times[i];
+                if (start >= timeFrom && start <= timeTo && (keyFrom == null || Keys.BYTE_ORDER.compare(key, keyFrom) >= 0)
+                        && (keyTo == null || Keys.BYTE_ORDER.compare(key, keyTo) <= 0)) {
+                    held.put(new Windowed<>(key, new TimeWindow(start, start + grainMs)), slots.values[i]);
+                }
+            }
+        });
+        return held;
+    }
+
+    /** The rows below with {@code held} laid over them, by bucket then key. */
     @SuppressWarnings("unchecked")
-    private KeyValueIterator<Windowed<String>, V> merged(Map<String, Slots> snapshot, KeyValueIterator<Windowed<String>, V> below,
-                                                        String keyFrom, String keyTo, long timeFrom, long timeTo,
+    private KeyValueIterator<Windowed<String>, V> merged(Map<Windowed<String>, Object> held, KeyValueIterator<Windowed<String>, V> below,
                                                         boolean forward) {
         Map<Windowed<String>, Object> merged = new LinkedHashMap<>();
         try (below) {
             below.forEachRemaining(kv -> merged.put(kv.key, kv.value));
         }
-        snapshot.forEach((key, slots) -> {
-            if ((keyFrom == null || Keys.BYTE_ORDER.compare(key, keyFrom) >= 0)
-                    && (keyTo == null || Keys.BYTE_ORDER.compare(key, keyTo) <= 0)) {
-                for (int i = 0; i < slots.size(); i++) {
-                    long start = slots.times[i];
-                    if (start >= timeFrom && start <= timeTo) {
-                        merged.put(new Windowed<>(key, new TimeWindow(start, start + grainMs)), slots.values[i]);
-                    }
-                }
-            }
-        });
+        merged.putAll(held);
         List<KeyValue<Windowed<String>, V>> rows = new ArrayList<>(merged.size());
         merged.forEach((windowed, value) -> {
             if (value != DELETED) {
@@ -186,18 +199,20 @@ public final class CombiningWindowStore<V> extends CombiningLayer<WindowStore<St
         return new ListIterator<>(rows);
     }
 
-    /** The held buckets of one key, by start time; never changed once made. */
+    /** The held buckets of one key, by start time, with the context of the record that wrote each last; never changed once made. */
     static final class Slots {
         final long[] times;
         final Object[] values;
+        final ProcessorRecordContext[] contexts;
 
-        private Slots(long[] times, Object[] values) {
+        private Slots(long[] times, Object[] values, ProcessorRecordContext[] contexts) {
             this.times = times;
             this.values = values;
+            this.contexts = contexts;
         }
 
-        static Slots of(long time, Object value) {
-            return new Slots(new long[] {time}, new Object[] {value});
+        static Slots of(long time, Object value, ProcessorRecordContext context) {
+            return new Slots(new long[] {time}, new Object[] {value}, new ProcessorRecordContext[] {context});
         }
 
         int size() {
@@ -208,23 +223,33 @@ public final class CombiningWindowStore<V> extends CombiningLayer<WindowStore<St
             return Arrays.binarySearch(times, time);
         }
 
-        Slots with(long time, Object value) {
+        Slots with(long time, Object value, ProcessorRecordContext context) {
             int at = indexOf(time);
             if (at >= 0) {
                 Object[] values = this.values.clone();
+                ProcessorRecordContext[] contexts = this.contexts.clone();
                 values[at] = value;
-                return new Slots(times, values);
+                contexts[at] = context;
+                return new Slots(times, values, contexts);
             }
             int insert = -at - 1;
-            long[] times = new long[this.times.length + 1];
-            Object[] values = new Object[times.length];
-            System.arraycopy(this.times, 0, times, 0, insert);
-            System.arraycopy(this.values, 0, values, 0, insert);
-            times[insert] = time;
-            values[insert] = value;
-            System.arraycopy(this.times, insert, times, insert + 1, this.times.length - insert);
-            System.arraycopy(this.values, insert, values, insert + 1, this.values.length - insert);
-            return new Slots(times, values);
+            return new Slots(inserted(this.times, new long[times.length + 1], insert, time),
+                    inserted(this.values, new Object[times.length + 1], insert, value),
+                    inserted(this.contexts, new ProcessorRecordContext[times.length + 1], insert, context));
+        }
+
+        private static long[] inserted(long[] from, long[] to, int at, long element) {
+            System.arraycopy(from, 0, to, 0, at);
+            to[at] = element;
+            System.arraycopy(from, at, to, at + 1, from.length - at);
+            return to;
+        }
+
+        private static <T> T[] inserted(T[] from, T[] to, int at, T element) {
+            System.arraycopy(from, 0, to, 0, at);
+            to[at] = element;
+            System.arraycopy(from, at, to, at + 1, from.length - at);
+            return to;
         }
     }
 }

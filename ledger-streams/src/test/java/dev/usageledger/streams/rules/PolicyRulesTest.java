@@ -52,6 +52,15 @@ class PolicyRulesTest {
     }
 
     @Test
+    void shouldCountATeamListedTwiceOnce() {
+        UsageEvent event = UsageEvent.newBuilder().setEventId("e").setTenantId("acme").setOccurredAt(Instant.EPOCH)
+                .setTeamIds(List.of("a", "b", "a")).build();
+
+        assertThat(PolicyRules.members(SubjectType.team, event)).containsExactly("a", "b");
+        assertThat(Scopes.of(event)).extracting(Scopes.Scope::id).containsExactly("acme", "a", "b");
+    }
+
+    @Test
     void shouldMeasureEachMetricAndAdmitByFilters() {
         UsageEvent event = UsageEvent.newBuilder().setEventId("e").setTenantId("acme").setOccurredAt(Instant.EPOCH)
                 .setProvider("openai").setInputTokens(100).setCachedInputTokens(40).setOutputTokens(20).setReasoningTokens(5)

@@ -70,8 +70,26 @@ class CombiningKeyValueStoreTest {
             store.put(key, 1L);
         }
 
-        assertThat(store.pendingValues()).isZero();
-        assertThat(store.wrapped().get("d")).isEqualTo(1L);
+        // room for 3: the fourth write sent the first three below first
+        assertThat(store.pendingValues()).isEqualTo(1);
+        assertThat(store.wrapped().get("c")).isEqualTo(1L);
+        assertThat(store.wrapped().get("d")).isNull();
+        assertThat(store.get("d")).isEqualTo(1L);
+    }
+
+    @Test
+    void shouldWriteEachValueBelowUnderTheContextOfTheRecordThatWroteItLast() {
+        CombiningWindowStoreTest.RecordedContexts contexts = new CombiningWindowStoreTest.RecordedContexts();
+        store.useRecordContexts(contexts);
+        contexts.process(1);
+        store.put("a", 1L);
+        contexts.process(2);
+        store.put("a", 2L);
+        contexts.process(3);
+
+        store.flushCache();
+
+        assertThat(contexts.entered).containsExactly(2L, 3L);
     }
 
     @Test

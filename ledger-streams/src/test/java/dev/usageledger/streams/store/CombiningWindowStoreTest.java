@@ -10,10 +10,12 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
@@ -96,6 +98,50 @@ class CombiningWindowStoreTest {
     }
 
     @Test
+    void shouldWriteEachBucketBelowUnderTheContextOfTheRecordThatWroteItLast() {
+        // Given a@0 written by records 1 then 2, b@0 by record 3, and record 4 being processed at the commit
+        open(100);
+        RecordedContexts contexts = new RecordedContexts();
+        store.useRecordContexts(contexts);
+        contexts.process(1);
+        store.put("a", 1L, 0);
+        contexts.process(2);
+        store.put("a", 2L, 0);
+        contexts.process(3);
+        store.put("b", 1L, 0);
+        contexts.process(4);
+
+        store.flushCache();
+
+        // Then a@0 went below as record 2's, b@0 as record 3's (their changelog records carry those
+        // timestamps), and record 4 is current again
+        assertThat(contexts.entered.subList(0, 2)).containsExactlyInAnyOrder(2L, 3L);
+        assertThat(contexts.entered).hasSize(3).last().isEqualTo(4L);
+    }
+
+    /** Record contexts as a task sets them: one per record, its timestamp the record's number. */
+    static final class RecordedContexts implements CombiningLayer.RecordContexts {
+        /** The timestamps of the contexts the store set, in order. */
+        final List<Long> entered = new ArrayList<>();
+        private ProcessorRecordContext current;
+
+        void process(long record) {
+            current = new ProcessorRecordContext(record, record, 0, "usage", new RecordHeaders());
+        }
+
+        @Override
+        public ProcessorRecordContext current() {
+            return current;
+        }
+
+        @Override
+        public void set(ProcessorRecordContext context) {
+            entered.add(context.timestamp());
+            current = context;
+        }
+    }
+
+    @Test
     void shouldRefuseABucketOffItsGrain() {
         open(100);
 
@@ -112,12 +158,14 @@ class CombiningWindowStoreTest {
         store.put("b", 1L, 0);
         assertThat(store.wrapped().fetch("a", 0)).isNull();
 
-        // When a third bucket is written, all three go below at once
+        // When a third bucket is written, the two go below first and the third is held
         store.put("c", 1L, 0);
 
-        assertThat(store.pendingBuckets()).isZero();
+        assertThat(store.pendingBuckets()).isEqualTo(1);
         assertThat(store.wrapped().fetch("a", 0)).isEqualTo(1L);
-        assertThat(store.wrapped().fetch("c", 0)).isEqualTo(1L);
+        assertThat(store.wrapped().fetch("b", 0)).isEqualTo(1L);
+        assertThat(store.wrapped().fetch("c", 0)).isNull();
+        assertThat(store.fetch("c", 0)).isEqualTo(1L);
     }
 
     @Test
