@@ -6,6 +6,7 @@ import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.avro.UsageStatus;
 import dev.usageledger.streams.errors.RejectHeaders;
+import dev.usageledger.streams.model.StoreKeys;
 import dev.usageledger.streams.model.Totals;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -139,6 +141,23 @@ class LedgerTopologyTest {
             assertThat(totals.errors()).as(scope.toString()).isEqualTo(1);
             assertThat(totals.latencyMsSum()).isEqualTo(250L);
         }
+    }
+
+    @Test
+    void shouldRejectAnEventWhoseSumsOverflowWithNothingOfItCounted() {
+        // Given a huge cost at 12:00, then an event at 12:30 whose tenant minute is new but whose hour would overflow
+        long huge = Long.MAX_VALUE - 10;
+        ledger.send(TopologyFixture.event("big", "acme", T0).setUserId("u1").setCostMicros(huge).build(), T0);
+        Instant later = T0.plus(Duration.ofMinutes(30));
+        ledger.send(TopologyFixture.event("more", "acme", later).setUserId("u2").setCostMicros(100L).build(), later);
+
+        // Then it is rejected, and no bucket counts it: not even its fresh minute, nor its user's month
+        List<TestRecord<byte[], byte[]>> out = ledger.rejected.readRecordsToList();
+        assertThat(out).extracting(r -> header(r, RejectHeaders.REASON)).containsExactly("processing_error");
+        WindowStore<String, Totals> minutes = ledger.driver.getWindowStore(Names.TOTALS_MINUTE_STORE);
+        assertThat(minutes.fetch(StoreKeys.scope("acme", SubjectType.tenant, "acme"), later.toEpochMilli())).isNull();
+        assertThat(ledger.month("acme", SubjectType.user, "u2", "2026-11").events()).isZero();
+        assertThat(ledger.month("acme", SubjectType.tenant, "acme", "2026-11").costMicros()).isEqualTo(huge);
     }
 
     private static String header(TestRecord<byte[], byte[]> record, String name) {
