@@ -41,7 +41,7 @@ public final class CombiningKeyValueStore<V> extends CombiningLayer<KeyValueStor
 
     @Override
     public void put(String key, V value) {
-        if (pending.size() >= maxPending && !pending.containsKey(key)) {
+        if (pending.size() >= maxPending) {
             writeBelow(); // before this write: a failure here is not this record's
         }
         pending.put(key, new Held(value == null ? DELETED : value, currentContext()));

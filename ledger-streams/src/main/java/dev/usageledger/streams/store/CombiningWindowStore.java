@@ -133,7 +133,7 @@ public final class CombiningWindowStore<V> extends CombiningLayer<WindowStore<St
         return backwardFetchAll(Long.MIN_VALUE, Long.MAX_VALUE);
     }
 
-    /** How many buckets are held, for tests and metrics. */
+    /** How many buckets are held, for tests. */
     public int pendingBuckets() {
         return pendingSlots;
     }

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -100,30 +101,32 @@ public final class TopologyBench implements Callable<Integer> {
             }
             preload(kafka.bootstrapServers(), client, topic);
             out.printf("  pre-loaded %,d events%s%n", events, policies ? "; 3 policies per tenant" : "; no policies");
+            String bootstrap = kafka.bootstrapServers();
+            BiFunction<String, Integer, Job> plainJob = (id, threads) -> new Job(StreamsJobs.plainSum(topic, client),
+                    tuned(StreamsJobs.plainProps(bootstrap, id, threads, state)));
+            BiFunction<String, Integer, Job> ledgerJob = (id, threads) -> {
+                LedgerStreamsConfig config = new LedgerStreamsConfig(StreamsJobs.ledgerSettings(bootstrap, registry.url(), topic, id,
+                        threads, state));
+                return new Job(LedgerTopology.build(config, client), tuned(config.streamsProperties()));
+            };
             if (warmUp) {
                 // The first job in a JVM pays for compiling the clients', the broker's and its own
                 // code (and competes with the compiler for the 2nd core): run each once, unrecorded.
                 out.printf("  warming up: each job once over the input, not recorded%n");
                 out.flush();
-                StreamsJobs.measure(kafka.bootstrapServers(), StreamsJobs.plainSum(topic, client),
-                        tuned(StreamsJobs.plainProps(kafka.bootstrapServers(), "warm-up-plain", 1, state)), topic, events, LIMIT);
-                LedgerStreamsConfig warm = new LedgerStreamsConfig(StreamsJobs.ledgerSettings(kafka.bootstrapServers(), registry.url(),
-                        topic, "warm-up-ledger", 1, state));
-                StreamsJobs.measure(kafka.bootstrapServers(), LedgerTopology.build(warm, client), tuned(warm.streamsProperties()), topic,
-                        events, LIMIT);
+                for (Job job : List.of(plainJob.apply("warm-up-plain", 1), ledgerJob.apply("warm-up-ledger", 1))) {
+                    StreamsJobs.measure(bootstrap, job.topology(), job.props(), topic, events, LIMIT);
+                }
             }
             out.printf("%n| job | stream threads | events/s | seconds (from RUNNING) | changelog records per event |%n"
                     + "|---|---|---|---|---|%n");
             double[] plain = new double[3];
             double[] ledger = new double[3];
             for (int threads = 1; threads <= 2; threads++) {
-                plain[threads] = run(kafka, StreamsJobs.plainSum(topic, client),
-                        StreamsJobs.plainProps(kafka.bootstrapServers(), "plain-" + threads, threads, state), threads, topic, out,
+                plain[threads] = run(bootstrap, plainJob.apply("plain-" + threads, threads), threads, topic, out,
                         "plain DSL sum per tenant");
-                LedgerStreamsConfig config = new LedgerStreamsConfig(StreamsJobs.ledgerSettings(kafka.bootstrapServers(), registry.url(),
-                        topic, "ledger-" + threads, threads, state));
-                Properties props = config.streamsProperties();
-                ledger[threads] = run(kafka, LedgerTopology.build(config, client), props, threads, topic, out, "full ledger topology");
+                ledger[threads] = run(bootstrap, ledgerJob.apply("ledger-" + threads, threads), threads, topic, out,
+                        "full ledger topology");
             }
             out.printf("%nledger/plain ratio: 1 thread %.2f, 2 threads %.2f%n", ledger[1] / plain[1], ledger[2] / plain[2]);
             out.flush();
@@ -131,10 +134,13 @@ public final class TopologyBench implements Callable<Integer> {
         return 0;
     }
 
-    private double run(EmbeddedKafkaCluster kafka, Topology topology, Properties props, int threads, String topic,
-                       PrintWriter out, String label) throws Exception {
-        double rate = StreamsJobs.measure(kafka.bootstrapServers(), topology, tuned(props), topic, events, LIMIT);
-        long changelog = changelogRecords(kafka.bootstrapServers(), props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
+    /** A Streams job: its topology and its settings (already tuned). */
+    private record Job(Topology topology, Properties props) {
+    }
+
+    private double run(String bootstrap, Job job, int threads, String topic, PrintWriter out, String label) throws Exception {
+        double rate = StreamsJobs.measure(bootstrap, job.topology(), job.props(), topic, events, LIMIT);
+        long changelog = changelogRecords(bootstrap, job.props().getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
         out.printf("| %s | %d | %,.0f | %.1f | %.2f |%n", label, threads, rate, events / rate, (double) changelog / events);
         out.flush();
         return rate;
