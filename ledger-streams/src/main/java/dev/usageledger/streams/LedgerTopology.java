@@ -14,16 +14,12 @@ import dev.usageledger.streams.model.AvroStoreSerde;
 import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.rules.Buckets;
-import dev.usageledger.streams.steps.AggregateProcessor;
-import dev.usageledger.streams.steps.DedupeProcessor;
+import dev.usageledger.streams.steps.CountProcessor;
 import dev.usageledger.streams.steps.HoldProcessor;
-import dev.usageledger.streams.steps.SettleProcessor;
 import dev.usageledger.streams.steps.PolicyBookProcessor;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.steps.PolicyIndexCache;
-import dev.usageledger.streams.steps.PolicyProcessor;
 import dev.usageledger.streams.steps.PriceBookProcessor;
-import dev.usageledger.streams.steps.RateProcessor;
 import dev.usageledger.streams.steps.ValidateProcessor;
 import dev.usageledger.streams.store.CombiningStores;
 import java.time.Duration;
@@ -38,8 +34,9 @@ import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
 
 /**
- * The ledger's topology, built from configuration alone: validate, dedupe, rate, aggregate,
- * policy counters and breaches — each a named processor, each store named in {@link Names}. Everything about a tenant is in
+ * The ledger's topology, built from configuration alone: validate, then count (dedupe, rate,
+ * aggregate, policy counters and breaches, settle holds) wholly or not at all, and the holds
+ * step — each a named processor, each store named in {@link Names}. Everything about a tenant is in
  * that tenant's task (the usage topic is keyed by tenant), so no step repartitions.
  */
 public final class LedgerTopology {
@@ -71,26 +68,23 @@ public final class LedgerTopology {
         topology.addProcessor(Names.VALIDATE, () -> new ValidateProcessor(new AvroDeserializer<>(UsageEvent.class, registry),
                 config.maxFutureSkew(), config.lateGrace(), listener), Names.USAGE_SOURCE);
         topology.addSink(Names.REJECTED_SINK, topics.rejected(), new ByteArraySerializer(), new ByteArraySerializer(), Names.VALIDATE);
-        topology.addProcessor(Names.DEDUPE, () -> new DedupeProcessor(Names.DEDUPE_STORE, config.dedupeHorizon()), Names.VALIDATE);
-        topology.addProcessor(Names.RATE, () -> new RateProcessor(Names.PRICE_STORE), Names.DEDUPE);
-        topology.addProcessor(Names.AGGREGATE, AggregateProcessor::new, Names.RATE);
-        topology.addProcessor(Names.POLICIES, () -> new PolicyProcessor(Names.POLICY_STORE, Names.POLICY_COUNTER_STORE, config.lateGrace(),
-                config.retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG), policyIndexes, live),
-                Names.AGGREGATE);
+        // One processor counts an event through every step (dedupe, rating, totals, policy counters and
+        // breaches, settling its hold), so it can judge the event wholly before writing any of it.
+        topology.addProcessor(Names.COUNT, () -> new CountProcessor(config.dedupeHorizon(), config.lateGrace(),
+                config.retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG), policyIndexes, live, listener), Names.VALIDATE);
         topology.addSink(Names.BREACHES_SINK, topics.breaches(), new StringSerializer(),
-                new AvroSerializer<BudgetBreach>(registry, true, false), Names.POLICIES);
+                new AvroSerializer<BudgetBreach>(registry, true, false), Names.COUNT);
         // Holds: requests and voids arrive on their own topic, expiries on the holds topic, both keyed by
         // tenant like usage, so they are decided in the tenant's task; a counted usage event settles
         // the hold it names. Requests stay off the holds topic because the task writes that topic in
         // its transactions: a read_committed consumer sees nothing past an open transaction, so a
         // request behind one would wait for the task's next commit.
-        topology.addProcessor(Names.SETTLE, () -> new SettleProcessor(listener, live, config.lateGrace()), Names.AGGREGATE);
         topology.addSource(Names.HOLDS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.holdRequests(),
                 topics.holds());
         topology.addProcessor(Names.HOLDS, () -> new HoldProcessor(new AvroDeserializer<>(HoldEvent.class, registry), policyIndexes,
                 listener, config.lateGrace(), live), Names.HOLDS_SOURCE);
         topology.addSink(Names.HOLDS_SINK, topics.holds(), new StringSerializer(), new AvroSerializer<HoldEvent>(registry, true, false),
-                Names.HOLDS, Names.SETTLE);
+                Names.HOLDS, Names.COUNT);
         topology.addSink(Names.DECISIONS_SINK, topics.decisions(), new StringSerializer(),
                 new AvroSerializer<EnforcementDecision>(registry, true, false), Names.HOLDS);
         topology.addSink(Names.HOLDS_REJECTED_SINK, topics.rejected(), new StringSerializer(), new ByteArraySerializer(), Names.HOLDS);
@@ -98,30 +92,30 @@ public final class LedgerTopology {
         Duration dedupeRetention = config.dedupeHorizon().plus(config.lateGrace());
         // Uncached: nearly every event_id is new, so a record cache would only fill with keys read once.
         topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Names.DEDUPE_STORE, dedupeRetention,
-                Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()).withCachingDisabled(), Names.DEDUPE);
+                Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()).withCachingDisabled(), Names.COUNT);
         topology.addStateStore(windowStore(Names.TOTALS_MINUTE_STORE, config.retention(LedgerStreamsConfig.MINUTE_RETENTION_MS_CONFIG),
-                Buckets.MINUTE_MS), Names.AGGREGATE);
+                Buckets.MINUTE_MS), Names.COUNT);
         topology.addStateStore(windowStore(Names.TOTALS_HOUR_STORE, config.retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG),
-                Buckets.HOUR_MS), Names.AGGREGATE, Names.POLICIES, Names.HOLDS);
+                Buckets.HOUR_MS), Names.COUNT, Names.HOLDS);
         topology.addStateStore(windowStore(Names.TOTALS_DAY_STORE, config.retention(LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG),
-                Buckets.DAY_MS), Names.AGGREGATE, Names.POLICIES, Names.HOLDS);
+                Buckets.DAY_MS), Names.COUNT, Names.HOLDS);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.HOLD_STORE), Serdes.String(),
-                AvroStoreSerde.of(HoldState.class)).withCachingEnabled(), Names.HOLDS, Names.SETTLE);
+                AvroStoreSerde.of(HoldState.class)).withCachingEnabled(), Names.HOLDS, Names.COUNT);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.HELD_STORE), Serdes.String(),
-                Serdes.Long()).withCachingEnabled(), Names.HOLDS, Names.SETTLE);
+                Serdes.Long()).withCachingEnabled(), Names.HOLDS, Names.COUNT);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.HOLD_DUE_STORE), Serdes.String(),
-                Serdes.String()).withCachingEnabled(), Names.HOLDS, Names.SETTLE);
+                Serdes.String()).withCachingEnabled(), Names.HOLDS, Names.COUNT);
         topology.addStateStore(CombiningStores.keyValueStore(Stores.persistentKeyValueStore(Names.TOTALS_MONTH_STORE), Totals.serde(),
-                PENDING_MAX).withCachingDisabled(), Names.AGGREGATE);
+                PENDING_MAX).withCachingDisabled(), Names.COUNT);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.POLICY_COUNTER_STORE),
-                Serdes.String(), PolicyCounter.serde()).withCachingEnabled(), Names.POLICIES, Names.HOLDS);
+                Serdes.String(), PolicyCounter.serde()).withCachingEnabled(), Names.COUNT, Names.HOLDS);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.BREACH_STORE),
-                Serdes.String(), AvroStoreSerde.of(BudgetBreach.class)).withCachingEnabled(), Names.POLICIES);
+                Serdes.String(), AvroStoreSerde.of(BudgetBreach.class)).withCachingEnabled(), Names.COUNT);
         // Rolling buckets are stamped with their own start (never ahead of the events), so the
         // store's retention drops them once no window can reach them.
         topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Names.ROLLING_COUNTER_STORE,
                 config.retention(LedgerStreamsConfig.ROLLING_MAX_MS_CONFIG).plus(config.lateGrace()), Duration.ofSeconds(1), false),
-                Serdes.String(), Serdes.Long()).withCachingEnabled(), Names.POLICIES, Names.HOLDS);
+                Serdes.String(), Serdes.Long()).withCachingEnabled(), Names.COUNT, Names.HOLDS);
 
         topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.PRICE_STORE), Serdes.String(),
                         AvroStoreSerde.of(PriceChange.class)).withLoggingDisabled(), Names.PRICES_SOURCE,

@@ -8,13 +8,9 @@ package dev.usageledger.streams;
 public final class Names {
     public static final String USAGE_SOURCE = "usage-source";
     public static final String VALIDATE = "validate";
-    public static final String DEDUPE = "dedupe";
-    public static final String RATE = "rate";
-    public static final String AGGREGATE = "aggregate";
-    public static final String POLICIES = "policy-counters";
+    public static final String COUNT = "count";
     public static final String REJECTED_SINK = "rejected-sink";
     public static final String BREACHES_SINK = "breaches-sink";
-    public static final String SETTLE = "settle-holds";
     public static final String HOLDS_SOURCE = "holds-source";
     public static final String HOLDS = "holds";
     public static final String HOLDS_SINK = "holds-sink";

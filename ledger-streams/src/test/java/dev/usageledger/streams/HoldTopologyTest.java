@@ -7,6 +7,7 @@ import dev.usageledger.schemas.avro.Estimate;
 import dev.usageledger.schemas.avro.HoldEvent;
 import dev.usageledger.schemas.avro.HoldEventType;
 import dev.usageledger.schemas.avro.HoldStatus;
+import dev.usageledger.schemas.avro.Metric;
 import dev.usageledger.schemas.avro.PeriodKind;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.schemas.avro.Verdict;
@@ -129,15 +130,38 @@ class HoldTopologyTest {
         assertThat(holdEventTypes()).contains(HoldEventType.expired);
     }
 
+    @Test
+    void shouldReserveEveryTokenOfTheEstimateOnATokensBudget() {
+        // Given a tokens budget of 8,000 a day
+        fixture.policy(TopologyFixture.policy("acme-tokens", "acme", SubjectType.tenant, "acme", 8_000, PeriodKind.day, "UTC")
+                .setMetric(Metric.tokens).build());
+        Estimate estimate = Estimate.newBuilder().setInputTokens(1_000).setCachedInputTokens(400).setOutputTokens(2_000)
+                .setReasoningTokens(5_000).build();
+
+        // When a hold asks for input 1,000 (400 cached) + output 2,000 + reasoning 5,000, then another for one token more
+        fixture.hold(requestBuilder("all", 0, T, T.plusSeconds(600)).setEstimate(estimate).build());
+        fixture.hold(requestBuilder("one-more", 0, T.plusMillis(1), T.plusSeconds(600))
+                .setEstimate(Estimate.newBuilder().setInputTokens(1).build()).build());
+
+        // Then the first reserves 8,000 tokens (cached input is part of input; reasoning counts), filling the budget
+        assertThat(fixture.holdState("acme", "all").getState()).isEqualTo(HoldStatus.placed);
+        assertThat(fixture.held("acme", "acme-tokens", "acme", DAY)).isEqualTo(8_000L);
+        assertThat(fixture.holdState("acme", "one-more").getState()).isEqualTo(HoldStatus.denied);
+    }
+
     private List<HoldEventType> holdEventTypes() {
         return fixture.holdEvents.readValuesToList().stream().map(bytes -> fixture.holdDeserializer.deserialize("", bytes).getType())
                 .toList();
     }
 
     private static HoldEvent request(String id, long cost, Instant at, Instant expiresAt) {
+        return requestBuilder(id, cost, at, expiresAt).build();
+    }
+
+    private static HoldEvent.Builder requestBuilder(String id, long cost, Instant at, Instant expiresAt) {
         return HoldEvent.newBuilder().setHoldId(id).setTenantId("acme").setType(HoldEventType.requested).setOccurredAt(at)
                 .setExpiresAt(expiresAt).setScope(CallScope.newBuilder().setUserId("u1").build())
-                .setEstimate(Estimate.newBuilder().setCostMicros(cost).build()).build();
+                .setEstimate(Estimate.newBuilder().setCostMicros(cost).build());
     }
 
     private static HoldEvent control(String id, HoldEventType type, Instant at) {

@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -76,14 +75,14 @@ class LedgerTopologyTest {
         ledger.send(good, T0);
 
         List<TestRecord<byte[], byte[]>> out = ledger.rejected.readRecordsToList();
-        assertThat(out).extracting(r -> header(r, RejectHeaders.REASON)).containsExactly("wrong_magic_byte",
+        assertThat(out).extracting(r -> TopologyFixture.header(r, RejectHeaders.REASON)).containsExactly("wrong_magic_byte",
                 "unknown_schema_id", "truncated", "missing_tenant", "negative_count", "negative_cost", "future_timestamp",
                 "wrong_key", "too_late");
         assertThat(out.getFirst().value()).isEqualTo(garbage);
-        assertThat(header(out.getFirst(), RejectHeaders.SOURCE_TOPIC)).isEqualTo("ledger.usage.v1");
-        assertThat(out).extracting(r -> header(r, RejectHeaders.SOURCE_OFFSET))
+        assertThat(TopologyFixture.header(out.getFirst(), RejectHeaders.SOURCE_TOPIC)).isEqualTo("ledger.usage.v1");
+        assertThat(out).extracting(r -> TopologyFixture.header(r, RejectHeaders.SOURCE_OFFSET))
                 .containsExactly("0", "1", "2", "3", "4", "5", "6", "7", "8");
-        assertThat(header(out.get(4), RejectHeaders.DETAIL)).contains("output_tokens must be >= 0, got -1");
+        assertThat(TopologyFixture.header(out.get(4), RejectHeaders.DETAIL)).contains("output_tokens must be >= 0, got -1");
         assertThat(ledger.month("acme", SubjectType.tenant, "acme", "2026-11").events()).as("only the good one counts").isEqualTo(1);
     }
 
@@ -153,15 +152,10 @@ class LedgerTopologyTest {
 
         // Then it is rejected, and no bucket counts it: not even its fresh minute, nor its user's month
         List<TestRecord<byte[], byte[]>> out = ledger.rejected.readRecordsToList();
-        assertThat(out).extracting(r -> header(r, RejectHeaders.REASON)).containsExactly("processing_error");
+        assertThat(out).extracting(r -> TopologyFixture.header(r, RejectHeaders.REASON)).containsExactly("amount_overflow");
         WindowStore<String, Totals> minutes = ledger.driver.getWindowStore(Names.TOTALS_MINUTE_STORE);
         assertThat(minutes.fetch(StoreKeys.scope("acme", SubjectType.tenant, "acme"), later.toEpochMilli())).isNull();
         assertThat(ledger.month("acme", SubjectType.user, "u2", "2026-11").events()).isZero();
         assertThat(ledger.month("acme", SubjectType.tenant, "acme", "2026-11").costMicros()).isEqualTo(huge);
-    }
-
-    private static String header(TestRecord<byte[], byte[]> record, String name) {
-        Header header = record.headers().lastHeader(name);
-        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 }

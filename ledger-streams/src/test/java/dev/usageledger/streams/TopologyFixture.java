@@ -20,7 +20,7 @@ import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.StoreKeys;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.steps.Holds;
-import dev.usageledger.streams.steps.PolicyProcessor;
+import dev.usageledger.streams.steps.PolicyCounting;
 import dev.usageledger.streams.steps.PriceBookProcessor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -33,12 +33,14 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.test.TestRecord;
 
 /** The production topology in a TopologyTestDriver, with helpers to feed it and read its stores. */
 final class TopologyFixture implements AutoCloseable {
@@ -95,7 +97,7 @@ final class TopologyFixture implements AutoCloseable {
 
     long held(String tenant, String policyId, String member, Instant periodStart) {
         KeyValueStore<String, Long> store = driver.getKeyValueStore(Names.HELD_STORE);
-        Long held = store.get(PolicyProcessor.counterKey(tenant, policyId, member, periodStart));
+        Long held = store.get(PolicyCounting.counterKey(tenant, policyId, member, periodStart));
         return held == null ? 0 : held;
     }
 
@@ -126,7 +128,7 @@ final class TopologyFixture implements AutoCloseable {
 
     long counter(String tenant, String policyId, String member, Instant periodStart) {
         KeyValueStore<String, PolicyCounter> store = driver.getKeyValueStore(Names.POLICY_COUNTER_STORE);
-        PolicyCounter counter = store.get(PolicyProcessor.counterKey(tenant, policyId, member, periodStart));
+        PolicyCounter counter = store.get(PolicyCounting.counterKey(tenant, policyId, member, periodStart));
         return counter == null ? 0 : counter.used();
     }
 
@@ -153,6 +155,12 @@ final class TopologyFixture implements AutoCloseable {
     static UsageEvent.Builder event(String id, String tenant, Instant at) {
         return UsageEvent.newBuilder().setEventId(id).setTenantId(tenant).setOccurredAt(at).setTeamIds(List.of())
                 .setStatus(UsageStatus.ok);
+    }
+
+    /** A header of a record the topology wrote, as text; null when absent. */
+    static String header(TestRecord<byte[], byte[]> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     @Override

@@ -14,6 +14,7 @@ import dev.usageledger.schemas.avro.HoldEventType;
 import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.schemas.avro.HoldStatus;
 import dev.usageledger.streams.decision.Estimate;
+import dev.usageledger.streams.rules.Rating;
 import dev.usageledger.streams.steps.Holds;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -68,7 +69,7 @@ final class HoldHandlers {
                 return reply(existing);
             }
             Instant now = settings.clock().instant().truncatedTo(ChronoUnit.MILLIS);
-            Checks.Rated rated = checks.rate(check, now);
+            Rating.Rated rated = checks.rate(check, now);
             writer.requestHold(request(check, hold.holdId(), rated, now, now.plus(ttl)));
             HoldState decided = await(stores, check.tenantId(), hold.holdId(), h -> true, "decided");
             TenantRouter.Reply reply = reply(decided);
@@ -140,16 +141,14 @@ final class HoldHandlers {
         return tenant;
     }
 
-    private static HoldEvent request(CheckBody check, String holdId, Checks.Rated rated, Instant now, Instant expiresAt) {
+    private static HoldEvent request(CheckBody check, String holdId, Rating.Rated rated, Instant now, Instant expiresAt) {
         Estimate estimate = check.toEstimate();
         CallScope scope = CallScope.newBuilder().setUserId(check.userId())
                 .setTeamIds(check.teamIds() == null ? List.of() : check.teamIds()).setApiKeyId(check.apiKeyId())
                 .setProvider(check.provider()).setModel(check.model()).setFeature(check.feature()).setEndpoint(check.endpoint()).build();
         return HoldEvent.newBuilder().setHoldId(holdId).setTenantId(check.tenantId()).setType(HoldEventType.requested)
                 .setOccurredAt(now).setExpiresAt(expiresAt).setScope(scope)
-                .setEstimate(dev.usageledger.schemas.avro.Estimate.newBuilder().setCostMicros(rated.costMicros())
-                        .setInputTokens(estimate.inputTokens()).setOutputTokens(estimate.outputTokens())
-                        .setRequests(estimate.requests()).build())
+                .setEstimate(estimate.toRecord(rated.costMicros()))
                 .build();
     }
 

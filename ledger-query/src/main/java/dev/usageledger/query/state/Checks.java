@@ -8,6 +8,7 @@ import dev.usageledger.streams.decision.InvalidInputException;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.streams.rules.PolicyIndex;
 import dev.usageledger.streams.rules.Rating;
+import dev.usageledger.streams.rules.Rating.Rated;
 import java.time.Instant;
 
 /**
@@ -21,10 +22,6 @@ public final class Checks {
         this.state = state;
     }
 
-    /** A call's cost: the estimate's own, or rated with the price in force; {@code unpriced} when neither exists. */
-    public record Rated(long costMicros, boolean unpriced) {
-    }
-
     public Decision decide(CheckBody check, TenantStores stores, Instant now) {
         PolicyIndex policies = state.policiesOf(check.tenantId());
         Rated rated = rate(check, now);
@@ -32,24 +29,15 @@ public final class Checks {
                 new StoreUsageSource(stores), now);
     }
 
-    /** The call's cost in micro-units. */
+    /** The call's cost in micro-units: the estimate's own, or rated with the price in force now (the topology's rule). */
     public Rated rate(CheckBody check, Instant now) {
         Estimate estimate = check.toEstimate();
-        long cost;
-        boolean unpriced = false;
-        if (estimate.costMicros() != null) {
-            cost = estimate.costMicros();
-        } else {
-            PriceChange price = state.priceAt(check.provider(), check.model(), now);
-            unpriced = price == null;
-            try {
-                cost = price == null ? 0 : Rating.costMicros(estimate.inputTokens(), estimate.cachedInputTokens(),
-                        estimate.outputTokens(), estimate.reasoningTokens(), price.getInputMicrosPerMtok(),
-                        price.getCachedInputMicrosPerMtok(), price.getOutputMicrosPerMtok());
-            } catch (IllegalArgumentException | ArithmeticException e) {
-                throw new InvalidInputException("estimate", "the estimate cannot be rated: " + e.getMessage());
-            }
+        PriceChange price = estimate.costMicros() != null ? null : state.priceAt(check.provider(), check.model(), now);
+        try {
+            return Rating.rate(estimate.costMicros(), estimate.inputTokens(), estimate.cachedInputTokens(), estimate.outputTokens(),
+                    estimate.reasoningTokens(), price);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new InvalidInputException("estimate", "the estimate cannot be rated: " + e.getMessage());
         }
-        return new Rated(cost, unpriced);
     }
 }

@@ -14,7 +14,7 @@ import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.streams.rules.RollingWindow;
 import dev.usageledger.streams.steps.Holds;
 import dev.usageledger.streams.steps.PeriodUsage;
-import dev.usageledger.streams.steps.PolicyProcessor;
+import dev.usageledger.streams.steps.PolicyCounting;
 import dev.usageledger.streams.steps.PolicyUsage;
 import java.math.BigInteger;
 import java.time.Instant;
@@ -93,7 +93,7 @@ public final class Reports {
 
     /** The tenant's breaches whose crossing event occurred in {@code span}. */
     public static List<BudgetBreach> breaches(TenantStores stores, String tenant, PeriodWindow span) {
-        return PolicyProcessor.breaches(stores.breaches(), tenant, span.start(), span.end());
+        return PolicyCounting.breaches(stores.breaches(), tenant, span.start(), span.end());
     }
 
     private static BudgetStatus status(BudgetPolicy policy, String member, PeriodWindow period, long used, long held, int[] crossed,

@@ -155,6 +155,45 @@ class HoldsIT {
         }
     }
 
+    @Test
+    void shouldReserveWithAHoldExactlyWhatACheckOfTheSameBodyWeighs(LedgerCluster cluster) throws Exception {
+        String prefix = LedgerCluster.uniqueName("holds-estimate");
+        ServiceFixture.createTopics(cluster, prefix, 1);
+        LedgerService service = ServiceFixture.startAndAwaitRunning(
+                ServiceFixture.config(cluster, prefix, prefix + "-app", state.resolve("one")), Clock.systemUTC());
+        try {
+            Api api = new Api(service.apiUri());
+            // Given a tokens budget one token short of the estimate: input 1,000 (400 of them cached) + output 2,000 + reasoning 5,000
+            String estimate = "\"estimate\": {\"input_tokens\": 1000, \"cached_input_tokens\": 400, \"output_tokens\": 2000,"
+                    + " \"reasoning_tokens\": 5000}";
+            String call = "{\"tenant_id\": \"acme\", \"user_id\": \"acme-u1\", " + estimate;
+            assertThat(api.put("/v1/policies/acme-tokens", ADMIN_TOKEN, tokenBudget(7_999)).status()).isEqualTo(200);
+
+            // When the same body is checked and held, then both deny it
+            Api.Response check = api.post("/v1/check", ACME_TOKEN, call + "}");
+            assertThat(check.json().get("decision").asText()).as(check.body()).isEqualTo("deny");
+            Api.Response denied = api.post("/v1/holds", ACME_TOKEN, call + ", \"hold_id\": \"short\"}");
+            assertThat(denied.status()).as(denied.body()).isEqualTo(200);
+            assertThat(denied.json().get("decision").asText()).isEqualTo("deny");
+
+            // When the budget has room for exactly the estimate, then the check allows it and the hold reserves all 8,000 tokens
+            assertThat(api.put("/v1/policies/acme-tokens", ADMIN_TOKEN, tokenBudget(8_000)).status()).isEqualTo(200);
+            Api.Response allowed = api.post("/v1/check", ACME_TOKEN, call + "}");
+            assertThat(allowed.json().get("decision").asText()).as(allowed.body()).isEqualTo("allow");
+            assertThat(allowed.json().get("budgets").get(0).get("pct_after").decimalValue()).isEqualByComparingTo("100.00");
+            Api.Response granted = api.post("/v1/holds", ACME_TOKEN, call + ", \"hold_id\": \"fits\"}");
+            assertThat(granted.status()).as(granted.body()).isEqualTo(201);
+            assertThat(api.get("/v1/holds/fits", ACME_TOKEN).json().get("held").asLong()).isEqualTo(8_000L);
+        } finally {
+            service.close();
+        }
+    }
+
+    private static String tokenBudget(long limit) {
+        return "{\"tenant_id\": \"acme\", \"subject\": {\"type\": \"tenant\", \"id\": \"acme\"}, \"metric\": \"tokens\", \"limit\": "
+                + limit + ", \"period\": {\"kind\": \"month\", \"time_zone\": \"UTC\"}}";
+    }
+
     private static String hold(String id, long ttlMs) {
         return "{\"tenant_id\": \"acme\", \"user_id\": \"acme-u1\", \"hold_id\": \"" + id + "\", \"ttl_ms\": " + ttlMs
                 + ", \"estimate\": {\"cost_micros\": 1000}}";

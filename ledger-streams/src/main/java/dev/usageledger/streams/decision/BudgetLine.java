@@ -2,6 +2,7 @@ package dev.usageledger.streams.decision;
 
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.streams.rules.PeriodWindow;
+import dev.usageledger.streams.rules.PolicyRules;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 
@@ -20,12 +21,12 @@ public record BudgetLine(BudgetPolicy policy, String member, PeriodWindow period
 
     /** What is left before the limit, never below zero. */
     public long remaining() {
-        return Math.max(0, policy.getLimit() - used - held);
+        return Math.max(0, PolicyRules.addSaturating(policy.getLimit(), -PolicyRules.addSaturating(used, held)));
     }
 
     /** Used, held and the estimate as a percentage of the limit, two decimals; null for a zero limit. */
     public BigDecimal pctAfter() {
-        return percent(Math.addExact(Math.addExact(used, held), estimate), policy.getLimit());
+        return percent(PolicyRules.addSaturating(PolicyRules.addSaturating(used, held), estimate), policy.getLimit());
     }
 
     /** {@code amount} as a percentage of {@code limit}, two decimals half-even; null for a zero limit. */

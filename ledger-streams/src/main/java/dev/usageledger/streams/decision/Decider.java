@@ -55,8 +55,8 @@ public final class Decider {
         long used = usage.used(policy, member, period);
         long held = usage.held(policy, member, period);
         long limit = policy.getLimit();
-        long committed = Math.addExact(used, held);
-        long after = Math.addExact(committed, amount);
+        long committed = PolicyRules.addSaturating(used, held);
+        long after = PolicyRules.addSaturating(committed, amount);
         String reason = null;
         Verdict verdict = Verdict.allow;
         if (committed >= limit || after > limit) {
@@ -74,17 +74,17 @@ public final class Decider {
         long[][] buckets = usage.rollingBuckets(policy, member, nowMs);
         long used = 0;
         for (long[] bucket : buckets) {
-            used = Math.addExact(used, bucket[1]);
+            used = PolicyRules.addSaturating(used, bucket[1]);
         }
         long held = usage.held(policy, member, null);
         PeriodWindow window = new PeriodWindow(Instant.ofEpochMilli(nowMs - duration), Instant.ofEpochMilli(nowMs));
         long limit = policy.getLimit();
-        long excess = Math.addExact(Math.addExact(used, held), amount) - limit;
+        long excess = PolicyRules.addSaturating(PolicyRules.addSaturating(PolicyRules.addSaturating(used, held), amount), -limit);
         if (excess <= 0) {
             return new BudgetLine(policy, member, window, used, held, amount, Verdict.allow, null, null);
         }
         Verdict verdict = policy.getEnforce() ? Verdict.deny : Verdict.warn;
-        if (Math.addExact(held, amount) > limit) {
+        if (PolicyRules.addSaturating(held, amount) > limit) {
             // held reservations leave the window only when settled or expired: waiting out the window will not do
             return new BudgetLine(policy, member, window, used, held, amount, verdict, EXCEEDS_REMAINING, null);
         }
@@ -99,7 +99,7 @@ public final class Decider {
     static long retryAfterMs(long[][] buckets, long durationMs, long nowMs, long excess) {
         long freed = 0;
         for (long[] bucket : buckets) {
-            freed = Math.addExact(freed, bucket[1]);
+            freed = PolicyRules.addSaturating(freed, bucket[1]);
             if (freed >= excess) {
                 return Math.max(1, bucket[0] + durationMs - nowMs);
             }

@@ -1,6 +1,7 @@
 package dev.usageledger.streams.decision;
 
 import dev.usageledger.schemas.avro.Metric;
+import dev.usageledger.streams.rules.PolicyRules;
 
 /**
  * What a call is expected to use. {@code costMicros} is null when the caller left the cost to
@@ -19,15 +20,25 @@ public record Estimate(Long costMicros, long inputTokens, long cachedInputTokens
         requireNonNegative("estimate.requests", requests);
     }
 
-    /** What the estimate adds to a policy's metric, given the call's cost in micro-units. */
+    /**
+     * The estimate a hold request carries: every count of the check's estimate, with the cost
+     * already rated ({@code ratedCostMicros}), so the hold step weighs exactly what the check did.
+     */
+    public dev.usageledger.schemas.avro.Estimate toRecord(long ratedCostMicros) {
+        return dev.usageledger.schemas.avro.Estimate.newBuilder().setCostMicros(ratedCostMicros).setInputTokens(inputTokens)
+                .setCachedInputTokens(cachedInputTokens).setOutputTokens(outputTokens).setReasoningTokens(reasoningTokens)
+                .setRequests(requests).build();
+    }
+
+    /** The estimate of a hold request; its cost was rated when the request was written. */
+    public static Estimate of(dev.usageledger.schemas.avro.Estimate record) {
+        return new Estimate(record.getCostMicros(), record.getInputTokens(), record.getCachedInputTokens(), record.getOutputTokens(),
+                record.getReasoningTokens(), record.getRequests());
+    }
+
+    /** What the estimate adds to a policy's metric, given the call's cost in micro-units: the rule usage is counted by. */
     public long amount(Metric metric, long ratedCostMicros) {
-        return switch (metric) {
-            case cost_micros -> ratedCostMicros;
-            case tokens -> Math.addExact(Math.addExact(inputTokens, outputTokens), reasoningTokens);
-            case input_tokens -> inputTokens;
-            case output_tokens -> outputTokens;
-            case requests -> requests;
-        };
+        return PolicyRules.amount(metric, ratedCostMicros, inputTokens, outputTokens, reasoningTokens, requests);
     }
 
     private static void requireNonNegative(String field, long value) {

@@ -1,6 +1,7 @@
 package dev.usageledger.streams.rules;
 
 import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.Metric;
 import dev.usageledger.schemas.avro.PolicyFilters;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.schemas.avro.UsageEvent;
@@ -17,6 +18,14 @@ import java.util.Objects;
 public final class PolicyRules {
     /** The special subject id meaning "each member". */
     public static final String EACH = "*";
+    /**
+     * The largest limit a policy may state (10^15: a billion currency units in micro-units, or a
+     * quadrillion tokens); with thresholds of at most {@link #MAX_THRESHOLD} percent every
+     * threshold's boundary fits in a long.
+     */
+    public static final long MAX_LIMIT = 1_000_000_000_000_000L;
+    /** The largest threshold, in percent of the limit. */
+    public static final int MAX_THRESHOLD = 1000;
 
     private PolicyRules() {
     }
@@ -53,12 +62,24 @@ public final class PolicyRules {
     /** What one event adds to a policy's metric. */
     public static long amount(BudgetPolicy policy, RatedUsage usage) {
         UsageEvent e = usage.event();
-        return switch (policy.getMetric()) {
-            case cost_micros -> usage.costMicros();
-            case tokens -> Math.addExact(Math.addExact(e.getInputTokens(), e.getOutputTokens()), e.getReasoningTokens());
-            case input_tokens -> e.getInputTokens();
-            case output_tokens -> e.getOutputTokens();
-            case requests -> e.getRequests();
+        return amount(policy.getMetric(), usage.costMicros(), e.getInputTokens(), e.getOutputTokens(), e.getReasoningTokens(),
+                e.getRequests());
+    }
+
+    /**
+     * What a call adds to a metric: the one rule for counted usage, checks and holds alike.
+     * {@code tokens} is input (cached included) plus output plus reasoning.
+     *
+     * @throws ArithmeticException when the tokens do not add up within a long
+     */
+    public static long amount(Metric metric, long costMicros, long inputTokens, long outputTokens, long reasoningTokens,
+                              long requests) {
+        return switch (metric) {
+            case cost_micros -> costMicros;
+            case tokens -> Math.addExact(Math.addExact(inputTokens, outputTokens), reasoningTokens);
+            case input_tokens -> inputTokens;
+            case output_tokens -> outputTokens;
+            case requests -> requests;
         };
     }
 
@@ -77,9 +98,27 @@ public final class PolicyRules {
                 && filters.getEndpoints().isEmpty();
     }
 
-    /** Limit times percent, rounded up: the smallest amount that reaches the threshold. */
+    /**
+     * Limit times percent, rounded up: the smallest amount that reaches the threshold. Saturates
+     * at {@link Long#MAX_VALUE} (a threshold no count can reach) instead of overflowing, so a
+     * policy written on the topic with any limit can never make an event uncountable.
+     */
     public static long boundary(long limit, int percent) {
-        return Math.ceilDiv(Math.multiplyExact(limit, (long) percent), 100L);
+        try {
+            return Math.ceilDiv(Math.multiplyExact(limit, (long) percent), 100L);
+        } catch (ArithmeticException beyondLong) {
+            return limit < 0 == percent < 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+        }
+    }
+
+    /**
+     * {@code a + b}, held at {@link Long#MAX_VALUE} or {@link Long#MIN_VALUE} instead of wrapping:
+     * what a decision weighs (used, held, an estimate) against a limit, where "more than any
+     * limit" is the exact answer.
+     */
+    public static long addSaturating(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : sum;
     }
 
     private static boolean admits(List<String> allowed, String value) {

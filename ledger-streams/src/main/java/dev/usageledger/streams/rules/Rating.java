@@ -1,5 +1,6 @@
 package dev.usageledger.streams.rules;
 
+import dev.usageledger.schemas.avro.PriceChange;
 import java.math.BigInteger;
 
 /**
@@ -18,6 +19,32 @@ public final class Rating {
     private static final BigInteger BIG_HALF = BigInteger.valueOf(HALF);
 
     private Rating() {
+    }
+
+    /** A call's cost in micro-units, and whether it had to be counted at 0 for want of a price. */
+    public record Rated(long costMicros, boolean unpriced) {
+    }
+
+    /**
+     * The one rating rule of the live paths (counted usage, checks and holds): the caller's
+     * stated cost wins; otherwise the tokens priced with {@code price}, the price in force at the
+     * call's time; with neither, cost 0 and {@code unpriced}.
+     *
+     * @param statedCostMicros the caller's own cost, or null to rate the tokens
+     * @param price            the price in force, or null when the book has none
+     * @throws IllegalArgumentException when a count or price is negative or cached input exceeds input
+     * @throws ArithmeticException when the cost does not fit in a long
+     */
+    public static Rated rate(Long statedCostMicros, long inputTokens, long cachedInputTokens, long outputTokens,
+                             long reasoningTokens, PriceChange price) {
+        if (statedCostMicros != null) {
+            return new Rated(statedCostMicros, false);
+        }
+        if (price == null) {
+            return new Rated(0, true);
+        }
+        return new Rated(costMicros(inputTokens, cachedInputTokens, outputTokens, reasoningTokens, price.getInputMicrosPerMtok(),
+                price.getCachedInputMicrosPerMtok(), price.getOutputMicrosPerMtok()), false);
     }
 
     /**

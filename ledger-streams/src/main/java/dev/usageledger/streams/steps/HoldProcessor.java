@@ -31,6 +31,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
@@ -130,11 +131,9 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
         CallScope scope = request.getScope();
         CallDimensions call = new CallDimensions(request.getTenantId(), scope.getTeamIds(), scope.getUserId(), scope.getApiKeyId(),
                 scope.getFeature(), scope.getProvider(), scope.getModel(), scope.getEndpoint());
-        var estimate = request.getEstimate();
-        Estimate amounts = new Estimate(estimate.getCostMicros(), estimate.getInputTokens(), 0, estimate.getOutputTokens(), 0,
-                estimate.getRequests());
+        Estimate estimate = Estimate.of(request.getEstimate());
         Instant at = request.getOccurredAt();
-        Decision decision = Decider.decide(call, amounts, estimate.getCostMicros(), false,
+        Decision decision = Decider.decide(call, estimate, estimate.costMicros(), false,
                 indexes.forTenant(policies, request.getTenantId()), new Reader(), at);
         boolean granted = decision.decision() != Verdict.deny;
         List<HeldLine> lines = new ArrayList<>();
@@ -149,10 +148,11 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
                 .setState(granted ? HoldStatus.placed : HoldStatus.denied)
                 .setExpiresAt(request.getExpiresAt() == null ? at : request.getExpiresAt()).setLines(lines)
                 .setAnswer(answer(request, decision, at)).build();
+        Map<String, Long> reserved = granted ? Holds.changed(held, hold, 1) : Map.of(); // computed before anything is written
         holds.put(key, hold);
         if (granted) {
             Holds.duePlaced(due, hold, key);
-            Holds.apply(held, hold, 1, this::heldWritten);
+            Holds.write(held, reserved, this::heldWritten);
             emit(request, HoldEventType.placed, at, decision);
         } else {
             Holds.dueFinished(due, hold, key, keepFinishedMs);
@@ -171,7 +171,8 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
         if (hold == null || hold.getState() != HoldStatus.placed) {
             return;
         }
-        Holds.apply(held, hold, -1, this::heldWritten);
+        Map<String, Long> released = Holds.changed(held, hold, -1);
+        Holds.write(held, released, this::heldWritten);
         holds.put(key, HoldState.newBuilder(hold).setState(state).build());
         Holds.dueFinished(due, hold, key, keepFinishedMs);
         if (announce != null) {

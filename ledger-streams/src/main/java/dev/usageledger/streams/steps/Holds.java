@@ -6,6 +6,8 @@ import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.streams.decision.BudgetLine;
 import dev.usageledger.streams.rules.PeriodCalendar;
 import dev.usageledger.streams.rules.PeriodWindow;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.BiConsumer;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -29,12 +31,12 @@ public final class Holds {
      * one when it may be forgotten), then the hold's key, so the holds due by a time are one range.
      */
     static String dueKey(long atMs, String holdKey) {
-        return PolicyProcessor.sortable(atMs) + '\u0000' + holdKey;
+        return PolicyCounting.sortable(atMs) + '\u0000' + holdKey;
     }
 
     /** The range of due keys up to and including {@code nowMs}. */
     static String dueUntil(long nowMs) {
-        return PolicyProcessor.sortable(nowMs) + '\u0001';
+        return PolicyCounting.sortable(nowMs) + '\u0001';
     }
 
     /** A placed hold is due at its expiry. */
@@ -52,8 +54,8 @@ public final class Holds {
     /** The held store's key of a budget: its period counter's key, or the rolling window's. */
     public static String heldKey(BudgetPolicy policy, String member, PeriodWindow period) {
         return period == null || !PeriodCalendar.isFixed(policy.getPeriod())
-                ? PolicyProcessor.rollingKey(policy.getTenantId(), policy.getPolicyId(), member) + "\u0000rolling"
-                : PolicyProcessor.counterKey(policy.getTenantId(), policy.getPolicyId(), member, period.start());
+                ? PolicyCounting.rollingKey(policy.getTenantId(), policy.getPolicyId(), member) + "\u0000rolling"
+                : PolicyCounting.counterKey(policy.getTenantId(), policy.getPolicyId(), member, period.start());
     }
 
     static String heldKey(BudgetLine line) {
@@ -67,20 +69,30 @@ public final class Holds {
     }
 
     /**
-     * Adds ({@code sign} 1) or takes back ({@code sign} -1) a hold's reservations; a budget left
-     * with nothing held is deleted. Each written amount (null: deleted) is also given to {@code written}.
+     * The held amounts after adding ({@code sign} 1) or taking back ({@code sign} -1) a hold's
+     * reservations, computed before any is written; null for a budget left with nothing held.
+     *
+     * @throws ArithmeticException when an amount would leave the range of a long (nothing is written)
      */
-    static void apply(KeyValueStore<String, Long> held, HoldState hold, int sign, BiConsumer<String, Long> written) {
+    static Map<String, Long> changed(KeyValueStore<String, Long> held, HoldState hold, int sign) {
+        Map<String, Long> next = new LinkedHashMap<>();
         for (HeldLine line : hold.getLines()) {
-            Long current = held.get(line.getKey());
-            long next = Math.addExact(current == null ? 0 : current, sign * line.getAmount());
-            if (next == 0) {
-                held.delete(line.getKey());
-                written.accept(line.getKey(), null);
-            } else {
-                held.put(line.getKey(), next);
-                written.accept(line.getKey(), next);
-            }
+            Long current = next.containsKey(line.getKey()) ? next.get(line.getKey()) : held.get(line.getKey());
+            long amount = Math.addExact(current == null ? 0 : current, Math.multiplyExact(sign, line.getAmount()));
+            next.put(line.getKey(), amount == 0 ? null : amount);
         }
+        return next;
+    }
+
+    /** Writes held amounts from {@link #changed} (null: deleted), giving each to {@code written} too. */
+    static void write(KeyValueStore<String, Long> held, Map<String, Long> amounts, BiConsumer<String, Long> written) {
+        amounts.forEach((key, amount) -> {
+            if (amount == null) {
+                held.delete(key);
+            } else {
+                held.put(key, amount);
+            }
+            written.accept(key, amount);
+        });
     }
 }

@@ -4,6 +4,7 @@ import dev.usageledger.schemas.avro.Metric;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.rules.Buckets;
 import dev.usageledger.streams.rules.PeriodWindow;
+import dev.usageledger.streams.rules.PolicyRules;
 import java.time.Instant;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
@@ -78,12 +79,7 @@ public final class PeriodUsage {
 
     /** The part of {@code totals} a policy metric counts. */
     public static long amount(Totals totals, Metric metric) {
-        return switch (metric) {
-            case cost_micros -> totals.costMicros();
-            case tokens -> Math.addExact(Math.addExact(totals.inputTokens(), totals.outputTokens()), totals.reasoningTokens());
-            case input_tokens -> totals.inputTokens();
-            case output_tokens -> totals.outputTokens();
-            case requests -> totals.requests();
-        };
+        return PolicyRules.amount(metric, totals.costMicros(), totals.inputTokens(), totals.outputTokens(), totals.reasoningTokens(),
+                totals.requests());
     }
 }

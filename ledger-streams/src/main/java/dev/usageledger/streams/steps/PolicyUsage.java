@@ -49,7 +49,7 @@ public final class PolicyUsage {
 
     /** The counter of a calendar or interval policy's period for one member (zero when nothing counted yet). */
     public PolicyCounter counter(BudgetPolicy policy, String member, PeriodWindow period) {
-        String key = PolicyProcessor.counterKey(policy.getTenantId(), policy.getPolicyId(), member, period.start());
+        String key = PolicyCounting.counterKey(policy.getTenantId(), policy.getPolicyId(), member, period.start());
         PolicyCounter counter = counters.get(key);
         if (counter != null) {
             return counter;
@@ -60,13 +60,13 @@ public final class PolicyUsage {
 
     /** The usage in a rolling policy's window ending at {@code atMs}. */
     public long rolling(BudgetPolicy policy, String member, long atMs) {
-        return PolicyProcessor.rollingUsage(rolling, PolicyProcessor.rollingKey(policy.getTenantId(), policy.getPolicyId(), member),
+        return PolicyCounting.rollingUsage(rolling, PolicyCounting.rollingKey(policy.getTenantId(), policy.getPolicyId(), member),
                 atMs, RollingWindow.durationMs(policy.getPeriod()));
     }
 
     /** The rolling window's sub-buckets as {@code [start, amount]} pairs, oldest first. */
     public long[][] rollingBuckets(BudgetPolicy policy, String member, long atMs) {
-        return PolicyProcessor.rollingBuckets(rolling, PolicyProcessor.rollingKey(policy.getTenantId(), policy.getPolicyId(), member),
+        return PolicyCounting.rollingBuckets(rolling, PolicyCounting.rollingKey(policy.getTenantId(), policy.getPolicyId(), member),
                 atMs, RollingWindow.durationMs(policy.getPeriod()));
     }
 

@@ -79,7 +79,7 @@ public final class ValidateProcessor extends ContextualProcessor<byte[], byte[],
                     + " older than the newest event seen (" + Instant.ofEpochMilli(newest) + ")");
             return occurredAt;
         }
-        context().forward(new Record<>(event.getTenantId(), event, occurredAt, record.headers()), Names.DEDUPE);
+        context().forward(new Record<>(event.getTenantId(), event, occurredAt, record.headers()), Names.COUNT);
         return occurredAt;
     }
 

@@ -19,8 +19,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.streams.processor.PunctuationType;
-import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -31,35 +29,46 @@ import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
- * Steps 5 and 6: adds each rated event to the period counter of every policy that governs it
- * (one counter per policy, member and period, so a check reads one value per policy), and emits
- * a {@link BudgetBreach} the first time a counter reaches each threshold. The counter and the
- * record of emitted thresholds change in one store write, so under exactly-once a breach is
- * emitted once per policy, member, period and threshold, across crashes and replays.
+ * Adds each rated event to the period counter of every policy that governs it (one counter per
+ * policy, member and period, so a check reads one value per policy), and emits a
+ * {@link BudgetBreach} the first time a counter reaches each threshold. The counter and the record
+ * of emitted thresholds change in one store write, so under exactly-once a breach is emitted once
+ * per policy, member, period and threshold, across crashes and replays. Every count is computed
+ * before any is written (as {@link EventChanges}): an event that would overflow a counter is
+ * counted nowhere.
  */
-public final class PolicyProcessor extends ContextualProcessor<String, RatedUsage, String, BudgetBreach> {
-    private static final Duration EXPIRY_INTERVAL = Duration.ofHours(1);
-    private final String policyStoreName;
-    private final String counterStoreName;
-    private final long lateGraceMs;
-    private final long breachRetentionMs;
+public final class PolicyCounting {
+    private final KeyValueStore<String, BudgetPolicy> policies;
+    private final KeyValueStore<String, BudgetBreach> breaches;
+    private final KeyValueStore<String, PolicyCounter> counters;
+    private final WindowStore<String, Long> rolling;
+    private final PeriodUsage periodUsage;
     private final PolicyIndexCache indexes;
     private final LiveState live;
-    private int partition;
-    private KeyValueStore<String, BudgetPolicy> policies;
-    private KeyValueStore<String, BudgetBreach> breaches;
-    private KeyValueStore<String, PolicyCounter> counters;
-    private WindowStore<String, Long> rolling;
-    private PeriodUsage periodUsage;
+    private final int partition;
+    private final long lateGraceMs;
+    private final long breachRetentionMs;
 
-    public PolicyProcessor(String policyStoreName, String counterStoreName, Duration lateGrace, Duration breachRetention,
-                           PolicyIndexCache indexes, LiveState live) {
+    PolicyCounting(ProcessorContext<?, ?> context, PolicyIndexCache indexes, LiveState live, Duration lateGrace,
+                   Duration breachRetention) {
+        this.policies = context.getStateStore(Names.POLICY_STORE);
+        this.counters = context.getStateStore(Names.POLICY_COUNTER_STORE);
+        this.rolling = context.getStateStore(Names.ROLLING_COUNTER_STORE);
+        this.breaches = context.getStateStore(Names.BREACH_STORE);
+        this.periodUsage = new PeriodUsage(context.getStateStore(Names.TOTALS_HOUR_STORE), context.getStateStore(Names.TOTALS_DAY_STORE));
         this.indexes = indexes;
         this.live = live;
-        this.policyStoreName = policyStoreName;
-        this.counterStoreName = counterStoreName;
+        this.partition = context.taskId().partition();
         this.lateGraceMs = lateGrace.toMillis();
         this.breachRetentionMs = breachRetention.toMillis();
+        live.counters().open(partition);
+        live.rolling().open(partition);
+    }
+
+    /** Drops the live copies of the partition's counters: the task's processors are closing. */
+    void close() {
+        live.counters().close(partition);
+        live.rolling().close(partition);
     }
 
     /** The breach store's key: tenant first, then the crossing event's time, so a tenant's range of time is one scan. */
@@ -92,29 +101,8 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
         return tenant + '\u0000' + policyId + '\u0000' + member + '\u0000' + periodStart.toEpochMilli();
     }
 
-    @Override
-    public void init(ProcessorContext<String, BudgetBreach> context) {
-        super.init(context);
-        policies = context.getStateStore(policyStoreName);
-        counters = context.getStateStore(counterStoreName);
-        rolling = context.getStateStore(Names.ROLLING_COUNTER_STORE);
-        breaches = context.getStateStore(Names.BREACH_STORE);
-        context.schedule(EXPIRY_INTERVAL, PunctuationType.STREAM_TIME, this::expireCounters);
-        periodUsage = new PeriodUsage(context.getStateStore(Names.TOTALS_HOUR_STORE), context.getStateStore(Names.TOTALS_DAY_STORE));
-        partition = context.taskId().partition();
-        live.counters().open(partition);
-        live.rolling().open(partition);
-    }
-
-    @Override
-    public void close() {
-        live.counters().close(partition);
-        live.rolling().close(partition);
-    }
-
-    @Override
-    public void process(Record<String, RatedUsage> record) {
-        RatedUsage usage = record.value();
+    /** The event's counts, counter by counter, and the breaches they raise, as changes. */
+    void add(RatedUsage usage, long decidedAt, EventChanges changes) {
         PolicyIndex index = indexes.forTenant(policies, usage.event().getTenantId());
         if (index.isEmpty()) {
             return;
@@ -127,16 +115,16 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
                         continue;
                     }
                     if (PeriodCalendar.isFixed(policy.getPeriod())) {
-                        count(policy, member, usage, record.timestamp());
+                        count(policy, member, usage, decidedAt, changes);
                     } else {
-                        countRolling(policy, member, usage);
+                        countRolling(policy, member, usage, changes);
                     }
                 }
             }
         }
     }
 
-    private void count(BudgetPolicy policy, String member, RatedUsage usage, long decidedAt) {
+    private void count(BudgetPolicy policy, String member, RatedUsage usage, long decidedAt, EventChanges changes) {
         PeriodWindow period = PeriodCalendar.windowAt(policy.getPeriod(), usage.event().getOccurredAt());
         String key = counterKey(policy.getTenantId(), policy.getPolicyId(), member, period.start());
         PolicyCounter before = live.counters().read(partition, key, counters::get);
@@ -146,12 +134,15 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
                     && after.used() >= PolicyRules.boundary(policy.getLimit(), threshold)) {
                 after = after.withCrossed(threshold);
                 BudgetBreach breach = breach(policy, member, period, threshold, after.used(), usage, decidedAt);
-                breaches.put(breachKey(breach), breach);
-                context().forward(new Record<>(policy.getTenantId(), breach, decidedAt));
+                changes.write(() -> breaches.put(breachKey(breach), breach));
+                changes.send(Names.BREACHES_SINK, new Record<>(policy.getTenantId(), breach, decidedAt));
             }
         }
-        counters.put(key, after);
-        live.counters().written(partition, key, after);
+        PolicyCounter counted = after;
+        changes.write(() -> {
+            counters.put(key, counted);
+            live.counters().written(partition, key, counted);
+        });
     }
 
     /**
@@ -159,7 +150,7 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
      * when a call is checked (with a retry-after), and raise no breach events, which would repeat
      * every time the window slides.
      */
-    private void countRolling(BudgetPolicy policy, String member, RatedUsage usage) {
+    private void countRolling(BudgetPolicy policy, String member, RatedUsage usage, EventChanges changes) {
         long duration = RollingWindow.durationMs(policy.getPeriod());
         long bucket = RollingWindow.bucketStart(usage.event().getOccurredAt().toEpochMilli(), duration);
         String key = rollingKey(policy.getTenantId(), policy.getPolicyId(), member);
@@ -167,9 +158,11 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
         boolean covered = copy != null && copy.covers(bucket);
         Long current = covered ? copy.amountAt(bucket) : rolling.fetch(key, bucket);
         long amount = Math.addExact(current == null ? 0 : current, PolicyRules.amount(policy, usage));
-        rolling.put(key, amount, bucket);
-        live.rolling().written(partition, key, covered ? copy.with(bucket, amount, duration)
-                : RollingBuckets.load(rolling, key, RollingWindow.firstBucketInWindow(bucket, duration)));
+        changes.write(() -> {
+            rolling.put(key, amount, bucket);
+            live.rolling().written(partition, key, covered ? copy.with(bucket, amount, duration)
+                    : RollingBuckets.load(rolling, key, RollingWindow.firstBucketInWindow(bucket, duration)));
+        });
     }
 
     /**
@@ -177,7 +170,7 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
      * can reach them any more (it would be rejected as too_late). Stream time, not the wall clock,
      * so a replay drops exactly what the live run dropped.
      */
-    private void expireCounters(long streamTime) {
+    void expire(long streamTime) {
         List<String> expired = new ArrayList<>();
         try (KeyValueIterator<String, PolicyCounter> all = counters.all()) {
             all.forEachRemaining(kv -> {
@@ -233,13 +226,13 @@ public final class PolicyProcessor extends ContextualProcessor<String, RatedUsag
 
     /**
      * The first count of a policy's period for a member: what the ledger already holds for the
-     * period (this event included, since aggregation ran first), so a policy created mid-period
-     * counts earlier usage. Filtered policies, and periods the UTC buckets cannot cut exactly,
-     * start from this event.
+     * period plus this event (whose totals are written with its other changes, after this is
+     * computed), so a policy created mid-period counts earlier usage. Filtered policies, and
+     * periods the UTC buckets cannot cut exactly, start from this event.
      */
     private PolicyCounter firstCount(BudgetPolicy policy, String member, PeriodWindow period, RatedUsage usage) {
-        long held = PolicyUsage.seed(periodUsage, policy, member, period);
-        return PolicyCounter.zero(period.end().toEpochMilli()).plus(held >= 0 ? held : PolicyRules.amount(policy, usage));
+        long earlier = PolicyUsage.seed(periodUsage, policy, member, period);
+        return PolicyCounter.zero(period.end().toEpochMilli()).plus(earlier >= 0 ? earlier : 0).plus(PolicyRules.amount(policy, usage));
     }
 
     private static BudgetBreach breach(BudgetPolicy policy, String member, PeriodWindow period, int threshold, long used,

@@ -1,0 +1,115 @@
+package dev.usageledger.streams.steps;
+
+import dev.usageledger.schemas.avro.PriceChange;
+import dev.usageledger.schemas.avro.UsageEvent;
+import dev.usageledger.streams.Names;
+import dev.usageledger.streams.TopologyListener;
+import dev.usageledger.streams.errors.UncountableEventException;
+import dev.usageledger.streams.live.LiveState;
+import dev.usageledger.streams.model.RatedUsage;
+import dev.usageledger.streams.rules.Rating;
+import java.time.Duration;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Counts a valid usage event, wholly or not at all: dedupe, rating, the totals of every scope,
+ * the counter of every governing policy with the breaches it raises, and the hold it settles. One
+ * processor judges the event through all of them and gathers every change ({@link EventChanges})
+ * before making any, so an event that cannot be counted (a total or counter would overflow, its
+ * tokens cannot be rated) is rejected with nothing of it written — no dedupe mark, no total, no
+ * counter — and a corrected re-send with the same id counts.
+ */
+public final class CountProcessor extends ContextualProcessor<String, UsageEvent, String, Object> {
+    private static final Duration EXPIRY_INTERVAL = Duration.ofHours(1);
+
+    private final Duration dedupeHorizon;
+    private final Duration lateGrace;
+    private final Duration breachRetention;
+    private final PolicyIndexCache indexes;
+    private final LiveState live;
+    private final TopologyListener listener;
+    private KeyValueStore<String, PriceChange> prices;
+    private Dedupe dedupe;
+    private Aggregation aggregation;
+    private PolicyCounting policies;
+    private Settlement settlement;
+    private Sensor unpriced;
+
+    public CountProcessor(Duration dedupeHorizon, Duration lateGrace, Duration breachRetention, PolicyIndexCache indexes,
+                          LiveState live, TopologyListener listener) {
+        this.dedupeHorizon = dedupeHorizon;
+        this.lateGrace = lateGrace;
+        this.breachRetention = breachRetention;
+        this.indexes = indexes;
+        this.live = live;
+        this.listener = listener;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Object> context) {
+        super.init(context);
+        prices = context.getStateStore(Names.PRICE_STORE);
+        dedupe = new Dedupe(context.getStateStore(Names.DEDUPE_STORE), dedupeHorizon);
+        aggregation = new Aggregation(context.getStateStore(Names.TOTALS_MINUTE_STORE), context.getStateStore(Names.TOTALS_HOUR_STORE),
+                context.getStateStore(Names.TOTALS_DAY_STORE), context.getStateStore(Names.TOTALS_MONTH_STORE));
+        policies = new PolicyCounting(context, indexes, live, lateGrace, breachRetention);
+        settlement = new Settlement(context.getStateStore(Names.HOLD_STORE), context.getStateStore(Names.HELD_STORE),
+                context.getStateStore(Names.HOLD_DUE_STORE), live, context.taskId().partition(), lateGrace);
+        context.schedule(EXPIRY_INTERVAL, PunctuationType.STREAM_TIME, policies::expire);
+        // ledger-unpriced-events-total / -rate, tagged with the task: events counted without a price
+        unpriced = context.metrics().addRateTotalSensor("ledger", "task-" + context.taskId(), "unpriced-events",
+                Sensor.RecordingLevel.INFO);
+    }
+
+    @Override
+    public void close() {
+        policies.close();
+    }
+
+    @Override
+    public void process(Record<String, UsageEvent> record) {
+        UsageEvent event = record.value();
+        if (dedupe.seen(event)) {
+            return;
+        }
+        RatedUsage usage;
+        try {
+            usage = rate(event);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new UncountableEventException("unratable", "event " + event.getEventId() + " cannot be rated: " + e.getMessage()
+                    + "; nothing of it was counted", e);
+        }
+        EventChanges changes = new EventChanges();
+        try {
+            dedupe.mark(event, changes);
+            aggregation.add(usage, changes);
+            policies.add(usage, record.timestamp(), changes);
+            settlement.settle(usage, record.timestamp(), changes);
+        } catch (ArithmeticException e) {
+            throw new UncountableEventException("amount_overflow", "event " + event.getEventId()
+                    + " cannot be counted: a total or counter it changes would exceed " + Long.MAX_VALUE + " (" + e.getMessage()
+                    + "); nothing of it was counted", e);
+        }
+        changes.apply(context());
+        if (usage.unpriced()) {
+            unpriced.record();
+        }
+        if (event.getHoldId() != null) {
+            listener.holdApplied(event.getTenantId(), event.getHoldId());
+        }
+    }
+
+    /** The caller's cost, else the price in force at {@code occurred_at}, else unpriced (cost 0). */
+    private RatedUsage rate(UsageEvent event) {
+        PriceChange price = event.getCostMicros() != null ? null
+                : PriceBookProcessor.priceAt(prices, event.getProvider(), event.getModel(), event.getOccurredAt());
+        Rating.Rated rated = Rating.rate(event.getCostMicros(), event.getInputTokens(), event.getCachedInputTokens(),
+                event.getOutputTokens(), event.getReasoningTokens(), price);
+        return new RatedUsage(event, rated.costMicros(), rated.unpriced());
+    }
+}
