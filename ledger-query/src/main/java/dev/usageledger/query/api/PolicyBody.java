@@ -10,6 +10,7 @@ import dev.usageledger.schemas.avro.Subject;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.schemas.avro.WeekDay;
 import dev.usageledger.streams.rules.PeriodSpec;
+import dev.usageledger.streams.rules.PolicyRules;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -21,11 +22,11 @@ import java.util.TreeSet;
 
 /**
  * The body of {@code PUT /v1/policies/{id}}, as DESIGN.md shows it. {@link #toPolicy} checks every
- * rule (a known subject type and metric, a non-negative limit, a real IANA zone, thresholds
- * 1..1000, a soft limit of at most 100 %) and names the field that breaks one.
+ * rule (a known subject type and metric, a limit of 0..10^15 or {@code "unlimited": true}, a real
+ * IANA zone, thresholds 1..1000, a soft limit of at most 100 %) and names the field that breaks one.
  */
 public record PolicyBody(String policyId, String tenantId, SubjectBody subject, FiltersBody filters, String metric, Long limit,
-                         PeriodBody period, List<Integer> thresholds, Integer softLimitPct, Boolean enforce) {
+                         PeriodBody period, List<Integer> thresholds, Integer softLimitPct, Boolean enforce, Boolean unlimited) {
 
     /** The policy's subject: a type and an id or {@code *}. */
     public record SubjectBody(String type, String id) {
@@ -53,8 +54,9 @@ public record PolicyBody(String policyId, String tenantId, SubjectBody subject, 
         SubjectType type = enumValue("subject.type", subject.type(), SubjectType.class);
         Fields.requireText("subject.id", subject.id());
         Metric metricValue = enumValue("metric", metric, Metric.class);
-        long limitValue = Fields.requireNonNegative("limit", limit);
-        List<Integer> steps = thresholds(thresholds);
+        boolean noLimit = Boolean.TRUE.equals(unlimited);
+        long limitValue = noLimit ? noLimit() : checkedLimit();
+        List<Integer> steps = noLimit ? List.of() : thresholds(thresholds);
         if (softLimitPct != null && (softLimitPct < 1 || softLimitPct > 100)) {
             throw new InvalidInputException("soft_limit_pct", "soft_limit_pct must be 1..100 (a soft limit is at most the limit), got "
                     + softLimitPct);
@@ -68,8 +70,31 @@ public record PolicyBody(String policyId, String tenantId, SubjectBody subject, 
                 .setThresholds(steps)
                 .setSoftLimitPct(softLimitPct)
                 .setEnforce(enforce == null || enforce)
+                .setUnlimited(noLimit)
                 .setUpdatedAt(now.truncatedTo(ChronoUnit.MILLIS)) // what the stored (timestamp-millis) form holds
                 .build();
+    }
+
+    private long checkedLimit() {
+        if (limit == null) {
+            throw new InvalidInputException("limit", "limit is required: 0.." + PolicyRules.MAX_LIMIT
+                    + ", or \"unlimited\": true to count usage without a limit");
+        }
+        if (limit < 0 || limit > PolicyRules.MAX_LIMIT) {
+            throw new InvalidInputException("limit", "limit must be 0.." + PolicyRules.MAX_LIMIT + " (10^15), got " + limit
+                    + "; to count usage without a limit, leave limit out and set \"unlimited\": true");
+        }
+        return limit;
+    }
+
+    /** An unlimited policy counts and never judges: it takes no limit, thresholds or soft limit. */
+    private long noLimit() {
+        String judging = limit != null ? "limit" : thresholds != null ? "thresholds" : softLimitPct != null ? "soft_limit_pct" : null;
+        if (judging != null) {
+            throw new InvalidInputException(judging, "an unlimited policy counts usage without a limit, so it takes no " + judging
+                    + "; leave " + judging + " out or set \"unlimited\": false");
+        }
+        return 0;
     }
 
     private PolicyFilters avroFilters() {
@@ -107,8 +132,9 @@ public record PolicyBody(String policyId, String tenantId, SubjectBody subject, 
         TreeSet<Integer> sorted = new TreeSet<>();
         for (int i = 0; i < given.size(); i++) {
             Integer t = given.get(i);
-            if (t == null || t < 1 || t > 1000) {
-                throw new InvalidInputException("thresholds[" + i + "]", "thresholds must be percentages 1..1000, got " + t);
+            if (t == null || t < 1 || t > PolicyRules.MAX_THRESHOLD) {
+                throw new InvalidInputException("thresholds[" + i + "]", "thresholds must be percentages 1.." + PolicyRules.MAX_THRESHOLD
+                        + ", got " + t);
             }
             sorted.add(t);
         }

@@ -1,5 +1,6 @@
 package dev.usageledger.query.api;
 
+import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.streams.decision.BudgetLine;
 import dev.usageledger.streams.decision.Decision;
 import dev.usageledger.schemas.avro.BudgetBreach;
@@ -48,8 +49,9 @@ public final class Views {
             line.put("period_end", Iso.format(budget.getPeriodEnd()));
             line.put("used", budget.getUsed());
             line.put("held", budget.getHeld());
-            line.put("limit", budget.getLimit());
-            line.put("remaining", Math.max(0, budget.getLimit() - budget.getUsed() - budget.getHeld()));
+            line.put("limit", budget.getUnlimited() ? null : budget.getLimit());
+            line.put("remaining", budget.getUnlimited() ? null
+                    : Math.max(0, PolicyRules.addSaturating(budget.getLimit(), -PolicyRules.addSaturating(budget.getUsed(), budget.getHeld()))));
             line.put("verdict", budget.getVerdict().name());
             line.put("reason", budget.getReason());
             budgets.add(line);
@@ -67,8 +69,8 @@ public final class Views {
         putPeriod(view, line.period());
         view.put("used", line.used());
         view.put("held", line.held());
-        view.put("limit", line.limit());
-        view.put("remaining", line.remaining());
+        view.put("limit", line.unlimited() ? null : line.limit());
+        view.put("remaining", line.unlimited() ? null : line.remaining());
         view.put("pct_after", line.pctAfter());
         view.put("enforce", policy.getEnforce());
         view.put("verdict", line.verdict().name());
@@ -87,7 +89,8 @@ public final class Views {
         view.put("filters", Map.of("models", policy.getFilters().getModels(), "providers", policy.getFilters().getProviders(),
                 "features", policy.getFilters().getFeatures(), "endpoints", policy.getFilters().getEndpoints()));
         view.put("metric", policy.getMetric().name());
-        view.put("limit", policy.getLimit());
+        view.put("limit", policy.getUnlimited() ? null : policy.getLimit());
+        view.put("unlimited", policy.getUnlimited());
         view.put("period", period(policy.getPeriod()));
         view.put("thresholds", policy.getThresholds());
         view.put("soft_limit_pct", policy.getSoftLimitPct());

@@ -1,5 +1,6 @@
 package dev.usageledger.query.http;
 
+import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.query.api.Iso;
 import dev.usageledger.query.api.Views;
 import dev.usageledger.streams.decision.BudgetLine;
@@ -123,9 +124,9 @@ final class ReportHandlers {
                 view.put("period_end", Iso.format(line.period().end()));
                 view.put("used", line.used());
                 view.put("held", line.held());
-                view.put("limit", line.limit());
-                view.put("remaining", line.remaining());
-                view.put("pct", BudgetLine.percent(line.used() + line.held(), line.limit()));
+                view.put("limit", line.unlimited() ? null : line.limit());
+                view.put("remaining", line.unlimited() ? null : line.remaining());
+                view.put("pct", line.unlimited() ? null : BudgetLine.percent(PolicyRules.addSaturating(line.used(), line.held()), line.limit()));
                 view.put("warn_at", status.warnAt());
                 view.put("burn_rate_per_day", status.burnRatePerDay());
                 view.put("projected_at_period_end", status.projectedAtPeriodEnd());

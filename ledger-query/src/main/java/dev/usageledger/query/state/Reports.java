@@ -103,7 +103,7 @@ public final class Reports {
         long length = period.end().toEpochMilli() - period.start().toEpochMilli();
         long burn = elapsed <= 0 ? 0 : scale(used, Buckets.DAY_MS, elapsed);
         long projected = elapsed <= 0 ? used : scale(used, length, elapsed);
-        Long warnAt = policy.getSoftLimitPct() == null ? null : PolicyRules.boundary(policy.getLimit(), policy.getSoftLimitPct());
+        Long warnAt = policy.getSoftLimitPct() == null || policy.getUnlimited() ? null : PolicyRules.boundary(policy.getLimit(), policy.getSoftLimitPct());
         return new BudgetStatus(line, Arrays.copyOf(crossed, crossed.length), burn, projected, warnAt);
     }
 

@@ -233,6 +233,12 @@ class LedgerServiceIT {
             POST | /v1/check          | null                                                   | 400 | missing_body   | 
             PUT  | /v1/policies/p1    | {"tenant_id": "acme", "subject": {"type": "user", "id": "*"}, "metric": "cost_micros", "limit": -5, "period": {"kind": "day"}} | 400 | invalid_field | limit
             PUT  | /v1/policies/p1    | {"tenant_id": "acme", "subject": {"type": "user", "id": "*"}, "metric": "cost_micros", "limit": 5, "period": {"kind": "day", "time_zone": "Mars/Olympus"}} | 400 | invalid_field | period.time_zone
+            PUT  | /v1/policies/p1    | {"tenant_id": "acme", "subject": {"type": "user", "id": "*"}, "metric": "cost_micros", "limit": 1000000000000001, "period": {"kind": "day"}} | 400 | invalid_field | limit
+            PUT  | /v1/policies/p1    | {"tenant_id": "acme", "subject": {"type": "user", "id": "*"}, "metric": "cost_micros", "limit": 9223372036854775807, "period": {"kind": "day"}} | 400 | invalid_field | limit
+            PUT  | /v1/policies/p1    | {"tenant_id": "acme", "subject": {"type": "user", "id": "*"}, "metric": "cost_micros", "period": {"kind": "day"}} | 400 | invalid_field | limit
+            PUT  | /v1/policies/p1    | {"tenant_id": "acme", "subject": {"type": "user", "id": "*"}, "metric": "cost_micros", "limit": 5, "unlimited": true, "period": {"kind": "day"}} | 400 | invalid_field | limit
+            PUT  | /v1/policies/p1    | {"tenant_id": "acme", "subject": {"type": "user", "id": "*"}, "metric": "cost_micros", "unlimited": true, "thresholds": [50], "period": {"kind": "day"}} | 400 | invalid_field | thresholds
+            PUT  | /v1/policies/p1    | {"tenant_id": "acme", "subject": {"type": "user", "id": "*"}, "metric": "cost_micros", "limit": 5, "period": {"kind": "day"}, "thresholds": [50, 1001]} | 400 | invalid_field | thresholds[1]
             PUT  | /v1/policies/p1    | {"tenant_id": "acme", "subject": {"type": "user", "id": "*"}, "metric": "dollars", "limit": 5, "period": {"kind": "day"}} | 400 | invalid_field | metric
             PUT  | /v1/policies/p1    | {"tenant_id": "acme", "subject": {"type": "user", "id": "*"}, "metric": "cost_micros", "limit": 5, "period": {"kind": "day"}, "thresholds": [0]} | 400 | invalid_field | thresholds[0]
             PUT  | /v1/policies/p1    | {"tenant_id": "acme", "subject": {"type": "user", "id": "*"}, "metric": "cost_micros", "limit": 5, "period": {"kind": "day"}, "soft_limit_pct": 120} | 400 | invalid_field | soft_limit_pct

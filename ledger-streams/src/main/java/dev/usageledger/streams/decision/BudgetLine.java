@@ -19,13 +19,24 @@ public record BudgetLine(BudgetPolicy policy, String member, PeriodWindow period
         return policy.getLimit();
     }
 
-    /** What is left before the limit, never below zero. */
+    /** Whether the budget counts without a limit: then it has no remaining amount and no percentage. */
+    public boolean unlimited() {
+        return policy.getUnlimited();
+    }
+
+    /** What is left before the limit, never below zero; {@link Long#MAX_VALUE} for an unlimited budget. */
     public long remaining() {
+        if (unlimited()) {
+            return Long.MAX_VALUE;
+        }
         return Math.max(0, PolicyRules.addSaturating(policy.getLimit(), -PolicyRules.addSaturating(used, held)));
     }
 
-    /** Used, held and the estimate as a percentage of the limit, two decimals; null for a zero limit. */
+    /** Used, held and the estimate as a percentage of the limit, two decimals; null for a zero limit or none. */
     public BigDecimal pctAfter() {
+        if (unlimited()) {
+            return null;
+        }
         return percent(PolicyRules.addSaturating(PolicyRules.addSaturating(used, held), estimate), policy.getLimit());
     }
 

@@ -17,7 +17,7 @@ import java.util.List;
  * Judges a call before it is made: every policy that governs it (the same members, filters and
  * precedence the topology counts by) gives one {@link BudgetLine}, and the call's decision is the
  * worst of them. An enforced budget that the call would push past its limit denies it; one that
- * is not enforced warns; a soft limit warns.
+ * is not enforced warns; a soft limit warns; an unlimited one only counts.
  */
 public final class Decider {
     public static final String HARD_LIMIT = "hard_limit";
@@ -54,6 +54,9 @@ public final class Decider {
     private static BudgetLine periodLine(BudgetPolicy policy, PeriodWindow period, String member, long amount, UsageSource usage) {
         long used = usage.used(policy, member, period);
         long held = usage.held(policy, member, period);
+        if (policy.getUnlimited()) {
+            return new BudgetLine(policy, member, period, used, held, amount, Verdict.allow, null, null);
+        }
         long limit = policy.getLimit();
         long committed = PolicyRules.addSaturating(used, held);
         long after = PolicyRules.addSaturating(committed, amount);
@@ -78,6 +81,9 @@ public final class Decider {
         }
         long held = usage.held(policy, member, null);
         PeriodWindow window = new PeriodWindow(Instant.ofEpochMilli(nowMs - duration), Instant.ofEpochMilli(nowMs));
+        if (policy.getUnlimited()) {
+            return new BudgetLine(policy, member, window, used, held, amount, Verdict.allow, null, null);
+        }
         long limit = policy.getLimit();
         long excess = PolicyRules.addSaturating(PolicyRules.addSaturating(PolicyRules.addSaturating(used, held), amount), -limit);
         if (excess <= 0) {

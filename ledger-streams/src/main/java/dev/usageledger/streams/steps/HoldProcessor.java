@@ -249,7 +249,8 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
                     .setSubject(new Subject(line.policy().getSubject().getType(), line.member()))
                     .setPeriodStart(line.period().start()).setPeriodEnd(line.period().end())
                     .setUsed(line.used()).setHeld(line.held()).setLimit(line.limit())
-                    .setVerdict(dev.usageledger.schemas.avro.Verdict.valueOf(line.verdict().name())).setReason(line.reason()).build());
+                    .setVerdict(dev.usageledger.schemas.avro.Verdict.valueOf(line.verdict().name())).setReason(line.reason())
+                    .setUnlimited(line.unlimited()).build());
         }
         return EnforcementDecision.newBuilder().setDecisionId(request.getHoldId()).setTenantId(request.getTenantId()).setDecidedAt(at)
                 .setDecision(dev.usageledger.schemas.avro.Verdict.valueOf(decision.decision().name())).setReasons(decision.reasons())

@@ -129,7 +129,7 @@ public final class PolicyCounting {
         String key = counterKey(policy.getTenantId(), policy.getPolicyId(), member, period.start());
         PolicyCounter before = live.counters().read(partition, key, counters::get);
         PolicyCounter after = before != null ? before.plus(PolicyRules.amount(policy, usage)) : firstCount(policy, member, period, usage);
-        for (int threshold : policy.getThresholds()) {
+        for (int threshold : policy.getUnlimited() ? List.<Integer>of() : policy.getThresholds()) {
             if (!after.hasCrossed(threshold) && after.used() > 0
                     && after.used() >= PolicyRules.boundary(policy.getLimit(), threshold)) {
                 after = after.withCrossed(threshold);

@@ -116,6 +116,34 @@ class DeciderTest {
     }
 
     @Test
+    void shouldJudgeAPolicyWithTheLargestLimitAndASoftLimitWithoutOverflow() {
+        // a policy written on the topic may hold any limit; limit x soft limit % exceeds a long here
+        BudgetPolicy huge = BudgetPolicy.newBuilder(policy("huge", SubjectType.user, "*", Long.MAX_VALUE, true)).setSoftLimitPct(80).build();
+        used.put("huge/u1", Long.MAX_VALUE - 5);
+        held.put("huge/u1", 100L);
+
+        Decision decision = decide(10, List.of(huge));
+
+        assertThat(decision.decision()).as("used + held + estimate is past any limit: deny, not an overflow")
+                .isEqualTo(Verdict.deny);
+        assertThat(decision.budgets().getFirst().remaining()).isZero();
+        assertThat(decide(0, List.of(BudgetPolicy.newBuilder(huge).setSoftLimitPct(80).build())).decision()).isEqualTo(Verdict.deny);
+    }
+
+    @Test
+    void shouldOnlyCountWithAnUnlimitedPolicy() {
+        BudgetPolicy watch = BudgetPolicy.newBuilder(policy("watch", SubjectType.user, "*", 0, true)).setUnlimited(true).build();
+        used.put("watch/u1", 5_000_000L);
+
+        Decision decision = decide(1_000_000, List.of(watch));
+
+        assertThat(decision.decision()).isEqualTo(Verdict.allow);
+        assertThat(decision.budgets().getFirst().used()).isEqualTo(5_000_000L);
+        assertThat(decision.budgets().getFirst().unlimited()).isTrue();
+        assertThat(decision.budgets().getFirst().pctAfter()).isNull();
+    }
+
+    @Test
     void shouldLetASpecificUserPolicyOverrideTheDefault() {
         BudgetPolicy everyone = policy("user-default", SubjectType.user, "*", 1_000, true);
         BudgetPolicy vip = policy("user-vip", SubjectType.user, "u1", 50_000, true);
