@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
+import org.apache.kafka.streams.processor.RecordContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -24,7 +24,7 @@ public final class CombiningKeyValueStore<V> extends CombiningLayer<KeyValueStor
     private static final Object DELETED = new Object();
 
     /** A held value (or {@code DELETED}) and the context of the record that wrote it. */
-    private record Held(Object value, ProcessorRecordContext context) {
+    private record Held(Object value, RecordContext context) {
     }
 
     private final int maxPending;
@@ -130,7 +130,7 @@ public final class CombiningKeyValueStore<V> extends CombiningLayer<KeyValueStor
     @Override
     @SuppressWarnings("unchecked")
     protected void writeBelow() {
-        ProcessorRecordContext current = currentContext();
+        RecordContext current = currentContext();
         try {
             pending.forEach((key, held) -> {
                 enterContext(held.context);

@@ -1,25 +1,22 @@
 package dev.usageledger.streams.store;
 
+import org.apache.kafka.streams.processor.RecordContext;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
-import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
-import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
 import org.apache.kafka.streams.query.FailureReason;
 import org.apache.kafka.streams.query.PositionBound;
 import org.apache.kafka.streams.query.Query;
 import org.apache.kafka.streams.query.QueryConfig;
 import org.apache.kafka.streams.query.QueryResult;
-import org.apache.kafka.streams.state.internals.WrappedStateStore;
 
 /**
  * The outermost layer of a store that holds the writes made since the task's last commit and
  * writes them to the store below when the task commits.
  *
  * <p>Kafka Streams flushes a task's store caches before it flushes the task's records and commits
- * its transaction: it calls {@code flushCache} of the internal {@code CachedStateStore} interface,
- * which {@link WrappedStateStore} implements, on each store it registered. This layer writes what
- * it holds there, so the writes are in the same transaction as the offsets of the records that
- * made them; a crash before the commit loses both together. Each write goes below under the
+ * its transaction (an internal hook: {@link StreamsInternals.FlushedBeforeCommit}). This layer
+ * writes what it holds there, so the writes are in the same transaction as the offsets of the
+ * records that made them; a crash before the commit loses both together. Each write goes below under the
  * context of the record that made it last, as Kafka's caching layer does, so its changelog record
  * carries that record's timestamp (which the changelog's time retention goes by).
  *
@@ -27,16 +24,9 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
  * restored) and when Kafka clears the caches of a task it recycles; a store that closes writes
  * what it holds first, as Kafka's caching layer does.
  */
-abstract class CombiningLayer<S extends StateStore, V> extends WrappedStateStore<S, String, V> {
-    /** Reads and sets the context of the record being processed. */
-    interface RecordContexts {
-        ProcessorRecordContext current();
-
-        void set(ProcessorRecordContext context);
-    }
-
+abstract class CombiningLayer<S extends StateStore, V> extends StreamsInternals.FlushedBeforeCommit<S, V> {
     /** Null when the store runs outside Kafka Streams (a unit test): writes then go below as they are. */
-    private RecordContexts contexts;
+    private StreamsInternals.RecordContexts contexts;
 
     CombiningLayer(S inner) {
         super(inner);
@@ -51,50 +41,39 @@ abstract class CombiningLayer<S extends StateStore, V> extends WrappedStateStore
     @Override
     public void init(StateStoreContext context, StateStore root) {
         forget();
-        if (context instanceof InternalProcessorContext<?, ?> internal) {
-            contexts = new RecordContexts() {
-                @Override
-                public ProcessorRecordContext current() {
-                    return internal.recordContext();
-                }
-
-                @Override
-                public void set(ProcessorRecordContext recordContext) {
-                    internal.setRecordContext(recordContext);
-                }
-            };
+        StreamsInternals.RecordContexts ofTask = StreamsInternals.recordContexts(context);
+        if (ofTask != null) {
+            contexts = ofTask;
         }
         super.init(context, root);
     }
 
     /** For tests: where record contexts come from. */
-    void useRecordContexts(RecordContexts contexts) {
+    void useRecordContexts(StreamsInternals.RecordContexts contexts) {
         this.contexts = contexts;
     }
 
     /** The context of the record being processed, kept with a held write. */
-    protected final ProcessorRecordContext currentContext() {
+    protected final RecordContext currentContext() {
         return contexts == null ? null : contexts.current();
     }
 
     /** Makes {@code context} the current one for the next write below (nothing when it is unknown). */
-    protected final void enterContext(ProcessorRecordContext context) {
+    protected final void enterContext(RecordContext context) {
         if (contexts != null && context != null) {
             contexts.set(context);
         }
     }
 
-    /** Writes everything held below, then lets the layers below flush theirs. */
+    /** Writes everything held below (the layers below then flush theirs). */
     @Override
-    public void flushCache() {
+    protected final void beforeCommit() {
         writeBelow();
-        super.flushCache();
     }
 
     @Override
-    public void clearCache() {
+    protected final void dropHeld() {
         forget();
-        super.clearCache();
     }
 
     @Override

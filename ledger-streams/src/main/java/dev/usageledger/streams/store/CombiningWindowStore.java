@@ -9,8 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.kstream.Windowed;
-import org.apache.kafka.streams.kstream.internals.TimeWindow;
-import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
+import org.apache.kafka.streams.processor.RecordContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
@@ -141,7 +140,7 @@ public final class CombiningWindowStore<V> extends CombiningLayer<WindowStore<St
     @Override
     @SuppressWarnings("unchecked")
     protected void writeBelow() {
-        ProcessorRecordContext current = currentContext();
+        RecordContext current = currentContext();
         try {
             for (Map.Entry<String, Slots> entry : pending.entrySet()) {
                 Slots slots = entry.getValue();
@@ -173,7 +172,7 @@ public final class CombiningWindowStore<V> extends CombiningLayer<WindowStore<St
                 long start = slots.times[i];
                 if (start >= timeFrom && start <= timeTo && (keyFrom == null || Keys.BYTE_ORDER.compare(key, keyFrom) >= 0)
                         && (keyTo == null || Keys.BYTE_ORDER.compare(key, keyTo) <= 0)) {
-                    held.put(new Windowed<>(key, new TimeWindow(start, start + grainMs)), slots.values[i]);
+                    held.put(new Windowed<>(key, StreamsInternals.window(start, start + grainMs)), slots.values[i]);
                 }
             }
         });
@@ -203,16 +202,16 @@ public final class CombiningWindowStore<V> extends CombiningLayer<WindowStore<St
     static final class Slots {
         final long[] times;
         final Object[] values;
-        final ProcessorRecordContext[] contexts;
+        final RecordContext[] contexts;
 
-        private Slots(long[] times, Object[] values, ProcessorRecordContext[] contexts) {
+        private Slots(long[] times, Object[] values, RecordContext[] contexts) {
             this.times = times;
             this.values = values;
             this.contexts = contexts;
         }
 
-        static Slots of(long time, Object value, ProcessorRecordContext context) {
-            return new Slots(new long[] {time}, new Object[] {value}, new ProcessorRecordContext[] {context});
+        static Slots of(long time, Object value, RecordContext context) {
+            return new Slots(new long[] {time}, new Object[] {value}, new RecordContext[] {context});
         }
 
         int size() {
@@ -223,11 +222,11 @@ public final class CombiningWindowStore<V> extends CombiningLayer<WindowStore<St
             return Arrays.binarySearch(times, time);
         }
 
-        Slots with(long time, Object value, ProcessorRecordContext context) {
+        Slots with(long time, Object value, RecordContext context) {
             int at = indexOf(time);
             if (at >= 0) {
                 Object[] values = this.values.clone();
-                ProcessorRecordContext[] contexts = this.contexts.clone();
+                RecordContext[] contexts = this.contexts.clone();
                 values[at] = value;
                 contexts[at] = context;
                 return new Slots(times, values, contexts);
@@ -235,7 +234,7 @@ public final class CombiningWindowStore<V> extends CombiningLayer<WindowStore<St
             int insert = -at - 1;
             return new Slots(inserted(this.times, new long[times.length + 1], insert, time),
                     inserted(this.values, new Object[times.length + 1], insert, value),
-                    inserted(this.contexts, new ProcessorRecordContext[times.length + 1], insert, context));
+                    inserted(this.contexts, new RecordContext[times.length + 1], insert, context));
         }
 
         private static long[] inserted(long[] from, long[] to, int at, long element) {

@@ -3,7 +3,11 @@ package dev.usageledger.streams.it;
 import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
 import dev.usageledger.streams.LedgerStreamsConfig;
 import dev.usageledger.streams.LedgerTopology;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.streams.KafkaStreams;
@@ -14,6 +18,14 @@ import org.apache.kafka.streams.KafkaStreams;
  */
 public final class StreamsProcess {
     private StreamsProcess() {
+    }
+
+    /** Starts the topology with {@code settings} in a new JVM on this one's class path, its output to {@code output}. */
+    static Process start(Map<String, Object> settings, ProcessBuilder.Redirect output) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "-Xmx512m", StreamsProcess.class.getName()));
+        settings.forEach((k, v) -> command.add(k + "=" + v));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output).start();
     }
 
     public static void main(String[] args) throws InterruptedException {

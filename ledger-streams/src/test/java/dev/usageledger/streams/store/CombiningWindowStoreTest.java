@@ -14,6 +14,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.processor.RecordContext;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -120,22 +121,22 @@ class CombiningWindowStoreTest {
     }
 
     /** Record contexts as a task sets them: one per record, its timestamp the record's number. */
-    static final class RecordedContexts implements CombiningLayer.RecordContexts {
+    static final class RecordedContexts implements StreamsInternals.RecordContexts {
         /** The timestamps of the contexts the store set, in order. */
         final List<Long> entered = new ArrayList<>();
-        private ProcessorRecordContext current;
+        private RecordContext current;
 
         void process(long record) {
             current = new ProcessorRecordContext(record, record, 0, "usage", new RecordHeaders());
         }
 
         @Override
-        public ProcessorRecordContext current() {
+        public RecordContext current() {
             return current;
         }
 
         @Override
-        public void set(ProcessorRecordContext context) {
+        public void set(RecordContext context) {
             entered.add(context.timestamp());
             current = context;
         }
