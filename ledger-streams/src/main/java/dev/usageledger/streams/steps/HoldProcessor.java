@@ -148,16 +148,20 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
                 .setState(granted ? HoldStatus.placed : HoldStatus.denied)
                 .setExpiresAt(request.getExpiresAt() == null ? at : request.getExpiresAt()).setLines(lines)
                 .setAnswer(answer(request, decision, at)).build();
-        Map<String, Long> reserved = granted ? Holds.changed(held, hold, 1) : Map.of(); // computed before anything is written
-        holds.put(key, hold);
+        Map<String, Long> reserved = granted ? Holds.changed(held, hold, 1) : Map.of();
+        EventChanges changes = new EventChanges();
+        changes.write(() -> holds.put(key, hold));
         if (granted) {
-            Holds.duePlaced(due, hold, key);
-            Holds.write(held, reserved, this::heldWritten);
-            emit(request, HoldEventType.placed, at, decision);
+            changes.write(() -> {
+                Holds.duePlaced(due, hold, key);
+                Holds.write(held, reserved, this::heldWritten);
+            });
+            changes.send(Names.HOLDS_SINK, announced(request, HoldEventType.placed, at, decision));
         } else {
-            Holds.dueFinished(due, hold, key, keepFinishedMs);
+            changes.write(() -> Holds.dueFinished(due, hold, key, keepFinishedMs));
         }
-        context().forward(new Record<>(request.getTenantId(), (Object) hold.getAnswer(), at.toEpochMilli()), Names.DECISIONS_SINK);
+        changes.send(Names.DECISIONS_SINK, new Record<>(request.getTenantId(), hold.getAnswer(), at.toEpochMilli()));
+        changes.apply(context());
     }
 
     private void heldWritten(String key, Long amount) {
@@ -172,12 +176,17 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
             return;
         }
         Map<String, Long> released = Holds.changed(held, hold, -1);
-        Holds.write(held, released, this::heldWritten);
-        holds.put(key, HoldState.newBuilder(hold).setState(state).build());
-        Holds.dueFinished(due, hold, key, keepFinishedMs);
+        HoldState ended = HoldState.newBuilder(hold).setState(state).build();
+        EventChanges changes = new EventChanges();
+        changes.write(() -> {
+            Holds.write(held, released, this::heldWritten);
+            holds.put(key, ended);
+            Holds.dueFinished(due, hold, key, keepFinishedMs);
+        });
         if (announce != null) {
-            emit(event, announce, at, null);
+            changes.send(Names.HOLDS_SINK, announced(event, announce, at, null));
         }
+        changes.apply(context());
     }
 
     /**
@@ -234,12 +243,12 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
         }
     }
 
-    private void emit(HoldEvent cause, HoldEventType type, Instant at, Decision decision) {
+    private static Record<String, HoldEvent> announced(HoldEvent cause, HoldEventType type, Instant at, Decision decision) {
         HoldEvent event = HoldEvent.newBuilder(cause).setType(type).setOccurredAt(at)
                 .setPolicyIds(decision == null ? cause.getPolicyIds()
                         : decision.budgets().stream().filter(l -> l.policy().getEnforce()).map(l -> l.policy().getPolicyId()).toList())
                 .build();
-        context().forward(new Record<>(cause.getTenantId(), (Object) event, at.toEpochMilli()), Names.HOLDS_SINK);
+        return new Record<>(cause.getTenantId(), event, at.toEpochMilli());
     }
 
     private static EnforcementDecision answer(HoldEvent request, Decision decision, Instant at) {
