@@ -59,7 +59,8 @@ public final class ServeCommand implements Callable<Integer> {
         put(flags, LedgerStreamsConfig.STATE_DIR_CONFIG, stateDir);
         ServiceConfig config;
         try {
-            config = new ServiceConfig(ConfigSources.layered(configFile, System.getenv(), flags));
+            config = new ServiceConfig(ConfigSources.layered(configFile, System.getenv(), flags,
+                    warning -> System.err.println("ledger serve: " + warning)));
         } catch (IllegalArgumentException | ConfigException e) {
             System.err.println("ledger serve: " + e.getMessage());
             System.err.println("ledger serve: see ./ledger serve --help and the configuration table in README.md");
