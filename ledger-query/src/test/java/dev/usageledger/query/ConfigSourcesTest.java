@@ -3,12 +3,16 @@ package dev.usageledger.query;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.usageledger.producer.LedgerProducerConfig;
+import dev.usageledger.schemas.registry.RegistryClientConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.common.config.ConfigDef;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,6 +80,19 @@ class ConfigSourcesTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[ledger.late.grace]");
         assertThatThrownBy(() -> ConfigSources.layered(null, Map.of(), Map.of("ledger.http.prot", "1"), warnings::add))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[ledger.http.prot]");
+    }
+
+    @Test
+    void shouldGiveAKeyThatTwoDefinitionsShareOneDefault() {
+        Map<String, List<ConfigDef.ConfigKey>> byName = new TreeMap<>();
+        for (ConfigDef definition : List.of(ServiceConfig.configDef(), RegistryClientConfig.configDef(), LedgerProducerConfig.configDef())) {
+            definition.configKeys().values().forEach(key -> byName.computeIfAbsent(key.name, n -> new ArrayList<>()).add(key));
+        }
+        Map<String, List<ConfigDef.ConfigKey>> shared = new TreeMap<>(byName);
+        shared.values().removeIf(keys -> keys.size() < 2);
+
+        assertThat(shared).containsKeys("bootstrap.servers", "ledger.usage.topic", "ledger.max.future.skew.ms", "schema.registry.url");
+        shared.forEach((name, keys) -> assertThat(keys).as(name).extracting(key -> key.defaultValue).containsOnly(keys.getFirst().defaultValue));
     }
 
     @Test
