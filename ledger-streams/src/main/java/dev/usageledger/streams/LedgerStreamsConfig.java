@@ -114,6 +114,21 @@ public final class LedgerStreamsConfig extends AbstractConfig {
         return Duration.ofMillis(getLong(key));
     }
 
+    /**
+     * The Kafka client security settings ({@code security.*}, {@code sasl.*}, {@code ssl.*}) given
+     * under {@code streams.}, for the ledger's clients outside Kafka Streams (the service's producer,
+     * the audit's consumers, {@code ledger produce}): one configuration reaches the cluster the same way.
+     */
+    public Map<String, Object> clientSecurity() {
+        Map<String, Object> security = new HashMap<>();
+        originalsWithPrefix(STREAMS_PREFIX).forEach((key, value) -> {
+            if (key.startsWith("security.") || key.startsWith("sasl.") || key.startsWith("ssl.")) {
+                security.put(key, value);
+            }
+        });
+        return security;
+    }
+
     /** The Kafka Streams properties the ledger runs with. */
     public Properties streamsProperties() {
         Map<String, Object> props = new HashMap<>(originalsWithPrefix(STREAMS_PREFIX));

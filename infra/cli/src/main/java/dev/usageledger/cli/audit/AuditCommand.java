@@ -258,9 +258,12 @@ public final class AuditCommand implements Callable<Integer> {
     }
 
     private static Map<String, Object> consumerProps(LedgerStreamsConfig ledger) {
-        return Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ledger.getList(LedgerStreamsConfig.BOOTSTRAP_SERVERS_CONFIG),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000);
+        Map<String, Object> props = new HashMap<>(ledger.clientSecurity());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ledger.getList(LedgerStreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000);
+        return props;
     }
 
     private Instant instant(String option, String text) {

@@ -7,6 +7,7 @@ import dev.usageledger.producer.ProducerMetrics;
 import dev.usageledger.producer.PublishReceipt;
 import dev.usageledger.producer.json.UsageEventJson;
 import dev.usageledger.schemas.registry.RegistryClientConfig;
+import dev.usageledger.streams.LedgerStreamsConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -88,8 +89,11 @@ public final class ProduceCommand implements Callable<Integer> {
         Map<String, Object> settings;
         LedgerProducerConfig config;
         try {
-            settings = options.read(environment, flags, NAME, err);
+            settings = new HashMap<>(options.read(environment, flags, NAME, err));
             config = new LedgerProducerConfig(settings);
+            // the Kafka client security the service takes as streams.*, the producer library takes as producer.*
+            new LedgerStreamsConfig(settings).clientSecurity()
+                    .forEach((key, value) -> settings.put(LedgerProducerConfig.PRODUCER_PREFIX + key, value));
         } catch (IllegalArgumentException | ConfigException e) {
             return SettingsOptions.refuse(NAME, e, err);
         }
