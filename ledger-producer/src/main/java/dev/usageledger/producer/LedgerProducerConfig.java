@@ -1,6 +1,7 @@
 package dev.usageledger.producer;
 
 import dev.usageledger.schemas.registry.RegistryClientConfig;
+import dev.usageledger.schemas.validation.UsageEventRules;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -54,7 +55,7 @@ public final class LedgerProducerConfig extends AbstractConfig {
                     "How often the spool is retried while the broker is unreachable.")
             .define(CLOSE_TIMEOUT_MS_CONFIG, Type.LONG, 10_000L, Range.atLeast(0), Importance.MEDIUM,
                     "How long close() spends sending what is buffered and spooled; the rest stays in the spool.")
-            .define(MAX_FUTURE_SKEW_MS_CONFIG, Type.LONG, 600_000L, Range.atLeast(0), Importance.LOW,
+            .define(MAX_FUTURE_SKEW_MS_CONFIG, Type.LONG, UsageEventRules.DEFAULT_MAX_FUTURE_SKEW.toMillis(), Range.atLeast(0), Importance.LOW,
                     "How far ahead of this machine's clock occurred_at may be.")
             .define(STREAM_IDLE_TIMEOUT_MS_CONFIG, Type.LONG, 300_000L, Range.atLeast(1), Importance.MEDIUM,
                     "A streamed call with no usage reported and no ending for this long is published as cancelled.");

@@ -145,13 +145,7 @@ public final class LedgerService implements AutoCloseable {
     }
 
     private static Properties producerProperties(LedgerStreamsConfig config) {
-        Map<String, Object> props = new HashMap<>();
-        config.streamsProperties().forEach((key, value) -> {
-            String name = key.toString();
-            if (name.startsWith("security.") || name.startsWith("sasl.") || name.startsWith("ssl.")) {
-                props.put(name, value);
-            }
-        });
+        Map<String, Object> props = new HashMap<>(config.clientSecurity());
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getList(LedgerStreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

@@ -1,5 +1,6 @@
 package dev.usageledger.streams;
 
+import dev.usageledger.schemas.validation.UsageEventRules;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -67,7 +68,7 @@ public final class LedgerStreamsConfig extends AbstractConfig {
                     "An event_id seen again within this span of event time is counted once.")
             .define(LATE_GRACE_MS_CONFIG, Type.LONG, 7 * DAY_MS, Range.atLeast(0), Importance.MEDIUM,
                     "Events older than the newest seen by more than this are rejected as too_late.")
-            .define(MAX_FUTURE_SKEW_MS_CONFIG, Type.LONG, 600_000L, Range.atLeast(0), Importance.LOW,
+            .define(MAX_FUTURE_SKEW_MS_CONFIG, Type.LONG, UsageEventRules.DEFAULT_MAX_FUTURE_SKEW.toMillis(), Range.atLeast(0), Importance.LOW,
                     "Events dated further ahead of the record's timestamp are rejected as future_timestamp.")
             .define(MINUTE_RETENTION_MS_CONFIG, Type.LONG, 2 * DAY_MS, Range.atLeast(60_000), Importance.LOW,
                     "How long minute buckets are kept.")
@@ -111,6 +112,21 @@ public final class LedgerStreamsConfig extends AbstractConfig {
 
     public Duration retention(String key) {
         return Duration.ofMillis(getLong(key));
+    }
+
+    /**
+     * The Kafka client security settings ({@code security.*}, {@code sasl.*}, {@code ssl.*}) given
+     * under {@code streams.}, for the ledger's clients outside Kafka Streams (the service's producer,
+     * the audit's consumers, {@code ledger produce}): one configuration reaches the cluster the same way.
+     */
+    public Map<String, Object> clientSecurity() {
+        Map<String, Object> security = new HashMap<>();
+        originalsWithPrefix(STREAMS_PREFIX).forEach((key, value) -> {
+            if (key.startsWith("security.") || key.startsWith("sasl.") || key.startsWith("ssl.")) {
+                security.put(key, value);
+            }
+        });
+        return security;
     }
 
     /** The Kafka Streams properties the ledger runs with. */

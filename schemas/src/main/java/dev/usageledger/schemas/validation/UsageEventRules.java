@@ -13,6 +13,8 @@ import java.util.regex.Pattern;
  * and the topology routes one that arrives anyway to the rejected topic, by the same rules.
  */
 public final class UsageEventRules {
+    /** How far ahead an event may be dated unless configured otherwise, by the producer and the topology alike. */
+    public static final Duration DEFAULT_MAX_FUTURE_SKEW = Duration.ofMinutes(10);
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
 
     private final Duration maxFutureSkew;

@@ -2,11 +2,13 @@ package dev.usageledger.cli.audit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.usageledger.cli.SettingsOptions;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
 import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.validation.UsageEventRules;
+import dev.usageledger.streams.LedgerStreamsConfig;
 import dev.usageledger.streams.model.Totals;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -14,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,10 +26,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -35,17 +40,26 @@ import picocli.CommandLine.Spec;
  * {@code ledger audit}: reads the usage topic for a time range with a plain consumer, applies the
  * ledger's documented rules apart from the topology, writes what it counted, and reconciles the
  * totals with the ledger service. Exit status: 0 all match, 1 a mismatch (or the ledger could not
- * be asked), 2 a usage error.
+ * be asked), 2 a usage error. Its settings are read as {@code ledger serve} reads them, so the rules
+ * it applies (topics, dedupe horizon, late grace, future skew) are the service's when both are given
+ * the same configuration.
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
         description = {"Recompute usage totals for a time range from the usage topic, independently of the topology, and reconcile them",
                 "with the ledger service. Writes events.csv, totals.csv, summary.json and reconciliation.csv.",
+                "Settings as ledger serve reads them (defaults < --config file < environment < flags): give it the service's",
+                "configuration and it applies the service's topics and rules (ledger.dedupe.horizon.ms, ledger.late.grace.ms, ...).",
                 "Exit status: 0 everything matches, 1 a mismatch, 2 a usage error."})
 public final class AuditCommand implements Callable<Integer> {
-    private static final long DAY_MS = Duration.ofDays(1).toMillis();
+    private static final String NAME = "ledger audit";
+
+    private final Map<String, String> environment;
 
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    SettingsOptions options;
 
     private double readPerSecond;
 
@@ -58,10 +72,10 @@ public final class AuditCommand implements Callable<Integer> {
     @Option(names = "--tenant", description = "Only this tenant.")
     String tenant;
 
-    @Option(names = "--bootstrap", defaultValue = "localhost:9092", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers (bootstrap.servers).")
     String bootstrap;
 
-    @Option(names = "--registry", defaultValue = "http://localhost:8081", description = "Schema registry URL (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--registry", paramLabel = "URL", description = "Schema registry URL (schema.registry.url).")
     String registry;
 
     @Option(names = "--ledger-url", description = "The ledger service to reconcile with, e.g. http://127.0.0.1:8080; none: no reconciliation.")
@@ -73,24 +87,34 @@ public final class AuditCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "audit", description = "Directory for the report (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--usage-topic", defaultValue = "ledger.usage.v1", description = "Usage topic (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--usage-topic", paramLabel = "TOPIC", description = "Usage topic (ledger.usage.topic).")
     String usageTopic;
 
-    @Option(names = "--prices-topic", defaultValue = "ledger.prices.v1", description = "Prices topic (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--prices-topic", paramLabel = "TOPIC", description = "Prices topic (ledger.prices.topic).")
     String pricesTopic;
 
-    @Option(names = "--dedupe-horizon-ms", defaultValue = "3024000000", description = "As the ledger's ledger.dedupe.horizon.ms (default: 35 days).")
-    long horizonMs;
+    @Option(names = "--dedupe-horizon-ms", paramLabel = "MS", description = "Dedupe horizon (ledger.dedupe.horizon.ms).")
+    Long horizonMs;
 
-    @Option(names = "--late-grace-ms", defaultValue = "604800000", description = "As the ledger's ledger.late.grace.ms (default: 7 days).")
-    long lateGraceMs;
+    @Option(names = "--late-grace-ms", paramLabel = "MS", description = "Late grace (ledger.late.grace.ms).")
+    Long lateGraceMs;
 
-    @Option(names = "--max-future-skew-ms", defaultValue = "600000", description = "As the ledger's ledger.max.future.skew.ms (default: 10 minutes).")
-    long maxFutureSkewMs;
+    @Option(names = "--max-future-skew-ms", paramLabel = "MS", description = "Future skew (ledger.max.future.skew.ms).")
+    Long maxFutureSkewMs;
+
+    public AuditCommand() {
+        this(System.getenv());
+    }
+
+    /** A command that reads its settings and token from {@code environment} instead of the process's. */
+    AuditCommand(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
 
     @Override
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter stderr = spec.commandLine().getErr();
         Instant from = instant("--from", fromText);
         Instant to = instant("--to", toText);
         if (!from.isBefore(to)) {
@@ -100,16 +124,27 @@ public final class AuditCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--from and --to must be whole UTC hours to reconcile with the ledger, which keeps totals per hour");
         }
-        String bearer = token != null ? token : System.getenv("LEDGER_TOKEN");
-        try (RestSchemaRegistryClient client = RestSchemaRegistryClient.forUrl(registry);
-             KafkaConsumer<byte[], byte[]> usage = new KafkaConsumer<>(consumerProps(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-             KafkaConsumer<String, byte[]> priceConsumer = new KafkaConsumer<>(consumerProps(), new StringDeserializer(),
+        Map<String, Object> settings;
+        LedgerStreamsConfig ledger;
+        try {
+            settings = options.read(environment, flags(), NAME, stderr);
+            ledger = new LedgerStreamsConfig(settings);
+        } catch (IllegalArgumentException | ConfigException e) {
+            return SettingsOptions.refuse(NAME, e, stderr);
+        }
+        String bearer = token != null ? token : environment.get("LEDGER_TOKEN");
+        try (RestSchemaRegistryClient client = RestSchemaRegistryClient.create(settings);
+             KafkaConsumer<byte[], byte[]> usage = new KafkaConsumer<>(consumerProps(ledger), new ByteArrayDeserializer(),
+                     new ByteArrayDeserializer());
+             KafkaConsumer<String, byte[]> priceConsumer = new KafkaConsumer<>(consumerProps(ledger), new StringDeserializer(),
                      new ByteArrayDeserializer());
              AuditReport report = new AuditReport(out)) {
-            PriceHistory prices = PriceHistory.read(priceConsumer, pricesTopic, new AvroDeserializer<>(PriceChange.class, client));
+            PriceHistory prices = PriceHistory.read(priceConsumer, ledger.topics().prices(),
+                    new AvroDeserializer<>(PriceChange.class, client));
             UsageReplay replay = new UsageReplay(new AvroDeserializer<>(UsageEvent.class, client),
-                    new UsageEventRules(Duration.ofMillis(maxFutureSkewMs)), prices, lateGraceMs, horizonMs, tenant, from, to, report);
-            long[] readRange = read(usage, from, replay);
+                    new UsageEventRules(ledger.maxFutureSkew()), prices, ledger.lateGrace().toMillis(), ledger.dedupeHorizon().toMillis(),
+                    tenant, from, to, report);
+            long[] readRange = read(usage, ledger, from, replay);
             report.close();
             report.writeTotals(out);
             Reconciler reconciler = null;
@@ -136,12 +171,25 @@ public final class AuditCommand implements Callable<Integer> {
         }
     }
 
+    /** The flags' settings by key; null where a flag was not given. */
+    private Map<String, Object> flags() {
+        Map<String, Object> flags = new HashMap<>();
+        flags.put(LedgerStreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        flags.put(LedgerStreamsConfig.REGISTRY_URL_CONFIG, registry);
+        flags.put(LedgerStreamsConfig.USAGE_TOPIC_CONFIG, usageTopic);
+        flags.put(LedgerStreamsConfig.PRICES_TOPIC_CONFIG, pricesTopic);
+        flags.put(LedgerStreamsConfig.DEDUPE_HORIZON_MS_CONFIG, horizonMs);
+        flags.put(LedgerStreamsConfig.LATE_GRACE_MS_CONFIG, lateGraceMs);
+        flags.put(LedgerStreamsConfig.MAX_FUTURE_SKEW_MS_CONFIG, maxFutureSkewMs);
+        return flags;
+    }
+
     /** Reads the usage topic from the lookback before {@code from} to the end offsets of when the audit began. */
-    private long[] read(KafkaConsumer<byte[], byte[]> consumer, Instant from, UsageReplay replay) {
-        List<TopicPartition> partitions = consumer.partitionsFor(usageTopic).stream()
-                .map(p -> new TopicPartition(usageTopic, p.partition())).toList();
+    private long[] read(KafkaConsumer<byte[], byte[]> consumer, LedgerStreamsConfig ledger, Instant from, UsageReplay replay) {
+        String topic = ledger.topics().usage();
+        List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
         consumer.assign(partitions);
-        long lookback = Math.max(horizonMs, lateGraceMs) + maxFutureSkewMs;
+        long lookback = Math.max(ledger.dedupeHorizon().toMillis(), ledger.lateGrace().toMillis()) + ledger.maxFutureSkew().toMillis();
         Map<TopicPartition, Long> times = new LinkedHashMap<>();
         partitions.forEach(p -> times.put(p, Math.max(0, from.toEpochMilli() - lookback)));
         Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(times);
@@ -209,9 +257,13 @@ public final class AuditCommand implements Callable<Integer> {
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("summary.json").toFile(), summary);
     }
 
-    private Map<String, Object> consumerProps() {
-        return Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000);
+    private static Map<String, Object> consumerProps(LedgerStreamsConfig ledger) {
+        Map<String, Object> props = new HashMap<>(ledger.clientSecurity());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ledger.getList(LedgerStreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000);
+        return props;
     }
 
     private Instant instant(String option, String text) {

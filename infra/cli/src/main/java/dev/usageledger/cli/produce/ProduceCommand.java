@@ -1,10 +1,13 @@
 package dev.usageledger.cli.produce;
 
+import dev.usageledger.cli.SettingsOptions;
 import dev.usageledger.producer.LedgerProducer;
 import dev.usageledger.producer.LedgerProducerConfig;
 import dev.usageledger.producer.ProducerMetrics;
 import dev.usageledger.producer.PublishReceipt;
 import dev.usageledger.producer.json.UsageEventJson;
+import dev.usageledger.schemas.registry.RegistryClientConfig;
+import dev.usageledger.streams.LedgerStreamsConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -19,7 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -27,44 +32,74 @@ import picocli.CommandLine.Spec;
 /**
  * {@code ledger produce}: publishes usage events from JSON lines through the producer library.
  * A bad line is reported with its number and reason and skipped; the exit status is 1 when any
- * line was bad or was not accepted, 0 otherwise.
+ * line was bad or was not accepted, 0 otherwise. Its settings are read as {@code ledger serve}
+ * reads them, so it validates with the service's {@code ledger.max.future.skew.ms} and publishes to
+ * its {@code ledger.usage.topic} when both are given the same configuration.
  */
 @Command(name = "produce", mixinStandardHelpOptions = true,
-        description = "Publish usage events, one JSON object per line (the UsageEvent fields, snake_case).")
+        description = {"Publish usage events, one JSON object per line (the UsageEvent fields, snake_case).",
+                "Settings as ledger serve reads them (defaults < --config file < environment < flags), with the producer's",
+                "(ledger.spool.dir, ledger.publish.max.block.ms, ...)."})
 public final class ProduceCommand implements Callable<Integer> {
+    private static final String NAME = "ledger produce";
     private static final long PROGRESS_EVERY_MS = 1_000;
     private static final int MAX_IN_FLIGHT = 10_000;
+
+    private final Map<String, String> environment;
 
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    SettingsOptions options;
+
     @Option(names = "--file", required = true, paramLabel = "FILE", description = "JSON-lines file, or - for standard input.")
     String file;
 
-    @Option(names = "--bootstrap", defaultValue = "localhost:9092", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers (bootstrap.servers).")
     String bootstrap;
 
-    @Option(names = "--registry", defaultValue = "http://localhost:8081", description = "Schema registry URL (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--registry", paramLabel = "URL", description = "Schema registry URL (schema.registry.url).")
     String registry;
 
-    @Option(names = "--topic", defaultValue = "ledger.usage.v1", description = "Usage topic (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--topic", description = "Usage topic (ledger.usage.topic).")
     String topic;
 
-    @Option(names = "--spool-dir", defaultValue = "ledger-spool", description = "Spool for events Kafka cannot take now (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--spool-dir", paramLabel = "DIR", description = "Spool for events Kafka cannot take now (ledger.spool.dir).")
     Path spoolDir;
+
+    public ProduceCommand() {
+        this(System.getenv());
+    }
+
+    /** A command that reads its settings from {@code environment} instead of the process's. */
+    ProduceCommand(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
 
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Map<String, Object> config = new HashMap<>();
-        config.put(LedgerProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put("schema.registry.url", registry);
-        config.put(LedgerProducerConfig.TOPIC_CONFIG, topic);
-        config.put(LedgerProducerConfig.SPOOL_DIR_CONFIG, spoolDir.toString());
+        Map<String, Object> flags = new HashMap<>();
+        flags.put(LedgerProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        flags.put(RegistryClientConfig.URL_CONFIG, registry);
+        flags.put(LedgerProducerConfig.TOPIC_CONFIG, topic);
+        flags.put(LedgerProducerConfig.SPOOL_DIR_CONFIG, spoolDir);
+        Map<String, Object> settings;
+        LedgerProducerConfig config;
+        try {
+            settings = new HashMap<>(options.read(environment, flags, NAME, err));
+            config = new LedgerProducerConfig(settings);
+            // the Kafka client security the service takes as streams.*, the producer library takes as producer.*
+            new LedgerStreamsConfig(settings).clientSecurity()
+                    .forEach((key, value) -> settings.put(LedgerProducerConfig.PRODUCER_PREFIX + key, value));
+        } catch (IllegalArgumentException | ConfigException e) {
+            return SettingsOptions.refuse(NAME, e, err);
+        }
         Tally tally = new Tally();
         try (Reader reader = open(); BufferedReader lines = new BufferedReader(reader);
-             LedgerProducer ledger = LedgerProducer.builder().config(config).build()) {
+             LedgerProducer ledger = LedgerProducer.builder().config(settings).build()) {
             List<CompletableFuture<Void>> inFlight = new ArrayList<>();
             long lastProgress = System.currentTimeMillis();
             String line;
@@ -89,7 +124,7 @@ public final class ProduceCommand implements Callable<Integer> {
                     tally.lines, tally.accepted(), tally.sent, tally.spooled, tally.invalid, tally.refused);
             if (metrics.spoolDepth() > 0) {
                 out.printf("%,d event(s) wait in the spool at %s; the next run on that directory sends them%n",
-                        metrics.spoolDepth(), spoolDir.toAbsolutePath());
+                        metrics.spoolDepth(), Path.of(config.getString(LedgerProducerConfig.SPOOL_DIR_CONFIG)).toAbsolutePath());
             }
         }
         out.flush();

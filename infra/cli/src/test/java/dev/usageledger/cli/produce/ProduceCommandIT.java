@@ -70,6 +70,36 @@ class ProduceCommandIT {
         assertThat(read(cluster, topic, 2)).extracting(UsageEvent::getEventId).containsExactly("good-1", "good-2");
     }
 
+    @Test
+    void shouldPublishToTheTopicAndValidateWithTheFutureSkewOfTheConfigurationFile(LedgerCluster cluster) throws IOException {
+        // Given the configuration file the ledger runs with: its topic, and events dated at most a minute ahead
+        String topic = LedgerCluster.uniqueName("usage-config");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()))) {
+            TopicAdmin.ensure(admin, List.of(new TopicSpec(topic, 1, Map.of())));
+        }
+        Path config = dir.resolve("ledger.properties");
+        Files.write(config, List.of("bootstrap.servers=" + cluster.bootstrapServers(), "schema.registry.url=" + cluster.registryUrl(),
+                "ledger.usage.topic=" + topic, "ledger.max.future.skew.ms=60000", "ledger.late.grace.ms=86400000",
+                "ledger.http.port=0", "ledger.spool.dir=" + dir.resolve("spool")));
+        Path file = dir.resolve("events.jsonl");
+        Files.write(file, List.of(
+                "{\"event_id\":\"now\",\"tenant_id\":\"acme\",\"occurred_at\":\"" + Instant.now() + "\",\"input_tokens\":10}",
+                "{\"event_id\":\"in-5-min\",\"tenant_id\":\"acme\",\"occurred_at\":\"" + Instant.now().plus(Duration.ofMinutes(5))
+                        + "\",\"input_tokens\":10}"));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+
+        // When ledger produce reads it (and an environment variable that is no setting)
+        int exit = new CommandLine(new ProduceCommand(Map.of("LEDGER_PORT", "tcp://10.0.0.1:8080"))).setOut(new PrintWriter(out))
+                .setErr(new PrintWriter(err)).execute("--file", file.toString(), "--config", config.toString());
+
+        // Then the event five minutes ahead is refused by the file's skew, not the default ten minutes, and the other is on its topic
+        assertThat(exit).as(err.toString()).isEqualTo(1);
+        assertThat(err.toString()).contains("line 2: skipped: invalid usage event: occurred_at")
+                .contains("ignoring the environment variable LEDGER_PORT").doesNotContain("line 1:");
+        assertThat(read(cluster, topic, 1)).extracting(UsageEvent::getEventId).containsExactly("now");
+    }
+
     private static List<UsageEvent> read(LedgerCluster cluster, String topic, int expected) {
         List<UsageEvent> events = new ArrayList<>();
         try (RestSchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(cluster.registryUrl());
