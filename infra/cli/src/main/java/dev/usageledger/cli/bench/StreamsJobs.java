@@ -75,6 +75,16 @@ final class StreamsJobs {
      */
     static double measure(String bootstrap, Topology topology, Properties props, String topic, long records, Duration limit)
             throws Exception {
+        return measureRun(bootstrap, topology, props, topic, records, limit).eventsPerSecond();
+    }
+
+    /** A measured run: its rate from RUNNING, and the longest commit any of its stream threads took. */
+    record Run(double eventsPerSecond, double commitLatencyMaxMs) {
+    }
+
+    /** Runs the job over the topic until its group has committed the end, then reads its commit latency. */
+    static Run measureRun(String bootstrap, Topology topology, Properties props, String topic, long records, Duration limit)
+            throws Exception {
         props.putIfAbsent(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         String group = props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
         AtomicLong running = new AtomicLong();
@@ -91,8 +101,17 @@ final class StreamsJobs {
             if (started == 0) {
                 throw new IllegalStateException(group + " consumed " + topic + " without reaching RUNNING");
             }
-            return records / ((System.nanoTime() - started) / 1e9);
+            double rate = records / ((System.nanoTime() - started) / 1e9);
+            return new Run(rate, commitLatencyMaxMs(streams));
         }
+    }
+
+    /** Kafka Streams' {@code commit-latency-max} (ms, over its recent window), the largest of the job's stream threads. */
+    static double commitLatencyMaxMs(KafkaStreams streams) {
+        return streams.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals("commit-latency-max") && e.getKey().group().equals("stream-thread-metrics"))
+                .mapToDouble(e -> e.getValue().metricValue() instanceof Number n ? n.doubleValue() : Double.NaN)
+                .filter(v -> !Double.isNaN(v)).max().orElse(Double.NaN);
     }
 
     private static void awaitCommitted(Admin admin, String group, String topic, Duration limit) throws Exception {

@@ -118,8 +118,8 @@ public final class TopologyBench implements Callable<Integer> {
                     StreamsJobs.measure(bootstrap, job.topology(), job.props(), topic, events, LIMIT);
                 }
             }
-            out.printf("%n| job | stream threads | events/s | seconds (from RUNNING) | changelog records per event |%n"
-                    + "|---|---|---|---|---|%n");
+            out.printf("%n| job | stream threads | events/s | seconds (from RUNNING) | changelog records per event | commit-latency-max (ms) |%n"
+                    + "|---|---|---|---|---|---|%n");
             double[] plain = new double[3];
             double[] ledger = new double[3];
             for (int threads = 1; threads <= 2; threads++) {
@@ -139,9 +139,11 @@ public final class TopologyBench implements Callable<Integer> {
     }
 
     private double run(String bootstrap, Job job, int threads, String topic, PrintWriter out, String label) throws Exception {
-        double rate = StreamsJobs.measure(bootstrap, job.topology(), job.props(), topic, events, LIMIT);
+        StreamsJobs.Run measured = StreamsJobs.measureRun(bootstrap, job.topology(), job.props(), topic, events, LIMIT);
+        double rate = measured.eventsPerSecond();
         long changelog = changelogRecords(bootstrap, job.props().getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
-        out.printf("| %s | %d | %,.0f | %.1f | %.2f |%n", label, threads, rate, events / rate, (double) changelog / events);
+        out.printf("| %s | %d | %,.0f | %.1f | %.2f | %.0f |%n", label, threads, rate, events / rate, (double) changelog / events,
+                measured.commitLatencyMaxMs());
         out.flush();
         return rate;
     }
