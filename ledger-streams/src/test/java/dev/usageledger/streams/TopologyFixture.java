@@ -19,9 +19,9 @@ import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.StoreKeys;
 import dev.usageledger.streams.model.Totals;
+import dev.usageledger.streams.state.PriceBook;
 import dev.usageledger.streams.steps.Holds;
 import dev.usageledger.streams.steps.PolicyCounting;
-import dev.usageledger.streams.steps.PriceBookProcessor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -118,7 +118,7 @@ final class TopologyFixture implements AutoCloseable {
         PriceChange price = PriceChange.newBuilder().setProvider(provider).setModel(model).setEffectiveFrom(from)
                 .setCurrency("USD").setInputMicrosPerMtok(input).setCachedInputMicrosPerMtok(cached)
                 .setOutputMicrosPerMtok(output).build();
-        prices.pipeInput(PriceBookProcessor.topicKey(provider, model, from.toEpochMilli()),
+        prices.pipeInput(PriceBook.topicKey(provider, model, from.toEpochMilli()),
                 priceSerializer.serialize(config.topics().prices(), price), from);
     }
 

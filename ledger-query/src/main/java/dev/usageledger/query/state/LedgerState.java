@@ -1,7 +1,6 @@
 package dev.usageledger.query.state;
 
 import dev.usageledger.schemas.avro.BudgetBreach;
-import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.streams.Names;
@@ -9,9 +8,10 @@ import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.rules.PolicyIndex;
-import dev.usageledger.streams.steps.PolicyIndexCache;
+import dev.usageledger.streams.state.PolicyBook;
+import dev.usageledger.streams.state.PolicyIndexCache;
+import dev.usageledger.streams.state.PriceBook;
 import dev.usageledger.streams.steps.PolicyUsage;
-import dev.usageledger.streams.steps.PriceBookProcessor;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,8 +46,8 @@ public final class LedgerState {
     private final Versioned<String, List<PriceChange>> priceHistories;
     private volatile HostInfo self;
     private volatile KafkaStreams streams;
-    private volatile ReadOnlyKeyValueStore<String, BudgetPolicy> policies;
-    private volatile ReadOnlyKeyValueStore<String, PriceChange> prices;
+    private volatile PolicyBook policies;
+    private volatile PriceBook prices;
 
     /**
      * State that answers "unavailable" until {@link #attach} gives it the running topology.
@@ -84,7 +84,7 @@ public final class LedgerState {
             return null;
         }
         List<PriceChange> history = priceHistories.get(provider + '/' + model,
-                key -> List.copyOf(PriceBookProcessor.history(prices(), provider, model)));
+                key -> List.copyOf(prices().history(provider, model)));
         PriceChange inForce = null;
         for (PriceChange entry : history) {
             if (!entry.getEffectiveFrom().isAfter(at)) {
@@ -184,20 +184,20 @@ public final class LedgerState {
     }
 
     /** The global policy book. */
-    public ReadOnlyKeyValueStore<String, BudgetPolicy> policies() {
-        ReadOnlyKeyValueStore<String, BudgetPolicy> book = policies;
+    public PolicyBook policies() {
+        PolicyBook book = policies;
         if (book == null) {
-            book = global(Names.POLICY_STORE);
+            book = new PolicyBook(global(Names.POLICY_STORE));
             policies = book;
         }
         return book;
     }
 
     /** The global price book. */
-    public ReadOnlyKeyValueStore<String, PriceChange> prices() {
-        ReadOnlyKeyValueStore<String, PriceChange> book = prices;
+    public PriceBook prices() {
+        PriceBook book = prices;
         if (book == null) {
-            book = global(Names.PRICE_STORE);
+            book = new PriceBook(global(Names.PRICE_STORE));
             prices = book;
         }
         return book;

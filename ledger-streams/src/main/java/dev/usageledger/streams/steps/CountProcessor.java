@@ -8,13 +8,14 @@ import dev.usageledger.streams.errors.UncountableEventException;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.model.RatedUsage;
 import dev.usageledger.streams.rules.Rating;
+import dev.usageledger.streams.state.PolicyIndexCache;
+import dev.usageledger.streams.state.PriceBook;
 import java.time.Duration;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Counts a valid usage event, wholly or not at all: dedupe, rating, the totals of every scope,
@@ -33,7 +34,7 @@ public final class CountProcessor extends ContextualProcessor<String, UsageEvent
     private final PolicyIndexCache indexes;
     private final LiveState live;
     private final TopologyListener listener;
-    private KeyValueStore<String, PriceChange> prices;
+    private PriceBook prices;
     private Dedupe dedupe;
     private Aggregation aggregation;
     private PolicyCounting policies;
@@ -53,7 +54,7 @@ public final class CountProcessor extends ContextualProcessor<String, UsageEvent
     @Override
     public void init(ProcessorContext<String, Object> context) {
         super.init(context);
-        prices = context.getStateStore(Names.PRICE_STORE);
+        prices = new PriceBook(context.getStateStore(Names.PRICE_STORE));
         dedupe = new Dedupe(context.getStateStore(Names.DEDUPE_STORE), dedupeHorizon);
         aggregation = new Aggregation(context.getStateStore(Names.TOTALS_MINUTE_STORE), context.getStateStore(Names.TOTALS_HOUR_STORE),
                 context.getStateStore(Names.TOTALS_DAY_STORE), context.getStateStore(Names.TOTALS_MONTH_STORE));
@@ -107,7 +108,7 @@ public final class CountProcessor extends ContextualProcessor<String, UsageEvent
     /** The caller's cost, else the price in force at {@code occurred_at}, else unpriced (cost 0). */
     private RatedUsage rate(UsageEvent event) {
         PriceChange price = event.getCostMicros() != null ? null
-                : PriceBookProcessor.priceAt(prices, event.getProvider(), event.getModel(), event.getOccurredAt());
+                : prices.priceAt(event.getProvider(), event.getModel(), event.getOccurredAt());
         Rating.Rated rated = Rating.rate(event.getCostMicros(), event.getInputTokens(), event.getCachedInputTokens(),
                 event.getOutputTokens(), event.getReasoningTokens(), price);
         return new RatedUsage(event, rated.costMicros(), rated.unpriced());

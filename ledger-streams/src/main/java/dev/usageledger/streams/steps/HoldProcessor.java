@@ -26,6 +26,8 @@ import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.rules.CallDimensions;
 import dev.usageledger.streams.rules.PeriodWindow;
+import dev.usageledger.streams.state.PolicyBook;
+import dev.usageledger.streams.state.PolicyIndexCache;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -59,7 +61,7 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
     private final long keepFinishedMs;
     private final LiveState live;
     private final Set<String> expiryEmitted = new HashSet<>();
-    private KeyValueStore<String, BudgetPolicy> policies;
+    private PolicyBook policies;
     private KeyValueStore<String, HoldState> holds;
     private KeyValueStore<String, Long> held;
     private KeyValueStore<String, String> due;
@@ -79,7 +81,7 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
     @Override
     public void init(ProcessorContext<String, Object> context) {
         super.init(context);
-        policies = context.getStateStore(Names.POLICY_STORE);
+        policies = new PolicyBook(context.getStateStore(Names.POLICY_STORE));
         holds = context.getStateStore(Names.HOLD_STORE);
         held = context.getStateStore(Names.HELD_STORE);
         due = context.getStateStore(Names.HOLD_DUE_STORE);

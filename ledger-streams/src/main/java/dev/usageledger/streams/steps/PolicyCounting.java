@@ -15,6 +15,8 @@ import dev.usageledger.streams.rules.PolicyIndex;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.streams.rules.RollingWindow;
+import dev.usageledger.streams.state.PolicyBook;
+import dev.usageledger.streams.state.PolicyIndexCache;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,7 +40,7 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * counted nowhere.
  */
 public final class PolicyCounting {
-    private final KeyValueStore<String, BudgetPolicy> policies;
+    private final PolicyBook policies;
     private final KeyValueStore<String, BudgetBreach> breaches;
     private final KeyValueStore<String, PolicyCounter> counters;
     private final WindowStore<String, Long> rolling;
@@ -51,7 +53,7 @@ public final class PolicyCounting {
 
     PolicyCounting(ProcessorContext<?, ?> context, PolicyIndexCache indexes, LiveState live, Duration lateGrace,
                    Duration breachRetention) {
-        this.policies = context.getStateStore(Names.POLICY_STORE);
+        this.policies = new PolicyBook(context.getStateStore(Names.POLICY_STORE));
         this.counters = context.getStateStore(Names.POLICY_COUNTER_STORE);
         this.rolling = context.getStateStore(Names.ROLLING_COUNTER_STORE);
         this.breaches = context.getStateStore(Names.BREACH_STORE);
