@@ -17,9 +17,10 @@ import dev.usageledger.schemas.avro.UsageStatus;
 import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.model.PolicyCounter;
-import dev.usageledger.streams.model.StoreKeys;
 import dev.usageledger.streams.model.Totals;
+import dev.usageledger.streams.state.MonthTotalsStore;
 import dev.usageledger.streams.state.PriceBook;
+import dev.usageledger.streams.state.TotalsStore;
 import dev.usageledger.streams.steps.Holds;
 import dev.usageledger.streams.steps.PolicyCounting;
 import java.nio.charset.StandardCharsets;
@@ -142,13 +143,13 @@ final class TopologyFixture implements AutoCloseable {
 
     Totals month(String tenant, SubjectType type, String id, String month) {
         KeyValueStore<String, Totals> store = driver.getKeyValueStore(Names.TOTALS_MONTH_STORE);
-        Totals totals = store.get(StoreKeys.scope(tenant, type, id) + StoreKeys.SEPARATOR + month);
+        Totals totals = store.get(MonthTotalsStore.key(TotalsStore.scopeKey(tenant, type, id), month));
         return totals == null ? Totals.ZERO : totals;
     }
 
     Totals day(String tenant, SubjectType type, String id, Instant dayStart) {
         WindowStore<String, Totals> store = driver.getWindowStore(Names.TOTALS_DAY_STORE);
-        Totals totals = store.fetch(StoreKeys.scope(tenant, type, id), dayStart.toEpochMilli());
+        Totals totals = store.fetch(TotalsStore.scopeKey(tenant, type, id), dayStart.toEpochMilli());
         return totals == null ? Totals.ZERO : totals;
     }
 

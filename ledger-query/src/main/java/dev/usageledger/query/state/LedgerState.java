@@ -11,6 +11,7 @@ import dev.usageledger.streams.rules.PolicyIndex;
 import dev.usageledger.streams.state.PolicyBook;
 import dev.usageledger.streams.state.PolicyIndexCache;
 import dev.usageledger.streams.state.PriceBook;
+import dev.usageledger.streams.state.TotalsStore;
 import dev.usageledger.streams.steps.PolicyUsage;
 import java.time.Instant;
 import java.util.List;
@@ -176,8 +177,8 @@ public final class LedgerState {
             held = live.held(partition, held);
         }
         return new TenantStores(partition, stale, counters, rolling,
-                store(Names.TOTALS_HOUR_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale),
-                store(Names.TOTALS_DAY_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale),
+                new TotalsStore(store(Names.TOTALS_HOUR_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale)),
+                new TotalsStore(store(Names.TOTALS_DAY_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale)),
                 store(Names.BREACH_STORE, QueryableStoreTypes.<String, BudgetBreach>keyValueStore(), partition, stale),
                 store(Names.HOLD_STORE, QueryableStoreTypes.<String, HoldState>keyValueStore(), partition, stale),
                 held, stale ? PolicyUsage.Seeds.READ : (key, read) -> seeds.seed(partition, key, read));

@@ -3,16 +3,16 @@ package dev.usageledger.query.state;
 import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.streams.model.PolicyCounter;
-import dev.usageledger.streams.model.Totals;
-import dev.usageledger.streams.steps.PeriodUsage;
+import dev.usageledger.streams.state.PeriodUsage;
+import dev.usageledger.streams.state.TotalsStore;
 import dev.usageledger.streams.steps.PolicyUsage;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 
 /** The read-only stores of one usage partition: everything about the tenants in it. */
 public record TenantStores(int partition, boolean stale, ReadOnlyKeyValueStore<String, PolicyCounter> counters,
-                           ReadOnlyWindowStore<String, Long> rolling, ReadOnlyWindowStore<String, Totals> hours,
-                           ReadOnlyWindowStore<String, Totals> days, ReadOnlyKeyValueStore<String, BudgetBreach> breaches,
+                           ReadOnlyWindowStore<String, Long> rolling, TotalsStore hours, TotalsStore days,
+                           ReadOnlyKeyValueStore<String, BudgetBreach> breaches,
                            ReadOnlyKeyValueStore<String, HoldState> holds, ReadOnlyKeyValueStore<String, Long> held,
                            PolicyUsage.Seeds seeds) {
 

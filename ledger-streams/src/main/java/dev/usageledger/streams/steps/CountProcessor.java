@@ -8,8 +8,11 @@ import dev.usageledger.streams.errors.UncountableEventException;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.model.RatedUsage;
 import dev.usageledger.streams.rules.Rating;
+import dev.usageledger.streams.state.DedupeStore;
+import dev.usageledger.streams.state.MonthTotalsStore;
 import dev.usageledger.streams.state.PolicyIndexCache;
 import dev.usageledger.streams.state.PriceBook;
+import dev.usageledger.streams.state.TotalsStore;
 import java.time.Duration;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -55,9 +58,11 @@ public final class CountProcessor extends ContextualProcessor<String, UsageEvent
     public void init(ProcessorContext<String, Object> context) {
         super.init(context);
         prices = new PriceBook(context.getStateStore(Names.PRICE_STORE));
-        dedupe = new Dedupe(context.getStateStore(Names.DEDUPE_STORE), dedupeHorizon);
-        aggregation = new Aggregation(context.getStateStore(Names.TOTALS_MINUTE_STORE), context.getStateStore(Names.TOTALS_HOUR_STORE),
-                context.getStateStore(Names.TOTALS_DAY_STORE), context.getStateStore(Names.TOTALS_MONTH_STORE));
+        dedupe = new Dedupe(new DedupeStore(context.getStateStore(Names.DEDUPE_STORE)), dedupeHorizon);
+        aggregation = new Aggregation(new TotalsStore.Writable(context.getStateStore(Names.TOTALS_MINUTE_STORE)),
+                new TotalsStore.Writable(context.getStateStore(Names.TOTALS_HOUR_STORE)),
+                new TotalsStore.Writable(context.getStateStore(Names.TOTALS_DAY_STORE)),
+                new MonthTotalsStore(context.getStateStore(Names.TOTALS_MONTH_STORE)));
         policies = new PolicyCounting(context, indexes, live, lateGrace, breachRetention);
         settlement = new Settlement(context.getStateStore(Names.HOLD_STORE), context.getStateStore(Names.HELD_STORE),
                 context.getStateStore(Names.HOLD_DUE_STORE), live, context.taskId().partition(), lateGrace);

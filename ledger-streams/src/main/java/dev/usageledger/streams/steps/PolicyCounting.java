@@ -15,8 +15,10 @@ import dev.usageledger.streams.rules.PolicyIndex;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.streams.rules.RollingWindow;
+import dev.usageledger.streams.state.PeriodUsage;
 import dev.usageledger.streams.state.PolicyBook;
 import dev.usageledger.streams.state.PolicyIndexCache;
+import dev.usageledger.streams.state.TotalsStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -57,7 +59,8 @@ public final class PolicyCounting {
         this.counters = context.getStateStore(Names.POLICY_COUNTER_STORE);
         this.rolling = context.getStateStore(Names.ROLLING_COUNTER_STORE);
         this.breaches = context.getStateStore(Names.BREACH_STORE);
-        this.periodUsage = new PeriodUsage(context.getStateStore(Names.TOTALS_HOUR_STORE), context.getStateStore(Names.TOTALS_DAY_STORE));
+        this.periodUsage = new PeriodUsage(new TotalsStore(context.getStateStore(Names.TOTALS_HOUR_STORE)),
+                new TotalsStore(context.getStateStore(Names.TOTALS_DAY_STORE)));
         this.indexes = indexes;
         this.live = live;
         this.partition = context.taskId().partition();

@@ -2,10 +2,10 @@ package dev.usageledger.streams.steps;
 
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.streams.model.PolicyCounter;
-import dev.usageledger.streams.model.StoreKeys;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.streams.rules.RollingWindow;
+import dev.usageledger.streams.state.PeriodUsage;
 import java.util.function.LongSupplier;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
@@ -78,6 +78,6 @@ public final class PolicyUsage {
         if (!PolicyRules.unfiltered(policy.getFilters())) {
             return -1;
         }
-        return totals.sum(StoreKeys.scope(policy.getTenantId(), policy.getSubject().getType(), member), period, policy.getMetric());
+        return totals.sum(policy.getTenantId(), policy.getSubject().getType(), member, period, policy.getMetric());
     }
 }
