@@ -18,11 +18,11 @@ import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.Totals;
+import dev.usageledger.streams.state.HoldStore;
 import dev.usageledger.streams.state.MonthTotalsStore;
+import dev.usageledger.streams.state.PolicyCounterStore;
 import dev.usageledger.streams.state.PriceBook;
 import dev.usageledger.streams.state.TotalsStore;
-import dev.usageledger.streams.steps.Holds;
-import dev.usageledger.streams.steps.PolicyCounting;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -93,12 +93,12 @@ final class TopologyFixture implements AutoCloseable {
 
     HoldState holdState(String tenant, String holdId) {
         KeyValueStore<String, HoldState> store = driver.getKeyValueStore(Names.HOLD_STORE);
-        return store.get(Holds.holdKey(tenant, holdId));
+        return store.get(HoldStore.key(tenant, holdId));
     }
 
     long held(String tenant, String policyId, String member, Instant periodStart) {
         KeyValueStore<String, Long> store = driver.getKeyValueStore(Names.HELD_STORE);
-        Long held = store.get(PolicyCounting.counterKey(tenant, policyId, member, periodStart));
+        Long held = store.get(PolicyCounterStore.key(tenant, policyId, member, periodStart));
         return held == null ? 0 : held;
     }
 
@@ -129,7 +129,7 @@ final class TopologyFixture implements AutoCloseable {
 
     long counter(String tenant, String policyId, String member, Instant periodStart) {
         KeyValueStore<String, PolicyCounter> store = driver.getKeyValueStore(Names.POLICY_COUNTER_STORE);
-        PolicyCounter counter = store.get(PolicyCounting.counterKey(tenant, policyId, member, periodStart));
+        PolicyCounter counter = store.get(PolicyCounterStore.key(tenant, policyId, member, periodStart));
         return counter == null ? 0 : counter.used();
     }
 

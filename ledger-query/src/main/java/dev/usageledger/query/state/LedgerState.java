@@ -8,11 +8,16 @@ import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.rules.PolicyIndex;
+import dev.usageledger.streams.state.BreachStore;
+import dev.usageledger.streams.state.HeldStore;
+import dev.usageledger.streams.state.HoldStore;
 import dev.usageledger.streams.state.PolicyBook;
+import dev.usageledger.streams.state.PolicyCounterStore;
 import dev.usageledger.streams.state.PolicyIndexCache;
+import dev.usageledger.streams.state.PolicyUsage;
 import dev.usageledger.streams.state.PriceBook;
+import dev.usageledger.streams.state.RollingCounterStore;
 import dev.usageledger.streams.state.TotalsStore;
-import dev.usageledger.streams.steps.PolicyUsage;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -176,12 +181,12 @@ public final class LedgerState {
             rolling = live.rolling(partition, rolling);
             held = live.held(partition, held);
         }
-        return new TenantStores(partition, stale, counters, rolling,
+        return new TenantStores(partition, stale, new PolicyCounterStore(counters), new RollingCounterStore(rolling),
                 new TotalsStore(store(Names.TOTALS_HOUR_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale)),
                 new TotalsStore(store(Names.TOTALS_DAY_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale)),
-                store(Names.BREACH_STORE, QueryableStoreTypes.<String, BudgetBreach>keyValueStore(), partition, stale),
-                store(Names.HOLD_STORE, QueryableStoreTypes.<String, HoldState>keyValueStore(), partition, stale),
-                held, stale ? PolicyUsage.Seeds.READ : (key, read) -> seeds.seed(partition, key, read));
+                new BreachStore(store(Names.BREACH_STORE, QueryableStoreTypes.<String, BudgetBreach>keyValueStore(), partition, stale)),
+                new HoldStore(store(Names.HOLD_STORE, QueryableStoreTypes.<String, HoldState>keyValueStore(), partition, stale)),
+                new HeldStore(held), stale ? PolicyUsage.Seeds.READ : (key, read) -> seeds.seed(partition, key, read));
     }
 
     /** The global policy book. */

@@ -11,9 +11,7 @@ import dev.usageledger.streams.rules.PeriodCalendar;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.streams.rules.RollingWindow;
-import dev.usageledger.streams.steps.Holds;
-import dev.usageledger.streams.steps.PolicyCounting;
-import dev.usageledger.streams.steps.PolicyUsage;
+import dev.usageledger.streams.state.PolicyUsage;
 import dev.usageledger.streams.state.TotalsStore;
 import java.math.BigInteger;
 import java.time.Instant;
@@ -65,13 +63,13 @@ public final class Reports {
             if (PeriodCalendar.isFixed(policy.getPeriod())) {
                 PeriodWindow period = PeriodCalendar.windowAt(policy.getPeriod(), at);
                 PolicyCounter counter = usage.counter(policy, id, period);
-                statuses.add(status(policy, id, period, counter.used(), Holds.held(stores.held(), policy, id, period),
+                statuses.add(status(policy, id, period, counter.used(), stores.held().held(policy, id, period),
                         counter.crossed(), at));
             } else {
                 long duration = RollingWindow.durationMs(policy.getPeriod());
                 PeriodWindow window = new PeriodWindow(at.minusMillis(duration), at);
                 statuses.add(status(policy, id, window, usage.rolling(policy, id, at.toEpochMilli()),
-                        Holds.held(stores.held(), policy, id, null), new int[0], at));
+                        stores.held().held(policy, id, null), new int[0], at));
             }
         }
         return statuses;
@@ -79,7 +77,7 @@ public final class Reports {
 
     /** The tenant's breaches whose crossing event occurred in {@code span}. */
     public static List<BudgetBreach> breaches(TenantStores stores, String tenant, PeriodWindow span) {
-        return PolicyCounting.breaches(stores.breaches(), tenant, span.start(), span.end());
+        return stores.breaches().crossedBetween(tenant, span.start(), span.end());
     }
 
     private static BudgetStatus status(BudgetPolicy policy, String member, PeriodWindow period, long used, long held, int[] crossed,

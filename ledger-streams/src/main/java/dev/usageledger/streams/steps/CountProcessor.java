@@ -9,6 +9,9 @@ import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.model.RatedUsage;
 import dev.usageledger.streams.rules.Rating;
 import dev.usageledger.streams.state.DedupeStore;
+import dev.usageledger.streams.state.HeldStore;
+import dev.usageledger.streams.state.HoldDueStore;
+import dev.usageledger.streams.state.HoldStore;
 import dev.usageledger.streams.state.MonthTotalsStore;
 import dev.usageledger.streams.state.PolicyIndexCache;
 import dev.usageledger.streams.state.PriceBook;
@@ -64,8 +67,9 @@ public final class CountProcessor extends ContextualProcessor<String, UsageEvent
                 new TotalsStore.Writable(context.getStateStore(Names.TOTALS_DAY_STORE)),
                 new MonthTotalsStore(context.getStateStore(Names.TOTALS_MONTH_STORE)));
         policies = new PolicyCounting(context, indexes, live, lateGrace, breachRetention);
-        settlement = new Settlement(context.getStateStore(Names.HOLD_STORE), context.getStateStore(Names.HELD_STORE),
-                context.getStateStore(Names.HOLD_DUE_STORE), live, context.taskId().partition(), lateGrace);
+        settlement = new Settlement(new HoldStore.Writable(context.getStateStore(Names.HOLD_STORE)),
+                new HeldStore.Writable(context.getStateStore(Names.HELD_STORE)), new HoldDueStore(context.getStateStore(Names.HOLD_DUE_STORE)),
+                live, context.taskId().partition(), lateGrace);
         context.schedule(EXPIRY_INTERVAL, PunctuationType.STREAM_TIME, policies::expire);
         // ledger-unpriced-events-total / -rate, tagged with the task: events counted without a price
         unpriced = context.metrics().addRateTotalSensor("ledger", "task-" + context.taskId(), "unpriced-events",
