@@ -6,21 +6,15 @@ import dev.usageledger.schemas.avro.EnforcementDecision;
 import dev.usageledger.schemas.avro.HoldEvent;
 import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.schemas.avro.PriceChange;
-import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.registry.SchemaRegistryClient;
-import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.model.AvroStoreSerde;
 import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.rules.Buckets;
-import dev.usageledger.streams.steps.CountProcessor;
-import dev.usageledger.streams.steps.HoldProcessor;
-import dev.usageledger.streams.steps.PolicyBookProcessor;
 import dev.usageledger.streams.live.LiveState;
-import dev.usageledger.streams.steps.PriceBookProcessor;
 import dev.usageledger.streams.state.PolicyIndexCache;
-import dev.usageledger.streams.steps.ValidateProcessor;
+import dev.usageledger.streams.steps.Steps;
 import dev.usageledger.streams.store.CombiningStores;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -65,12 +59,12 @@ public final class LedgerTopology {
         Topics topics = config.topics();
         Topology topology = new Topology();
         topology.addSource(Names.USAGE_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.usage());
-        topology.addProcessor(Names.VALIDATE, () -> new ValidateProcessor(new AvroDeserializer<>(UsageEvent.class, registry),
-                config.maxFutureSkew(), config.lateGrace(), listener), Names.USAGE_SOURCE);
+        topology.addProcessor(Names.VALIDATE, Steps.validate(registry, config.maxFutureSkew(), config.lateGrace(), listener),
+                Names.USAGE_SOURCE);
         topology.addSink(Names.REJECTED_SINK, topics.rejected(), new ByteArraySerializer(), new ByteArraySerializer(), Names.VALIDATE);
         // One processor counts an event through every step (dedupe, rating, totals, policy counters and
         // breaches, settling its hold), so it can judge the event wholly before writing any of it.
-        topology.addProcessor(Names.COUNT, () -> new CountProcessor(config.dedupeHorizon(), config.lateGrace(),
+        topology.addProcessor(Names.COUNT, Steps.count(config.dedupeHorizon(), config.lateGrace(),
                 config.retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG), policyIndexes, live, listener), Names.VALIDATE);
         topology.addSink(Names.BREACHES_SINK, topics.breaches(), new StringSerializer(),
                 new AvroSerializer<BudgetBreach>(registry, true, false), Names.COUNT);
@@ -81,8 +75,8 @@ public final class LedgerTopology {
         // request behind one would wait for the task's next commit.
         topology.addSource(Names.HOLDS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.holdRequests(),
                 topics.holds());
-        topology.addProcessor(Names.HOLDS, () -> new HoldProcessor(new AvroDeserializer<>(HoldEvent.class, registry), policyIndexes,
-                listener, config.lateGrace(), live), Names.HOLDS_SOURCE);
+        topology.addProcessor(Names.HOLDS, Steps.holds(registry, policyIndexes, listener, config.lateGrace(), live),
+                Names.HOLDS_SOURCE);
         topology.addSink(Names.HOLDS_SINK, topics.holds(), new StringSerializer(), new AvroSerializer<HoldEvent>(registry, true, false),
                 Names.HOLDS, Names.COUNT);
         topology.addSink(Names.DECISIONS_SINK, topics.decisions(), new StringSerializer(),
@@ -120,12 +114,11 @@ public final class LedgerTopology {
         topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.PRICE_STORE), Serdes.String(),
                         AvroStoreSerde.of(PriceChange.class)).withLoggingDisabled(), Names.PRICES_SOURCE,
                 new StringDeserializer(), new ByteArrayDeserializer(), topics.prices(), Names.PRICE_BOOK,
-                () -> new PriceBookProcessor(Names.PRICE_STORE, new AvroDeserializer<>(PriceChange.class, registry), listener));
+                Steps.priceBook(Names.PRICE_STORE, registry, listener));
         topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.POLICY_STORE), Serdes.String(),
                         AvroStoreSerde.of(BudgetPolicy.class)).withLoggingDisabled(), Names.POLICIES_SOURCE,
                 new StringDeserializer(), new ByteArrayDeserializer(), topics.policies(), Names.POLICY_BOOK,
-                () -> new PolicyBookProcessor(Names.POLICY_STORE, new AvroDeserializer<>(BudgetPolicy.class, registry), listener,
-                        policyIndexes));
+                Steps.policyBook(Names.POLICY_STORE, registry, listener, policyIndexes));
         return topology;
     }
 

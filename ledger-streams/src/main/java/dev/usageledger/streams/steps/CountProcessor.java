@@ -31,7 +31,7 @@ import org.apache.kafka.streams.processor.api.Record;
  * tokens cannot be rated) is rejected with nothing of it written — no dedupe mark, no total, no
  * counter — and a corrected re-send with the same id counts.
  */
-public final class CountProcessor extends ContextualProcessor<String, UsageEvent, String, Object> {
+final class CountProcessor extends ContextualProcessor<String, UsageEvent, String, Object> {
     private static final Duration EXPIRY_INTERVAL = Duration.ofHours(1);
 
     private final Duration dedupeHorizon;
@@ -47,7 +47,7 @@ public final class CountProcessor extends ContextualProcessor<String, UsageEvent
     private Settlement settlement;
     private Sensor unpriced;
 
-    public CountProcessor(Duration dedupeHorizon, Duration lateGrace, Duration breachRetention, PolicyIndexCache indexes,
+    CountProcessor(Duration dedupeHorizon, Duration lateGrace, Duration breachRetention, PolicyIndexCache indexes,
                           LiveState live, TopologyListener listener) {
         this.dedupeHorizon = dedupeHorizon;
         this.lateGrace = lateGrace;

@@ -55,7 +55,7 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * or on none. Voids and expiries arrive as events on the holds topic too (the expiry punctuator
  * writes them), so the log says when each reservation ended and a replay ends it at the same place.
  */
-public final class HoldProcessor extends ContextualProcessor<String, byte[], String, Object> {
+final class HoldProcessor extends ContextualProcessor<String, byte[], String, Object> {
     private static final Duration EXPIRY_SCAN = Duration.ofSeconds(1);
 
     private final AvroDeserializer<HoldEvent> deserializer;
@@ -72,7 +72,7 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
     private int partition;
     private PolicyUsage usage;
 
-    public HoldProcessor(AvroDeserializer<HoldEvent> deserializer, PolicyIndexCache indexes, TopologyListener listener,
+    HoldProcessor(AvroDeserializer<HoldEvent> deserializer, PolicyIndexCache indexes, TopologyListener listener,
                          Duration keepFinished, LiveState live) {
         this.deserializer = deserializer;
         this.indexes = indexes;

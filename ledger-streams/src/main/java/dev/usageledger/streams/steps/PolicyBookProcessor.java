@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * left out, so one bad policy never turns its tenant's usage into processing errors. The book's
  * keys are {@link PolicyBook}'s.
  */
-public final class PolicyBookProcessor extends ContextualProcessor<String, byte[], Void, Void> {
+final class PolicyBookProcessor extends ContextualProcessor<String, byte[], Void, Void> {
     private static final Logger LOG = LoggerFactory.getLogger(PolicyBookProcessor.class);
 
     private final String storeName;
@@ -28,7 +28,7 @@ public final class PolicyBookProcessor extends ContextualProcessor<String, byte[
     private final PolicyIndexCache indexes;
     private PolicyBook.Writable book;
 
-    public PolicyBookProcessor(String storeName, AvroDeserializer<BudgetPolicy> deserializer, TopologyListener listener,
+    PolicyBookProcessor(String storeName, AvroDeserializer<BudgetPolicy> deserializer, TopologyListener listener,
                                PolicyIndexCache indexes) {
         this.storeName = storeName;
         this.deserializer = deserializer;

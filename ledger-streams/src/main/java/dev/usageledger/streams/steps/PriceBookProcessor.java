@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * history (topic key {@code provider/model@effective-from-millis}; a tombstone removes that
  * entry). The book's keys are {@link PriceBook}'s.
  */
-public final class PriceBookProcessor extends ContextualProcessor<String, byte[], Void, Void> {
+final class PriceBookProcessor extends ContextualProcessor<String, byte[], Void, Void> {
     private static final Logger LOG = LoggerFactory.getLogger(PriceBookProcessor.class);
 
     private final String storeName;
@@ -24,7 +24,7 @@ public final class PriceBookProcessor extends ContextualProcessor<String, byte[]
     private final TopologyListener listener;
     private PriceBook.Writable prices;
 
-    public PriceBookProcessor(String storeName, AvroDeserializer<PriceChange> deserializer, TopologyListener listener) {
+    PriceBookProcessor(String storeName, AvroDeserializer<PriceChange> deserializer, TopologyListener listener) {
         this.storeName = storeName;
         this.deserializer = deserializer;
         this.listener = listener;
