@@ -46,7 +46,8 @@ public final class Reports {
     /** Day buckets (UTC) of a scope in {@code [from, to)}, every day listed, zero when nothing was used. */
     public static List<KeyValue<PeriodWindow, Totals>> dailySeries(TenantStores stores, String tenant, SubjectType type, String id,
                                                                    PeriodWindow span) {
-        Map<Long, Totals> found = stores.days().buckets(TotalsStore.scopeKey(tenant, type, id), span.start(), span.end().minusMillis(1));
+        Map<Long, Totals> found = stores.days().buckets(TotalsStore.scopeKey(tenant, type, id), span.start(),
+                span.end().minusMillis(1));
         List<KeyValue<PeriodWindow, Totals>> series = new ArrayList<>();
         for (long day = Buckets.day(span.start().toEpochMilli()); day < span.end().toEpochMilli(); day += Buckets.DAY_MS) {
             series.add(KeyValue.pair(new PeriodWindow(Instant.ofEpochMilli(day), Instant.ofEpochMilli(day + Buckets.DAY_MS)),

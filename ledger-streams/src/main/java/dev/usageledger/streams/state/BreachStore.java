@@ -2,12 +2,16 @@ package dev.usageledger.streams.state;
 
 import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.streams.Names;
+import dev.usageledger.streams.model.AvroStoreSerde;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * The breaches emitted ({@value Names#BREACH_STORE}), kept for reports until the breach retention
@@ -20,6 +24,12 @@ public sealed class BreachStore permits BreachStore.Writable {
     /** The breaches over a store the caller may only read (the query service's view of a partition). */
     public BreachStore(ReadOnlyKeyValueStore<String, BudgetBreach> store) {
         this.store = store;
+    }
+
+    /** The store: persistent, with a record cache. */
+    public static StoreBuilder<KeyValueStore<String, BudgetBreach>> builder() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.BREACH_STORE), Serdes.String(),
+                AvroStoreSerde.of(BudgetBreach.class)).withCachingEnabled();
     }
 
     /** The breaches of a tenant whose crossing event occurred in {@code [from, to)}, oldest first. */

@@ -1,6 +1,10 @@
 package dev.usageledger.streams.state;
 
 import dev.usageledger.streams.Names;
+import java.time.Duration;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
@@ -14,6 +18,15 @@ public final class DedupeStore {
 
     public DedupeStore(WindowStore<String, Long> store) {
         this.store = store;
+    }
+
+    /**
+     * The store, keeping ids for {@code retention} (the dedupe horizon plus the late grace).
+     * Uncached: nearly every event id is new, so a record cache would only fill with keys read once.
+     */
+    public static StoreBuilder<WindowStore<String, Long>> builder(Duration retention) {
+        return Stores.windowStoreBuilder(Stores.persistentWindowStore(Names.DEDUPE_STORE, retention, Duration.ofMillis(1), false),
+                Serdes.String(), Serdes.Long()).withCachingDisabled();
     }
 
     /** Whether the tenant's event id was marked at an event time in {@code [fromMs, toMs]}. */

@@ -9,8 +9,11 @@ import dev.usageledger.streams.rules.PeriodWindow;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * What live holds reserve ({@value Names#HELD_STORE}). A hold reserves an amount on each enforced
@@ -25,6 +28,12 @@ public sealed class HeldStore permits HeldStore.Writable {
     /** The held amounts over a store the caller may only read (the query service's view of a partition). */
     public HeldStore(ReadOnlyKeyValueStore<String, Long> store) {
         this.store = store;
+    }
+
+    /** The store: persistent, with a record cache. */
+    public static StoreBuilder<KeyValueStore<String, Long>> builder() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.HELD_STORE), Serdes.String(),
+                Serdes.Long()).withCachingEnabled();
     }
 
     /** The key of a budget: its period counter's key, or the rolling window's. */

@@ -3,8 +3,11 @@ package dev.usageledger.streams.state;
 import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.streams.Names;
 import java.util.function.BiConsumer;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * When each hold next needs attention ({@value Names#HOLD_DUE_STORE}): a placed hold at its
@@ -17,6 +20,12 @@ public final class HoldDueStore {
 
     public HoldDueStore(KeyValueStore<String, String> store) {
         this.store = store;
+    }
+
+    /** The store: persistent, with a record cache. */
+    public static StoreBuilder<KeyValueStore<String, String>> builder() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.HOLD_DUE_STORE), Serdes.String(),
+                Serdes.String()).withCachingEnabled();
     }
 
     /** The entry's key of a hold due at {@code atMs}. */

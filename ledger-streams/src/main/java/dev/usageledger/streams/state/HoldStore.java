@@ -2,10 +2,14 @@ package dev.usageledger.streams.state;
 
 import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.streams.Names;
+import dev.usageledger.streams.model.AvroStoreSerde;
 import java.util.function.BiConsumer;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * The holds ({@value Names#HOLD_STORE}): each hold's state and answer, keyed
@@ -18,6 +22,12 @@ public sealed class HoldStore permits HoldStore.Writable {
     /** The holds over a store the caller may only read (the query service's view of a partition). */
     public HoldStore(ReadOnlyKeyValueStore<String, HoldState> store) {
         this.store = store;
+    }
+
+    /** The store: persistent, with a record cache. */
+    public static StoreBuilder<KeyValueStore<String, HoldState>> builder() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.HOLD_STORE), Serdes.String(),
+                AvroStoreSerde.of(HoldState.class)).withCachingEnabled();
     }
 
     /** The key of a tenant's hold. */

@@ -2,11 +2,15 @@ package dev.usageledger.streams.state;
 
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.streams.Names;
+import dev.usageledger.streams.model.AvroStoreSerde;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * The policy book ({@value Names#POLICY_STORE}, a global store kept from the compacted policies
@@ -20,6 +24,12 @@ public sealed class PolicyBook permits PolicyBook.Writable {
     /** The book over a store the caller may only read (the query service's view of the global store). */
     public PolicyBook(ReadOnlyKeyValueStore<String, BudgetPolicy> store) {
         this.store = store;
+    }
+
+    /** The global store, without a changelog: the compacted policies topic is its log. */
+    public static StoreBuilder<KeyValueStore<String, BudgetPolicy>> builder() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.POLICY_STORE), Serdes.String(),
+                AvroStoreSerde.of(BudgetPolicy.class)).withLoggingDisabled();
     }
 
     /** The policies of {@code tenant}. */

@@ -6,9 +6,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * The policy counters ({@value Names#POLICY_COUNTER_STORE}): one {@link PolicyCounter} per
@@ -21,6 +24,12 @@ public sealed class PolicyCounterStore permits PolicyCounterStore.Writable {
     /** The counters over a store the caller may only read (the query service's view of a partition). */
     public PolicyCounterStore(ReadOnlyKeyValueStore<String, PolicyCounter> store) {
         this.store = store;
+    }
+
+    /** The store: persistent, with a record cache. */
+    public static StoreBuilder<KeyValueStore<String, PolicyCounter>> builder() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.POLICY_COUNTER_STORE), Serdes.String(),
+                PolicyCounter.serde()).withCachingEnabled();
     }
 
     /** The key of a policy's counter for one member and the period starting at {@code periodStart}. */

@@ -2,12 +2,16 @@ package dev.usageledger.streams.state;
 
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.streams.Names;
+import dev.usageledger.streams.model.AvroStoreSerde;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * The price book ({@value Names#PRICE_STORE}, a global store kept from the compacted prices
@@ -21,6 +25,12 @@ public sealed class PriceBook permits PriceBook.Writable {
     /** The book over a store the caller may only read (the query service's view of the global store). */
     public PriceBook(ReadOnlyKeyValueStore<String, PriceChange> store) {
         this.store = store;
+    }
+
+    /** The global store, without a changelog: the compacted prices topic is its log. */
+    public static StoreBuilder<KeyValueStore<String, PriceChange>> builder() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.PRICE_STORE), Serdes.String(),
+                AvroStoreSerde.of(PriceChange.class)).withLoggingDisabled();
     }
 
     /** The prices topic's key of one price-history entry. */

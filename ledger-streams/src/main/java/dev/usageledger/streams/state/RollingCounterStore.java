@@ -3,10 +3,14 @@ package dev.usageledger.streams.state;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.live.RollingBuckets;
 import dev.usageledger.streams.rules.RollingWindow;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
@@ -22,6 +26,15 @@ public sealed class RollingCounterStore permits RollingCounterStore.Writable {
     /** The buckets over a store the caller may only read (the query service's view of a partition). */
     public RollingCounterStore(ReadOnlyWindowStore<String, Long> store) {
         this.store = store;
+    }
+
+    /**
+     * The store: persistent, with a record cache, keeping buckets for {@code retention} (the
+     * longest rolling window plus the late grace).
+     */
+    public static StoreBuilder<WindowStore<String, Long>> builder(Duration retention) {
+        return Stores.windowStoreBuilder(Stores.persistentWindowStore(Names.ROLLING_COUNTER_STORE, retention, Duration.ofSeconds(1),
+                false), Serdes.String(), Serdes.Long()).withCachingEnabled();
     }
 
     /** The key of a rolling policy's buckets for one member. */

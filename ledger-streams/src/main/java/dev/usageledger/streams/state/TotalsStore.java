@@ -3,12 +3,16 @@ package dev.usageledger.streams.state;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.model.Totals;
+import dev.usageledger.streams.store.CombiningStores;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
@@ -22,12 +26,24 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
 public sealed class TotalsStore permits TotalsStore.Writable {
     /** Between the parts of a scope key. */
     public static final char SEPARATOR = KeyParts.SEP;
+    /** Totals buckets a store holds in memory per task between commits before it writes them early. */
+    static final int PENDING_MAX = 50_000;
 
     private final ReadOnlyWindowStore<String, Totals> store;
 
     /** The buckets over a store the caller may only read (the query service's view of a partition). */
     public TotalsStore(ReadOnlyWindowStore<String, Totals> store) {
         this.store = store;
+    }
+
+    /**
+     * The store {@code name} of buckets {@code bucketMs} long, kept for {@code retention}. The
+     * buckets an event changes are combined in memory until the task commits, so a bucket many
+     * events touch between two commits is written once.
+     */
+    public static StoreBuilder<WindowStore<String, Totals>> builder(String name, Duration retention, long bucketMs) {
+        return CombiningStores.windowStore(Stores.persistentWindowStore(name, retention, Duration.ofMillis(bucketMs), false),
+                Totals.serde(), PENDING_MAX).withCachingDisabled();
     }
 
     /** The key of a scope's buckets; the month totals are keyed by it too ({@link MonthTotalsStore}). */

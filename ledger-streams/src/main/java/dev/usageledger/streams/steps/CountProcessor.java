@@ -68,8 +68,8 @@ final class CountProcessor extends ContextualProcessor<String, UsageEvent, Strin
                 new MonthTotalsStore(context.getStateStore(Names.TOTALS_MONTH_STORE)));
         policies = new PolicyCounting(context, indexes, live, lateGrace, breachRetention);
         settlement = new Settlement(new HoldStore.Writable(context.getStateStore(Names.HOLD_STORE)),
-                new HeldStore.Writable(context.getStateStore(Names.HELD_STORE)), new HoldDueStore(context.getStateStore(Names.HOLD_DUE_STORE)),
-                live, context.taskId().partition(), lateGrace);
+                new HeldStore.Writable(context.getStateStore(Names.HELD_STORE)),
+                new HoldDueStore(context.getStateStore(Names.HOLD_DUE_STORE)), live, context.taskId().partition(), lateGrace);
         context.schedule(EXPIRY_INTERVAL, PunctuationType.STREAM_TIME, policies::expire);
         // ledger-unpriced-events-total / -rate, tagged with the task: events counted without a price
         unpriced = context.metrics().addRateTotalSensor("ledger", "task-" + context.taskId(), "unpriced-events",
