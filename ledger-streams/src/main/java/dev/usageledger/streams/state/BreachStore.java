@@ -46,7 +46,7 @@ public sealed class BreachStore permits BreachStore.Writable {
         return found;
     }
 
-    private static String key(BudgetBreach breach) {
+    static String key(BudgetBreach breach) {
         return breach.getTenantId() + KeyParts.SEP + KeyParts.sortable(breach.getCrossingOccurredAt().toEpochMilli()) + KeyParts.SEP
                 + breach.getPolicyId() + KeyParts.SEP + breach.getSubject().getId() + KeyParts.SEP + breach.getThreshold();
     }

@@ -41,7 +41,7 @@ public final class DedupeStore {
         store.put(key(tenant, eventId), atMs, atMs);
     }
 
-    private static String key(String tenant, String eventId) {
+    static String key(String tenant, String eventId) {
         return tenant + KeyParts.SEP + eventId;
     }
 }

@@ -46,11 +46,11 @@ public sealed class PolicyBook permits PolicyBook.Writable {
         return store.get(idKey(policyId));
     }
 
-    private static String idKey(String policyId) {
+    static String idKey(String policyId) {
         return "id" + KeyParts.SEP + policyId;
     }
 
-    private static String tenantKey(String tenant, String policyId) {
+    static String tenantKey(String tenant, String policyId) {
         return "t" + KeyParts.SEP + tenant + KeyParts.SEP + policyId;
     }
 

@@ -61,12 +61,12 @@ public sealed class PriceBook permits PriceBook.Writable {
         return entries;
     }
 
-    private static String modelKey(String provider, String model) {
+    static String modelKey(String provider, String model) {
         return provider + "/" + model;
     }
 
     /** Store keys sort by model, then by effective time. */
-    private static String storeKey(String modelKey, long effectiveFromMillis) {
+    static String storeKey(String modelKey, long effectiveFromMillis) {
         return modelKey + KeyParts.SEP + KeyParts.sortable(effectiveFromMillis);
     }
 
