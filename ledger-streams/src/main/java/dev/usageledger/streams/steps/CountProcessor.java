@@ -48,7 +48,7 @@ final class CountProcessor extends ContextualProcessor<String, UsageEvent, Strin
     private Sensor unpriced;
 
     CountProcessor(Duration dedupeHorizon, Duration lateGrace, Duration breachRetention, PolicyIndexCache indexes,
-                          LiveState live, TopologyListener listener) {
+                   LiveState live, TopologyListener listener) {
         this.dedupeHorizon = dedupeHorizon;
         this.lateGrace = lateGrace;
         this.breachRetention = breachRetention;

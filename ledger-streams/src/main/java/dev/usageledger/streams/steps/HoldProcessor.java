@@ -73,7 +73,7 @@ final class HoldProcessor extends ContextualProcessor<String, byte[], String, Ob
     private PolicyUsage usage;
 
     HoldProcessor(AvroDeserializer<HoldEvent> deserializer, PolicyIndexCache indexes, TopologyListener listener,
-                         Duration keepFinished, LiveState live) {
+                  Duration keepFinished, LiveState live) {
         this.deserializer = deserializer;
         this.indexes = indexes;
         this.listener = listener;

@@ -29,7 +29,7 @@ final class PolicyBookProcessor extends ContextualProcessor<String, byte[], Void
     private PolicyBook.Writable book;
 
     PolicyBookProcessor(String storeName, AvroDeserializer<BudgetPolicy> deserializer, TopologyListener listener,
-                               PolicyIndexCache indexes) {
+                        PolicyIndexCache indexes) {
         this.storeName = storeName;
         this.deserializer = deserializer;
         this.listener = listener;

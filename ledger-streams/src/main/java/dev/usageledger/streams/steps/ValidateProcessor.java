@@ -30,7 +30,7 @@ final class ValidateProcessor extends ContextualProcessor<byte[], byte[], Object
     private final TopologyListener listener;
 
     ValidateProcessor(AvroDeserializer<UsageEvent> deserializer, Duration maxFutureSkew, Duration lateGrace,
-                             TopologyListener listener) {
+                      TopologyListener listener) {
         this.deserializer = deserializer;
         this.rules = new UsageEventRules(maxFutureSkew);
         this.lateGrace = lateGrace;
