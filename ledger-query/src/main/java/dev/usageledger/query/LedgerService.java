@@ -14,7 +14,7 @@ import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.LedgerStreamsConfig;
 import dev.usageledger.streams.LedgerTopology;
 import dev.usageledger.streams.live.LiveState;
-import dev.usageledger.streams.steps.PolicyIndexCache;
+import dev.usageledger.streams.state.PolicyIndexCache;
 import io.helidon.webserver.WebServer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;

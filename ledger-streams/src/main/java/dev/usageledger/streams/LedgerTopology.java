@@ -1,48 +1,40 @@
 package dev.usageledger.streams;
 
 import dev.usageledger.schemas.avro.BudgetBreach;
-import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.EnforcementDecision;
 import dev.usageledger.schemas.avro.HoldEvent;
-import dev.usageledger.schemas.avro.HoldState;
-import dev.usageledger.schemas.avro.PriceChange;
-import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.registry.SchemaRegistryClient;
-import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.AvroSerializer;
-import dev.usageledger.streams.model.AvroStoreSerde;
-import dev.usageledger.streams.model.PolicyCounter;
-import dev.usageledger.streams.model.Totals;
-import dev.usageledger.streams.rules.Buckets;
-import dev.usageledger.streams.steps.CountProcessor;
-import dev.usageledger.streams.steps.HoldProcessor;
-import dev.usageledger.streams.steps.PolicyBookProcessor;
 import dev.usageledger.streams.live.LiveState;
-import dev.usageledger.streams.steps.PolicyIndexCache;
-import dev.usageledger.streams.steps.PriceBookProcessor;
-import dev.usageledger.streams.steps.ValidateProcessor;
-import dev.usageledger.streams.store.CombiningStores;
+import dev.usageledger.streams.rules.Buckets;
+import dev.usageledger.streams.state.BreachStore;
+import dev.usageledger.streams.state.DedupeStore;
+import dev.usageledger.streams.state.HeldStore;
+import dev.usageledger.streams.state.HoldDueStore;
+import dev.usageledger.streams.state.HoldStore;
+import dev.usageledger.streams.state.MonthTotalsStore;
+import dev.usageledger.streams.state.PolicyBook;
+import dev.usageledger.streams.state.PolicyCounterStore;
+import dev.usageledger.streams.state.PolicyIndexCache;
+import dev.usageledger.streams.state.PriceBook;
+import dev.usageledger.streams.state.RollingCounterStore;
+import dev.usageledger.streams.state.TotalsStore;
+import dev.usageledger.streams.steps.Steps;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.Stores;
-import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * The ledger's topology, built from configuration alone: validate, then count (dedupe, rate,
  * aggregate, policy counters and breaches, settle holds) wholly or not at all, and the holds
- * step — each a named processor, each store named in {@link Names}. Everything about a tenant is in
- * that tenant's task (the usage topic is keyed by tenant), so no step repartitions.
+ * step — each a named processor, each store named in {@link Names} and built by its class in the
+ * state layer ({@code dev.usageledger.streams.state}). Everything about a tenant is in that
+ * tenant's task (the usage topic is keyed by tenant), so no step repartitions.
  */
 public final class LedgerTopology {
-    /** Totals buckets a store holds in memory per task between commits before it writes them early. */
-    private static final int PENDING_MAX = 50_000;
-
     private LedgerTopology() {
     }
 
@@ -65,12 +57,12 @@ public final class LedgerTopology {
         Topics topics = config.topics();
         Topology topology = new Topology();
         topology.addSource(Names.USAGE_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.usage());
-        topology.addProcessor(Names.VALIDATE, () -> new ValidateProcessor(new AvroDeserializer<>(UsageEvent.class, registry),
-                config.maxFutureSkew(), config.lateGrace(), listener), Names.USAGE_SOURCE);
+        topology.addProcessor(Names.VALIDATE, Steps.validate(registry, config.maxFutureSkew(), config.lateGrace(), listener),
+                Names.USAGE_SOURCE);
         topology.addSink(Names.REJECTED_SINK, topics.rejected(), new ByteArraySerializer(), new ByteArraySerializer(), Names.VALIDATE);
         // One processor counts an event through every step (dedupe, rating, totals, policy counters and
         // breaches, settling its hold), so it can judge the event wholly before writing any of it.
-        topology.addProcessor(Names.COUNT, () -> new CountProcessor(config.dedupeHorizon(), config.lateGrace(),
+        topology.addProcessor(Names.COUNT, Steps.count(config.dedupeHorizon(), config.lateGrace(),
                 config.retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG), policyIndexes, live, listener), Names.VALIDATE);
         topology.addSink(Names.BREACHES_SINK, topics.breaches(), new StringSerializer(),
                 new AvroSerializer<BudgetBreach>(registry, true, false), Names.COUNT);
@@ -81,8 +73,8 @@ public final class LedgerTopology {
         // request behind one would wait for the task's next commit.
         topology.addSource(Names.HOLDS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.holdRequests(),
                 topics.holds());
-        topology.addProcessor(Names.HOLDS, () -> new HoldProcessor(new AvroDeserializer<>(HoldEvent.class, registry), policyIndexes,
-                listener, config.lateGrace(), live), Names.HOLDS_SOURCE);
+        topology.addProcessor(Names.HOLDS, Steps.holds(registry, policyIndexes, listener, config.lateGrace(), live),
+                Names.HOLDS_SOURCE);
         topology.addSink(Names.HOLDS_SINK, topics.holds(), new StringSerializer(), new AvroSerializer<HoldEvent>(registry, true, false),
                 Names.HOLDS, Names.COUNT);
         topology.addSink(Names.DECISIONS_SINK, topics.decisions(), new StringSerializer(),
@@ -90,51 +82,26 @@ public final class LedgerTopology {
         topology.addSink(Names.HOLDS_REJECTED_SINK, topics.rejected(), new StringSerializer(), new ByteArraySerializer(), Names.HOLDS);
 
         Duration dedupeRetention = config.dedupeHorizon().plus(config.lateGrace());
-        // Uncached: nearly every event_id is new, so a record cache would only fill with keys read once.
-        topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Names.DEDUPE_STORE, dedupeRetention,
-                Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()).withCachingDisabled(), Names.COUNT);
-        topology.addStateStore(windowStore(Names.TOTALS_MINUTE_STORE, config.retention(LedgerStreamsConfig.MINUTE_RETENTION_MS_CONFIG),
-                Buckets.MINUTE_MS), Names.COUNT);
-        topology.addStateStore(windowStore(Names.TOTALS_HOUR_STORE, config.retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG),
-                Buckets.HOUR_MS), Names.COUNT, Names.HOLDS);
-        topology.addStateStore(windowStore(Names.TOTALS_DAY_STORE, config.retention(LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG),
-                Buckets.DAY_MS), Names.COUNT, Names.HOLDS);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.HOLD_STORE), Serdes.String(),
-                AvroStoreSerde.of(HoldState.class)).withCachingEnabled(), Names.HOLDS, Names.COUNT);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.HELD_STORE), Serdes.String(),
-                Serdes.Long()).withCachingEnabled(), Names.HOLDS, Names.COUNT);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.HOLD_DUE_STORE), Serdes.String(),
-                Serdes.String()).withCachingEnabled(), Names.HOLDS, Names.COUNT);
-        topology.addStateStore(CombiningStores.keyValueStore(Stores.persistentKeyValueStore(Names.TOTALS_MONTH_STORE), Totals.serde(),
-                PENDING_MAX).withCachingDisabled(), Names.COUNT);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.POLICY_COUNTER_STORE),
-                Serdes.String(), PolicyCounter.serde()).withCachingEnabled(), Names.COUNT, Names.HOLDS);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.BREACH_STORE),
-                Serdes.String(), AvroStoreSerde.of(BudgetBreach.class)).withCachingEnabled(), Names.COUNT);
-        // Rolling buckets are stamped with their own start (never ahead of the events), so the
-        // store's retention drops them once no window can reach them.
-        topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Names.ROLLING_COUNTER_STORE,
-                config.retention(LedgerStreamsConfig.ROLLING_MAX_MS_CONFIG).plus(config.lateGrace()), Duration.ofSeconds(1), false),
-                Serdes.String(), Serdes.Long()).withCachingEnabled(), Names.COUNT, Names.HOLDS);
+        topology.addStateStore(DedupeStore.builder(dedupeRetention), Names.COUNT);
+        topology.addStateStore(TotalsStore.builder(Names.TOTALS_MINUTE_STORE,
+                config.retention(LedgerStreamsConfig.MINUTE_RETENTION_MS_CONFIG), Buckets.MINUTE_MS), Names.COUNT);
+        topology.addStateStore(TotalsStore.builder(Names.TOTALS_HOUR_STORE,
+                config.retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG), Buckets.HOUR_MS), Names.COUNT, Names.HOLDS);
+        topology.addStateStore(TotalsStore.builder(Names.TOTALS_DAY_STORE,
+                config.retention(LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG), Buckets.DAY_MS), Names.COUNT, Names.HOLDS);
+        topology.addStateStore(HoldStore.builder(), Names.HOLDS, Names.COUNT);
+        topology.addStateStore(HeldStore.builder(), Names.HOLDS, Names.COUNT);
+        topology.addStateStore(HoldDueStore.builder(), Names.HOLDS, Names.COUNT);
+        topology.addStateStore(MonthTotalsStore.builder(), Names.COUNT);
+        topology.addStateStore(PolicyCounterStore.builder(), Names.COUNT, Names.HOLDS);
+        topology.addStateStore(BreachStore.builder(), Names.COUNT);
+        Duration rollingRetention = config.retention(LedgerStreamsConfig.ROLLING_MAX_MS_CONFIG).plus(config.lateGrace());
+        topology.addStateStore(RollingCounterStore.builder(rollingRetention), Names.COUNT, Names.HOLDS);
 
-        topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.PRICE_STORE), Serdes.String(),
-                        AvroStoreSerde.of(PriceChange.class)).withLoggingDisabled(), Names.PRICES_SOURCE,
-                new StringDeserializer(), new ByteArrayDeserializer(), topics.prices(), Names.PRICE_BOOK,
-                () -> new PriceBookProcessor(Names.PRICE_STORE, new AvroDeserializer<>(PriceChange.class, registry), listener));
-        topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.POLICY_STORE), Serdes.String(),
-                        AvroStoreSerde.of(BudgetPolicy.class)).withLoggingDisabled(), Names.POLICIES_SOURCE,
-                new StringDeserializer(), new ByteArrayDeserializer(), topics.policies(), Names.POLICY_BOOK,
-                () -> new PolicyBookProcessor(Names.POLICY_STORE, new AvroDeserializer<>(BudgetPolicy.class, registry), listener,
-                        policyIndexes));
+        topology.addGlobalStore(PriceBook.builder(), Names.PRICES_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
+                topics.prices(), Names.PRICE_BOOK, Steps.priceBook(Names.PRICE_STORE, registry, listener));
+        topology.addGlobalStore(PolicyBook.builder(), Names.POLICIES_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
+                topics.policies(), Names.POLICY_BOOK, Steps.policyBook(Names.POLICY_STORE, registry, listener, policyIndexes));
         return topology;
-    }
-
-    /**
-     * A totals store: the buckets an event changes are combined in memory until the task commits,
-     * so a bucket many events touch between two commits is written once.
-     */
-    private static StoreBuilder<WindowStore<String, Totals>> windowStore(String name, Duration retention, long bucketMs) {
-        return CombiningStores.windowStore(Stores.persistentWindowStore(name, retention, Duration.ofMillis(bucketMs), false),
-                Totals.serde(), PENDING_MAX).withCachingDisabled();
     }
 }

@@ -6,8 +6,8 @@ import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.avro.UsageStatus;
 import dev.usageledger.streams.errors.RejectHeaders;
-import dev.usageledger.streams.model.StoreKeys;
 import dev.usageledger.streams.model.Totals;
+import dev.usageledger.streams.state.TotalsStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -154,7 +154,7 @@ class LedgerTopologyTest {
         List<TestRecord<byte[], byte[]>> out = ledger.rejected.readRecordsToList();
         assertThat(out).extracting(r -> TopologyFixture.header(r, RejectHeaders.REASON)).containsExactly("amount_overflow");
         WindowStore<String, Totals> minutes = ledger.driver.getWindowStore(Names.TOTALS_MINUTE_STORE);
-        assertThat(minutes.fetch(StoreKeys.scope("acme", SubjectType.tenant, "acme"), later.toEpochMilli())).isNull();
+        assertThat(minutes.fetch(TotalsStore.scopeKey("acme", SubjectType.tenant, "acme"), later.toEpochMilli())).isNull();
         assertThat(ledger.month("acme", SubjectType.user, "u2", "2026-11").events()).isZero();
         assertThat(ledger.month("acme", SubjectType.tenant, "acme", "2026-11").costMicros()).isEqualTo(huge);
     }

@@ -8,7 +8,7 @@ import dev.usageledger.schemas.avro.Period;
 import dev.usageledger.schemas.avro.PeriodKind;
 import dev.usageledger.schemas.avro.PolicyFilters;
 import dev.usageledger.schemas.avro.SubjectType;
-import dev.usageledger.streams.steps.PolicyCounting;
+import dev.usageledger.streams.state.RollingCounterStore;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -131,9 +131,9 @@ class PolicyTopologyTest {
         }
 
         ReadOnlyWindowStore<String, Long> buckets = ledger.driver.getWindowStore(Names.ROLLING_COUNTER_STORE);
-        String key = PolicyCounting.rollingKey("acme", "rpm", "k1");
-        assertThat(PolicyCounting.rollingUsage(buckets, key, t.plusSeconds(30).toEpochMilli(), 60_000)).isEqualTo(3);
-        assertThat(PolicyCounting.rollingUsage(buckets, key, t.plusSeconds(75).toEpochMilli(), 60_000))
+        String key = RollingCounterStore.key("acme", "rpm", "k1");
+        assertThat(new RollingCounterStore(buckets).usage(key, t.plusSeconds(30).toEpochMilli(), 60_000)).isEqualTo(3);
+        assertThat(new RollingCounterStore(buckets).usage(key, t.plusSeconds(75).toEpochMilli(), 60_000))
                 .as("only the events after 15 s are in the minute before 75 s").isEqualTo(2);
         assertThat(ledger.breaches.isEmpty()).isTrue();
     }

@@ -17,11 +17,12 @@ import dev.usageledger.schemas.avro.UsageStatus;
 import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.model.PolicyCounter;
-import dev.usageledger.streams.model.StoreKeys;
 import dev.usageledger.streams.model.Totals;
-import dev.usageledger.streams.steps.Holds;
-import dev.usageledger.streams.steps.PolicyCounting;
-import dev.usageledger.streams.steps.PriceBookProcessor;
+import dev.usageledger.streams.state.HoldStore;
+import dev.usageledger.streams.state.MonthTotalsStore;
+import dev.usageledger.streams.state.PolicyCounterStore;
+import dev.usageledger.streams.state.PriceBook;
+import dev.usageledger.streams.state.TotalsStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -92,12 +93,12 @@ final class TopologyFixture implements AutoCloseable {
 
     HoldState holdState(String tenant, String holdId) {
         KeyValueStore<String, HoldState> store = driver.getKeyValueStore(Names.HOLD_STORE);
-        return store.get(Holds.holdKey(tenant, holdId));
+        return store.get(HoldStore.key(tenant, holdId));
     }
 
     long held(String tenant, String policyId, String member, Instant periodStart) {
         KeyValueStore<String, Long> store = driver.getKeyValueStore(Names.HELD_STORE);
-        Long held = store.get(PolicyCounting.counterKey(tenant, policyId, member, periodStart));
+        Long held = store.get(PolicyCounterStore.key(tenant, policyId, member, periodStart));
         return held == null ? 0 : held;
     }
 
@@ -118,7 +119,7 @@ final class TopologyFixture implements AutoCloseable {
         PriceChange price = PriceChange.newBuilder().setProvider(provider).setModel(model).setEffectiveFrom(from)
                 .setCurrency("USD").setInputMicrosPerMtok(input).setCachedInputMicrosPerMtok(cached)
                 .setOutputMicrosPerMtok(output).build();
-        prices.pipeInput(PriceBookProcessor.topicKey(provider, model, from.toEpochMilli()),
+        prices.pipeInput(PriceBook.topicKey(provider, model, from.toEpochMilli()),
                 priceSerializer.serialize(config.topics().prices(), price), from);
     }
 
@@ -128,7 +129,7 @@ final class TopologyFixture implements AutoCloseable {
 
     long counter(String tenant, String policyId, String member, Instant periodStart) {
         KeyValueStore<String, PolicyCounter> store = driver.getKeyValueStore(Names.POLICY_COUNTER_STORE);
-        PolicyCounter counter = store.get(PolicyCounting.counterKey(tenant, policyId, member, periodStart));
+        PolicyCounter counter = store.get(PolicyCounterStore.key(tenant, policyId, member, periodStart));
         return counter == null ? 0 : counter.used();
     }
 
@@ -142,13 +143,13 @@ final class TopologyFixture implements AutoCloseable {
 
     Totals month(String tenant, SubjectType type, String id, String month) {
         KeyValueStore<String, Totals> store = driver.getKeyValueStore(Names.TOTALS_MONTH_STORE);
-        Totals totals = store.get(StoreKeys.scope(tenant, type, id) + StoreKeys.SEPARATOR + month);
+        Totals totals = store.get(MonthTotalsStore.key(TotalsStore.scopeKey(tenant, type, id), month));
         return totals == null ? Totals.ZERO : totals;
     }
 
     Totals day(String tenant, SubjectType type, String id, Instant dayStart) {
         WindowStore<String, Totals> store = driver.getWindowStore(Names.TOTALS_DAY_STORE);
-        Totals totals = store.fetch(StoreKeys.scope(tenant, type, id), dayStart.toEpochMilli());
+        Totals totals = store.fetch(TotalsStore.scopeKey(tenant, type, id), dayStart.toEpochMilli());
         return totals == null ? Totals.ZERO : totals;
     }
 

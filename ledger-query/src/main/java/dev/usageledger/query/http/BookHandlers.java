@@ -7,8 +7,6 @@ import dev.usageledger.query.state.BookWriter;
 import dev.usageledger.query.state.LedgerState;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.PriceChange;
-import dev.usageledger.streams.steps.PolicyBookProcessor;
-import dev.usageledger.streams.steps.PriceBookProcessor;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.List;
@@ -47,7 +45,7 @@ final class BookHandlers {
         BudgetPolicy policy = body.toPolicy(id, settings.clock().instant());
         writer.putPolicy(policy);
         boolean applied = awaitBooks(() -> {
-            BudgetPolicy stored = PolicyBookProcessor.byId(state.policies(), id);
+            BudgetPolicy stored = state.policies().byId(id);
             return stored != null && Objects.equals(stored.getUpdatedAt(), policy.getUpdatedAt());
         });
         Exchange.send(response, applied ? 200 : 202, Views.policy(policy));
@@ -55,7 +53,7 @@ final class BookHandlers {
 
     private void getPolicy(ServerRequest request, ServerResponse response) {
         String id = request.path().pathParameters().get("id");
-        BudgetPolicy policy = PolicyBookProcessor.byId(state.policies(), id);
+        BudgetPolicy policy = state.policies().byId(id);
         if (policy == null) {
             throw ApiException.notFound("no policy '" + id + "'");
         }
@@ -66,18 +64,18 @@ final class BookHandlers {
     private void deletePolicy(ServerRequest request, ServerResponse response) {
         Callers.of(request).requireAdmin();
         String id = request.path().pathParameters().get("id");
-        if (PolicyBookProcessor.byId(state.policies(), id) == null) {
+        if (state.policies().byId(id) == null) {
             throw ApiException.notFound("no policy '" + id + "'");
         }
         writer.deletePolicy(id);
-        boolean applied = awaitBooks(() -> PolicyBookProcessor.byId(state.policies(), id) == null);
+        boolean applied = awaitBooks(() -> state.policies().byId(id) == null);
         Exchange.send(response, applied ? 200 : 202, Map.of("policy_id", id, "deleted", true));
     }
 
     private void listPolicies(ServerRequest request, ServerResponse response) {
         String tenant = request.path().pathParameters().get("tenant");
         Callers.of(request).requireTenant(tenant);
-        List<Map<String, Object>> policies = PolicyBookProcessor.ofTenant(state.policies(), tenant).stream().map(Views::policy).toList();
+        List<Map<String, Object>> policies = state.policies().ofTenant(tenant).stream().map(Views::policy).toList();
         Exchange.send(response, 200, Map.of("policies", policies));
     }
 
@@ -87,7 +85,7 @@ final class BookHandlers {
         String model = request.path().pathParameters().get("model");
         PriceChange price = Json.read(Exchange.body(request, settings.maxBodyBytes()), PriceBody.class).toPriceChange(provider, model);
         writer.putPrice(price);
-        boolean applied = awaitBooks(() -> PriceBookProcessor.history(state.prices(), provider, model).contains(price));
+        boolean applied = awaitBooks(() -> state.prices().history(provider, model).contains(price));
         Exchange.send(response, applied ? 200 : 202, Views.price(price));
     }
 
@@ -95,7 +93,7 @@ final class BookHandlers {
         Callers.of(request);
         String provider = request.path().pathParameters().get("provider");
         String model = request.path().pathParameters().get("model");
-        List<PriceChange> history = PriceBookProcessor.history(state.prices(), provider, model);
+        List<PriceChange> history = state.prices().history(provider, model);
         if (history.isEmpty()) {
             throw ApiException.notFound("no prices for " + provider + "/" + model);
         }

@@ -15,7 +15,6 @@ import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.schemas.avro.HoldStatus;
 import dev.usageledger.streams.decision.Estimate;
 import dev.usageledger.streams.rules.Rating;
-import dev.usageledger.streams.steps.Holds;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Duration;
@@ -62,9 +61,8 @@ final class HoldHandlers {
         if (ttl.compareTo(settings.holdTtlMax()) > 0) {
             throw ApiException.invalid("ttl_ms", "ttl_ms must be at most " + settings.holdTtlMax().toMillis() + ", got " + hold.ttlMs());
         }
-        String key = Holds.holdKey(check.tenantId(), hold.holdId());
         router.write(request, response, check.tenantId(), body, stores -> {
-            HoldState existing = stores.holds().get(key);
+            HoldState existing = stores.holds().get(check.tenantId(), hold.holdId());
             if (existing != null) {
                 return reply(existing);
             }
@@ -104,10 +102,9 @@ final class HoldHandlers {
 
     private HoldState await(TenantStores stores, String tenant, String holdId, Predicate<HoldState> done, String what) {
         HoldState[] found = new HoldState[1];
-        String key = Holds.holdKey(tenant, holdId);
         try {
             boolean decided = state.progress().awaitHold(tenant, holdId, () -> {
-                found[0] = stores.holds().get(key);
+                found[0] = stores.holds().get(tenant, holdId);
                 return found[0] != null && done.test(found[0]);
             }, settings.bookWait());
             if (!decided) {
@@ -122,7 +119,7 @@ final class HoldHandlers {
     }
 
     private static HoldState find(TenantStores stores, String tenant, String id) {
-        HoldState hold = stores.holds().get(Holds.holdKey(tenant, id));
+        HoldState hold = stores.holds().get(tenant, id);
         if (hold == null) {
             throw ApiException.notFound("no hold '" + id + "' for tenant '" + tenant + "'");
         }

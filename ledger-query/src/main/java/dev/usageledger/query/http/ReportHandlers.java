@@ -11,7 +11,7 @@ import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.streams.rules.PeriodCalendar;
 import dev.usageledger.streams.rules.PeriodSpec;
 import dev.usageledger.streams.rules.PeriodWindow;
-import dev.usageledger.streams.steps.PeriodUsage;
+import dev.usageledger.streams.state.PeriodUsage;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.DayOfWeek;

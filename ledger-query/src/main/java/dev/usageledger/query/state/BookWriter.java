@@ -5,7 +5,7 @@ import dev.usageledger.schemas.avro.HoldEvent;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.Topics;
-import dev.usageledger.streams.steps.PriceBookProcessor;
+import dev.usageledger.streams.state.PriceBook;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +50,7 @@ public final class BookWriter implements AutoCloseable {
     }
 
     public void putPrice(PriceChange price) {
-        String key = PriceBookProcessor.topicKey(price.getProvider(), price.getModel(), price.getEffectiveFrom().toEpochMilli());
+        String key = PriceBook.topicKey(price.getProvider(), price.getModel(), price.getEffectiveFrom().toEpochMilli());
         send(topics.prices(), key, prices.serialize(topics.prices(), price));
     }
 

@@ -1,7 +1,6 @@
 package dev.usageledger.query.state;
 
 import dev.usageledger.schemas.avro.BudgetBreach;
-import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.streams.Names;
@@ -9,9 +8,16 @@ import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.rules.PolicyIndex;
-import dev.usageledger.streams.steps.PolicyIndexCache;
-import dev.usageledger.streams.steps.PolicyUsage;
-import dev.usageledger.streams.steps.PriceBookProcessor;
+import dev.usageledger.streams.state.BreachStore;
+import dev.usageledger.streams.state.HeldStore;
+import dev.usageledger.streams.state.HoldStore;
+import dev.usageledger.streams.state.PolicyBook;
+import dev.usageledger.streams.state.PolicyCounterStore;
+import dev.usageledger.streams.state.PolicyIndexCache;
+import dev.usageledger.streams.state.PolicyUsage;
+import dev.usageledger.streams.state.PriceBook;
+import dev.usageledger.streams.state.RollingCounterStore;
+import dev.usageledger.streams.state.TotalsStore;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,8 +52,8 @@ public final class LedgerState {
     private final Versioned<String, List<PriceChange>> priceHistories;
     private volatile HostInfo self;
     private volatile KafkaStreams streams;
-    private volatile ReadOnlyKeyValueStore<String, BudgetPolicy> policies;
-    private volatile ReadOnlyKeyValueStore<String, PriceChange> prices;
+    private volatile PolicyBook policies;
+    private volatile PriceBook prices;
 
     /**
      * State that answers "unavailable" until {@link #attach} gives it the running topology.
@@ -84,7 +90,7 @@ public final class LedgerState {
             return null;
         }
         List<PriceChange> history = priceHistories.get(provider + '/' + model,
-                key -> List.copyOf(PriceBookProcessor.history(prices(), provider, model)));
+                key -> List.copyOf(prices().history(provider, model)));
         PriceChange inForce = null;
         for (PriceChange entry : history) {
             if (!entry.getEffectiveFrom().isAfter(at)) {
@@ -175,29 +181,29 @@ public final class LedgerState {
             rolling = live.rolling(partition, rolling);
             held = live.held(partition, held);
         }
-        return new TenantStores(partition, stale, counters, rolling,
-                store(Names.TOTALS_HOUR_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale),
-                store(Names.TOTALS_DAY_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale),
-                store(Names.BREACH_STORE, QueryableStoreTypes.<String, BudgetBreach>keyValueStore(), partition, stale),
-                store(Names.HOLD_STORE, QueryableStoreTypes.<String, HoldState>keyValueStore(), partition, stale),
-                held, stale ? PolicyUsage.Seeds.READ : (key, read) -> seeds.seed(partition, key, read));
+        return new TenantStores(partition, stale, new PolicyCounterStore(counters), new RollingCounterStore(rolling),
+                new TotalsStore(store(Names.TOTALS_HOUR_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale)),
+                new TotalsStore(store(Names.TOTALS_DAY_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale)),
+                new BreachStore(store(Names.BREACH_STORE, QueryableStoreTypes.<String, BudgetBreach>keyValueStore(), partition, stale)),
+                new HoldStore(store(Names.HOLD_STORE, QueryableStoreTypes.<String, HoldState>keyValueStore(), partition, stale)),
+                new HeldStore(held), stale ? PolicyUsage.Seeds.READ : (key, read) -> seeds.seed(partition, key, read));
     }
 
     /** The global policy book. */
-    public ReadOnlyKeyValueStore<String, BudgetPolicy> policies() {
-        ReadOnlyKeyValueStore<String, BudgetPolicy> book = policies;
+    public PolicyBook policies() {
+        PolicyBook book = policies;
         if (book == null) {
-            book = global(Names.POLICY_STORE);
+            book = new PolicyBook(global(Names.POLICY_STORE));
             policies = book;
         }
         return book;
     }
 
     /** The global price book. */
-    public ReadOnlyKeyValueStore<String, PriceChange> prices() {
-        ReadOnlyKeyValueStore<String, PriceChange> book = prices;
+    public PriceBook prices() {
+        PriceBook book = prices;
         if (book == null) {
-            book = global(Names.PRICE_STORE);
+            book = new PriceBook(global(Names.PRICE_STORE));
             prices = book;
         }
         return book;

@@ -5,28 +5,21 @@ import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.streams.model.PolicyCounter;
-import dev.usageledger.streams.model.StoreKeys;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.rules.Buckets;
 import dev.usageledger.streams.rules.PeriodCalendar;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.streams.rules.RollingWindow;
-import dev.usageledger.streams.steps.Holds;
-import dev.usageledger.streams.steps.PeriodUsage;
-import dev.usageledger.streams.steps.PolicyCounting;
-import dev.usageledger.streams.steps.PolicyUsage;
+import dev.usageledger.streams.state.PolicyUsage;
+import dev.usageledger.streams.state.TotalsStore;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.kstream.Windowed;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 
 /** Reporting reads over one partition's stores: totals of a span, breakdowns, budget status, breaches. */
 public final class Reports {
@@ -42,27 +35,19 @@ public final class Reports {
 
     /** The scope's totals over {@code span}, which must start and end on UTC hours. */
     public static Totals totals(TenantStores stores, String tenant, SubjectType type, String id, PeriodWindow span) {
-        return stores.periodUsage().totals(StoreKeys.scope(tenant, type, id), span);
+        return stores.periodUsage().totals(tenant, type, id, span);
     }
 
     /** The tenant's totals over {@code span} for each member of {@code type} (one range scan per bucket size). */
     public static Map<String, Totals> breakdown(TenantStores stores, String tenant, SubjectType type, PeriodWindow span) {
-        PeriodUsage.Cut cut = PeriodUsage.cut(span);
-        String prefix = StoreKeys.scope(tenant, type, "");
-        Map<String, Totals> byMember = new TreeMap<>();
-        addRange(byMember, stores.hours(), prefix, cut.headFrom(), cut.headTo());
-        addRange(byMember, stores.days(), prefix, cut.daysFrom(), cut.daysTo());
-        addRange(byMember, stores.hours(), prefix, cut.tailFrom(), cut.tailTo());
-        return byMember;
+        return stores.periodUsage().byMember(tenant, type, span);
     }
 
     /** Day buckets (UTC) of a scope in {@code [from, to)}, every day listed, zero when nothing was used. */
     public static List<KeyValue<PeriodWindow, Totals>> dailySeries(TenantStores stores, String tenant, SubjectType type, String id,
                                                                    PeriodWindow span) {
-        Map<Long, Totals> found = new TreeMap<>();
-        try (var buckets = stores.days().fetch(StoreKeys.scope(tenant, type, id), span.start(), span.end().minusMillis(1))) {
-            buckets.forEachRemaining(kv -> found.put(kv.key, kv.value));
-        }
+        Map<Long, Totals> found = stores.days().buckets(TotalsStore.scopeKey(tenant, type, id), span.start(),
+                span.end().minusMillis(1));
         List<KeyValue<PeriodWindow, Totals>> series = new ArrayList<>();
         for (long day = Buckets.day(span.start().toEpochMilli()); day < span.end().toEpochMilli(); day += Buckets.DAY_MS) {
             series.add(KeyValue.pair(new PeriodWindow(Instant.ofEpochMilli(day), Instant.ofEpochMilli(day + Buckets.DAY_MS)),
@@ -79,13 +64,13 @@ public final class Reports {
             if (PeriodCalendar.isFixed(policy.getPeriod())) {
                 PeriodWindow period = PeriodCalendar.windowAt(policy.getPeriod(), at);
                 PolicyCounter counter = usage.counter(policy, id, period);
-                statuses.add(status(policy, id, period, counter.used(), Holds.held(stores.held(), policy, id, period),
+                statuses.add(status(policy, id, period, counter.used(), stores.held().held(policy, id, period),
                         counter.crossed(), at));
             } else {
                 long duration = RollingWindow.durationMs(policy.getPeriod());
                 PeriodWindow window = new PeriodWindow(at.minusMillis(duration), at);
                 statuses.add(status(policy, id, window, usage.rolling(policy, id, at.toEpochMilli()),
-                        Holds.held(stores.held(), policy, id, null), new int[0], at));
+                        stores.held().held(policy, id, null), new int[0], at));
             }
         }
         return statuses;
@@ -93,7 +78,7 @@ public final class Reports {
 
     /** The tenant's breaches whose crossing event occurred in {@code span}. */
     public static List<BudgetBreach> breaches(TenantStores stores, String tenant, PeriodWindow span) {
-        return PolicyCounting.breaches(stores.breaches(), tenant, span.start(), span.end());
+        return stores.breaches().crossedBetween(tenant, span.start(), span.end());
     }
 
     private static BudgetStatus status(BudgetPolicy policy, String member, PeriodWindow period, long used, long held, int[] crossed,
@@ -111,21 +96,5 @@ public final class Reports {
     private static long scale(long amount, long numerator, long denominator) {
         return BigInteger.valueOf(amount).multiply(BigInteger.valueOf(numerator)).divide(BigInteger.valueOf(denominator))
                 .min(BigInteger.valueOf(Long.MAX_VALUE)).longValue();
-    }
-
-    private static void addRange(Map<String, Totals> byMember, ReadOnlyWindowStore<String, Totals> store, String prefix, long from,
-                                 long to) {
-        if (to < from) {
-            return;
-        }
-        try (KeyValueIterator<Windowed<String>, Totals> range = store.fetch(prefix, prefix + '\uffff', Instant.ofEpochMilli(from),
-                Instant.ofEpochMilli(to))) {
-            range.forEachRemaining(kv -> {
-                String key = kv.key.key();
-                if (key.startsWith(prefix)) {
-                    byMember.merge(key.substring(prefix.length()), kv.value, Totals::plus);
-                }
-            });
-        }
     }
 }

@@ -3,8 +3,7 @@ package dev.usageledger.query.state;
 import dev.usageledger.streams.decision.UsageSource;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.streams.rules.PeriodWindow;
-import dev.usageledger.streams.steps.Holds;
-import dev.usageledger.streams.steps.PolicyUsage;
+import dev.usageledger.streams.state.PolicyUsage;
 
 /** A decision's usage, read from one partition's stores exactly as the policy step counts it. */
 public final class StoreUsageSource implements UsageSource {
@@ -23,7 +22,7 @@ public final class StoreUsageSource implements UsageSource {
 
     @Override
     public long held(BudgetPolicy policy, String member, PeriodWindow period) {
-        return Holds.held(stores.held(), policy, member, period);
+        return stores.held().held(policy, member, period);
     }
 
     @Override

@@ -1,20 +1,17 @@
 package dev.usageledger.query.state;
 
-import dev.usageledger.schemas.avro.BudgetBreach;
-import dev.usageledger.schemas.avro.HoldState;
-import dev.usageledger.streams.model.PolicyCounter;
-import dev.usageledger.streams.model.Totals;
-import dev.usageledger.streams.steps.PeriodUsage;
-import dev.usageledger.streams.steps.PolicyUsage;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
-import org.apache.kafka.streams.state.ReadOnlyWindowStore;
+import dev.usageledger.streams.state.BreachStore;
+import dev.usageledger.streams.state.HeldStore;
+import dev.usageledger.streams.state.HoldStore;
+import dev.usageledger.streams.state.PeriodUsage;
+import dev.usageledger.streams.state.PolicyCounterStore;
+import dev.usageledger.streams.state.PolicyUsage;
+import dev.usageledger.streams.state.RollingCounterStore;
+import dev.usageledger.streams.state.TotalsStore;
 
 /** The read-only stores of one usage partition: everything about the tenants in it. */
-public record TenantStores(int partition, boolean stale, ReadOnlyKeyValueStore<String, PolicyCounter> counters,
-                           ReadOnlyWindowStore<String, Long> rolling, ReadOnlyWindowStore<String, Totals> hours,
-                           ReadOnlyWindowStore<String, Totals> days, ReadOnlyKeyValueStore<String, BudgetBreach> breaches,
-                           ReadOnlyKeyValueStore<String, HoldState> holds, ReadOnlyKeyValueStore<String, Long> held,
-                           PolicyUsage.Seeds seeds) {
+public record TenantStores(int partition, boolean stale, PolicyCounterStore counters, RollingCounterStore rolling, TotalsStore hours,
+                           TotalsStore days, BreachStore breaches, HoldStore holds, HeldStore held, PolicyUsage.Seeds seeds) {
 
     public PeriodUsage periodUsage() {
         return new PeriodUsage(hours, days);

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.usageledger.query.state.LedgerState;
 import dev.usageledger.query.state.Progress;
 import dev.usageledger.streams.live.LiveState;
-import dev.usageledger.streams.steps.PolicyIndexCache;
+import dev.usageledger.streams.state.PolicyIndexCache;
 import io.helidon.webserver.http.HttpRouting;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;

@@ -2,13 +2,12 @@ package dev.usageledger.streams.steps;
 
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.streams.model.RatedUsage;
-import dev.usageledger.streams.model.StoreKeys;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.rules.Buckets;
 import dev.usageledger.streams.rules.Scopes;
 import dev.usageledger.streams.rules.Scopes.Scope;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.WindowStore;
+import dev.usageledger.streams.state.MonthTotalsStore;
+import dev.usageledger.streams.state.TotalsStore;
 
 /**
  * Adds each rated event to the totals of every scope it counts toward, in hour and day buckets
@@ -17,13 +16,12 @@ import org.apache.kafka.streams.state.WindowStore;
  * computed before any is written, so a sum that overflows leaves nothing of the event counted.
  */
 final class Aggregation {
-    private final WindowStore<String, Totals> minutes;
-    private final WindowStore<String, Totals> hours;
-    private final WindowStore<String, Totals> days;
-    private final KeyValueStore<String, Totals> months;
+    private final TotalsStore.Writable minutes;
+    private final TotalsStore.Writable hours;
+    private final TotalsStore.Writable days;
+    private final MonthTotalsStore months;
 
-    Aggregation(WindowStore<String, Totals> minutes, WindowStore<String, Totals> hours, WindowStore<String, Totals> days,
-                KeyValueStore<String, Totals> months) {
+    Aggregation(TotalsStore.Writable minutes, TotalsStore.Writable hours, TotalsStore.Writable days, MonthTotalsStore months) {
         this.minutes = minutes;
         this.hours = hours;
         this.days = days;
@@ -36,21 +34,21 @@ final class Aggregation {
         String tenant = usage.event().getTenantId();
         String month = Buckets.month(at);
         for (Scope scope : Scopes.of(usage.event())) {
-            String key = StoreKeys.scope(tenant, scope.type(), scope.id());
+            String key = TotalsStore.scopeKey(tenant, scope.type(), scope.id());
             if (scope.type() == SubjectType.tenant) {
                 added(minutes, key, Buckets.minute(at), usage, changes);
             }
             added(hours, key, Buckets.hour(at), usage, changes);
             added(days, key, Buckets.day(at), usage, changes);
-            String monthKey = key + StoreKeys.SEPARATOR + month;
+            String monthKey = MonthTotalsStore.key(key, month);
             Totals monthTotals = plus(months.get(monthKey), usage);
             changes.write(() -> months.put(monthKey, monthTotals));
         }
     }
 
-    private static void added(WindowStore<String, Totals> store, String key, long bucket, RatedUsage usage, EventChanges changes) {
-        Totals next = plus(store.fetch(key, bucket), usage);
-        changes.write(() -> store.put(key, next, bucket));
+    private static void added(TotalsStore.Writable store, String key, long bucket, RatedUsage usage, EventChanges changes) {
+        Totals next = plus(store.bucket(key, bucket), usage);
+        changes.write(() -> store.put(key, bucket, next));
     }
 
     private static Totals plus(Totals current, RatedUsage usage) {

@@ -8,13 +8,20 @@ import dev.usageledger.streams.errors.UncountableEventException;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.model.RatedUsage;
 import dev.usageledger.streams.rules.Rating;
+import dev.usageledger.streams.state.DedupeStore;
+import dev.usageledger.streams.state.HeldStore;
+import dev.usageledger.streams.state.HoldDueStore;
+import dev.usageledger.streams.state.HoldStore;
+import dev.usageledger.streams.state.MonthTotalsStore;
+import dev.usageledger.streams.state.PolicyIndexCache;
+import dev.usageledger.streams.state.PriceBook;
+import dev.usageledger.streams.state.TotalsStore;
 import java.time.Duration;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Counts a valid usage event, wholly or not at all: dedupe, rating, the totals of every scope,
@@ -24,7 +31,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * tokens cannot be rated) is rejected with nothing of it written — no dedupe mark, no total, no
  * counter — and a corrected re-send with the same id counts.
  */
-public final class CountProcessor extends ContextualProcessor<String, UsageEvent, String, Object> {
+final class CountProcessor extends ContextualProcessor<String, UsageEvent, String, Object> {
     private static final Duration EXPIRY_INTERVAL = Duration.ofHours(1);
 
     private final Duration dedupeHorizon;
@@ -33,15 +40,15 @@ public final class CountProcessor extends ContextualProcessor<String, UsageEvent
     private final PolicyIndexCache indexes;
     private final LiveState live;
     private final TopologyListener listener;
-    private KeyValueStore<String, PriceChange> prices;
+    private PriceBook prices;
     private Dedupe dedupe;
     private Aggregation aggregation;
     private PolicyCounting policies;
     private Settlement settlement;
     private Sensor unpriced;
 
-    public CountProcessor(Duration dedupeHorizon, Duration lateGrace, Duration breachRetention, PolicyIndexCache indexes,
-                          LiveState live, TopologyListener listener) {
+    CountProcessor(Duration dedupeHorizon, Duration lateGrace, Duration breachRetention, PolicyIndexCache indexes,
+                   LiveState live, TopologyListener listener) {
         this.dedupeHorizon = dedupeHorizon;
         this.lateGrace = lateGrace;
         this.breachRetention = breachRetention;
@@ -53,13 +60,16 @@ public final class CountProcessor extends ContextualProcessor<String, UsageEvent
     @Override
     public void init(ProcessorContext<String, Object> context) {
         super.init(context);
-        prices = context.getStateStore(Names.PRICE_STORE);
-        dedupe = new Dedupe(context.getStateStore(Names.DEDUPE_STORE), dedupeHorizon);
-        aggregation = new Aggregation(context.getStateStore(Names.TOTALS_MINUTE_STORE), context.getStateStore(Names.TOTALS_HOUR_STORE),
-                context.getStateStore(Names.TOTALS_DAY_STORE), context.getStateStore(Names.TOTALS_MONTH_STORE));
+        prices = new PriceBook(context.getStateStore(Names.PRICE_STORE));
+        dedupe = new Dedupe(new DedupeStore(context.getStateStore(Names.DEDUPE_STORE)), dedupeHorizon);
+        aggregation = new Aggregation(new TotalsStore.Writable(context.getStateStore(Names.TOTALS_MINUTE_STORE)),
+                new TotalsStore.Writable(context.getStateStore(Names.TOTALS_HOUR_STORE)),
+                new TotalsStore.Writable(context.getStateStore(Names.TOTALS_DAY_STORE)),
+                new MonthTotalsStore(context.getStateStore(Names.TOTALS_MONTH_STORE)));
         policies = new PolicyCounting(context, indexes, live, lateGrace, breachRetention);
-        settlement = new Settlement(context.getStateStore(Names.HOLD_STORE), context.getStateStore(Names.HELD_STORE),
-                context.getStateStore(Names.HOLD_DUE_STORE), live, context.taskId().partition(), lateGrace);
+        settlement = new Settlement(new HoldStore.Writable(context.getStateStore(Names.HOLD_STORE)),
+                new HeldStore.Writable(context.getStateStore(Names.HELD_STORE)),
+                new HoldDueStore(context.getStateStore(Names.HOLD_DUE_STORE)), live, context.taskId().partition(), lateGrace);
         context.schedule(EXPIRY_INTERVAL, PunctuationType.STREAM_TIME, policies::expire);
         // ledger-unpriced-events-total / -rate, tagged with the task: events counted without a price
         unpriced = context.metrics().addRateTotalSensor("ledger", "task-" + context.taskId(), "unpriced-events",
@@ -107,7 +117,7 @@ public final class CountProcessor extends ContextualProcessor<String, UsageEvent
     /** The caller's cost, else the price in force at {@code occurred_at}, else unpriced (cost 0). */
     private RatedUsage rate(UsageEvent event) {
         PriceChange price = event.getCostMicros() != null ? null
-                : PriceBookProcessor.priceAt(prices, event.getProvider(), event.getModel(), event.getOccurredAt());
+                : prices.priceAt(event.getProvider(), event.getModel(), event.getOccurredAt());
         Rating.Rated rated = Rating.rate(event.getCostMicros(), event.getInputTokens(), event.getCachedInputTokens(),
                 event.getOutputTokens(), event.getReasoningTokens(), price);
         return new RatedUsage(event, rated.costMicros(), rated.unpriced());

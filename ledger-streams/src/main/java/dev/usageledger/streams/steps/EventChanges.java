@@ -14,7 +14,7 @@ import org.apache.kafka.streams.processor.api.Record;
  * undone in place: it becomes a {@link PartialWriteException}, which fails the task so that
  * exactly-once aborts its transaction and the record is processed again from the last commit.
  */
-public final class EventChanges {
+final class EventChanges {
     private record Output(String child, Record<String, ?> record) {
     }
 

@@ -22,10 +22,18 @@ import dev.usageledger.streams.decision.UsageSource;
 import dev.usageledger.streams.decision.Verdict;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.errors.RejectHeaders;
-import dev.usageledger.streams.model.PolicyCounter;
-import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.rules.CallDimensions;
 import dev.usageledger.streams.rules.PeriodWindow;
+import dev.usageledger.streams.state.HeldStore;
+import dev.usageledger.streams.state.HoldDueStore;
+import dev.usageledger.streams.state.HoldStore;
+import dev.usageledger.streams.state.PeriodUsage;
+import dev.usageledger.streams.state.PolicyBook;
+import dev.usageledger.streams.state.PolicyCounterStore;
+import dev.usageledger.streams.state.PolicyIndexCache;
+import dev.usageledger.streams.state.PolicyUsage;
+import dev.usageledger.streams.state.RollingCounterStore;
+import dev.usageledger.streams.state.TotalsStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,9 +46,6 @@ import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * The holds step, in the tenant's task (the holds topic is keyed by tenant, like usage): one
@@ -50,7 +55,7 @@ import org.apache.kafka.streams.state.WindowStore;
  * or on none. Voids and expiries arrive as events on the holds topic too (the expiry punctuator
  * writes them), so the log says when each reservation ended and a replay ends it at the same place.
  */
-public final class HoldProcessor extends ContextualProcessor<String, byte[], String, Object> {
+final class HoldProcessor extends ContextualProcessor<String, byte[], String, Object> {
     private static final Duration EXPIRY_SCAN = Duration.ofSeconds(1);
 
     private final AvroDeserializer<HoldEvent> deserializer;
@@ -59,16 +64,16 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
     private final long keepFinishedMs;
     private final LiveState live;
     private final Set<String> expiryEmitted = new HashSet<>();
-    private KeyValueStore<String, BudgetPolicy> policies;
-    private KeyValueStore<String, HoldState> holds;
-    private KeyValueStore<String, Long> held;
-    private KeyValueStore<String, String> due;
+    private PolicyBook policies;
+    private HoldStore.Writable holds;
+    private HeldStore.Writable held;
+    private HoldDueStore due;
     private boolean dueIndexed;
     private int partition;
     private PolicyUsage usage;
 
-    public HoldProcessor(AvroDeserializer<HoldEvent> deserializer, PolicyIndexCache indexes, TopologyListener listener,
-                         Duration keepFinished, LiveState live) {
+    HoldProcessor(AvroDeserializer<HoldEvent> deserializer, PolicyIndexCache indexes, TopologyListener listener,
+                  Duration keepFinished, LiveState live) {
         this.deserializer = deserializer;
         this.indexes = indexes;
         this.listener = listener;
@@ -79,16 +84,15 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
     @Override
     public void init(ProcessorContext<String, Object> context) {
         super.init(context);
-        policies = context.getStateStore(Names.POLICY_STORE);
-        holds = context.getStateStore(Names.HOLD_STORE);
-        held = context.getStateStore(Names.HELD_STORE);
-        due = context.getStateStore(Names.HOLD_DUE_STORE);
+        policies = new PolicyBook(context.getStateStore(Names.POLICY_STORE));
+        holds = new HoldStore.Writable(context.getStateStore(Names.HOLD_STORE));
+        held = new HeldStore.Writable(context.getStateStore(Names.HELD_STORE));
+        due = new HoldDueStore(context.getStateStore(Names.HOLD_DUE_STORE));
         dueIndexed = false;
-        KeyValueStore<String, PolicyCounter> counters = context.getStateStore(Names.POLICY_COUNTER_STORE);
-        WindowStore<String, Long> rolling = context.getStateStore(Names.ROLLING_COUNTER_STORE);
-        WindowStore<String, Totals> hours = context.getStateStore(Names.TOTALS_HOUR_STORE);
-        WindowStore<String, Totals> days = context.getStateStore(Names.TOTALS_DAY_STORE);
-        usage = new PolicyUsage(counters, rolling, new PeriodUsage(hours, days));
+        usage = new PolicyUsage(new PolicyCounterStore(context.getStateStore(Names.POLICY_COUNTER_STORE)),
+                new RollingCounterStore(context.getStateStore(Names.ROLLING_COUNTER_STORE)),
+                new PeriodUsage(new TotalsStore(context.getStateStore(Names.TOTALS_HOUR_STORE)),
+                        new TotalsStore(context.getStateStore(Names.TOTALS_DAY_STORE))));
         context.schedule(EXPIRY_SCAN, PunctuationType.WALL_CLOCK_TIME, this::expireDue);
         partition = context.taskId().partition();
         live.held().open(partition);
@@ -124,7 +128,7 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
     }
 
     private void place(HoldEvent request) {
-        String key = Holds.holdKey(request.getTenantId(), request.getHoldId());
+        String key = HoldStore.key(request.getTenantId(), request.getHoldId());
         if (holds.get(key) != null) {
             return; // the same hold id again: the first answer stands
         }
@@ -140,7 +144,7 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
         if (granted) {
             for (BudgetLine line : decision.budgets()) {
                 if (line.policy().getEnforce() && line.estimate() > 0) {
-                    lines.add(new HeldLine(Holds.heldKey(line), line.estimate()));
+                    lines.add(new HeldLine(HeldStore.key(line.policy(), line.member(), line.period()), line.estimate()));
                 }
             }
         }
@@ -148,17 +152,17 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
                 .setState(granted ? HoldStatus.placed : HoldStatus.denied)
                 .setExpiresAt(request.getExpiresAt() == null ? at : request.getExpiresAt()).setLines(lines)
                 .setAnswer(answer(request, decision, at)).build();
-        Map<String, Long> reserved = granted ? Holds.changed(held, hold, 1) : Map.of();
+        Map<String, Long> reserved = granted ? held.changed(hold, 1) : Map.of();
         EventChanges changes = new EventChanges();
         changes.write(() -> holds.put(key, hold));
         if (granted) {
             changes.write(() -> {
-                Holds.duePlaced(due, hold, key);
-                Holds.write(held, reserved, this::heldWritten);
+                due.duePlaced(hold, key);
+                held.write(reserved, this::heldWritten);
             });
             changes.send(Names.HOLDS_SINK, announced(request, HoldEventType.placed, at, decision));
         } else {
-            changes.write(() -> Holds.dueFinished(due, hold, key, keepFinishedMs));
+            changes.write(() -> due.dueFinished(hold, key, keepFinishedMs));
         }
         changes.send(Names.DECISIONS_SINK, new Record<>(request.getTenantId(), hold.getAnswer(), at.toEpochMilli()));
         changes.apply(context());
@@ -169,19 +173,19 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
     }
 
     private void end(HoldEvent event, HoldStatus state, HoldEventType announce, Instant at) {
-        String key = Holds.holdKey(event.getTenantId(), event.getHoldId());
+        String key = HoldStore.key(event.getTenantId(), event.getHoldId());
         HoldState hold = holds.get(key);
         expiryEmitted.remove(key);
         if (hold == null || hold.getState() != HoldStatus.placed) {
             return;
         }
-        Map<String, Long> released = Holds.changed(held, hold, -1);
+        Map<String, Long> released = held.changed(hold, -1);
         HoldState ended = HoldState.newBuilder(hold).setState(state).build();
         EventChanges changes = new EventChanges();
         changes.write(() -> {
-            Holds.write(held, released, this::heldWritten);
+            held.write(released, this::heldWritten);
             holds.put(key, ended);
-            Holds.dueFinished(due, hold, key, keepFinishedMs);
+            due.dueFinished(hold, key, keepFinishedMs);
         });
         if (announce != null) {
             changes.send(Names.HOLDS_SINK, announced(event, announce, at, null));
@@ -202,45 +206,37 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
         }
         List<String> done = new ArrayList<>();
         List<String> forget = new ArrayList<>();
-        try (KeyValueIterator<String, String> entries = due.range("", Holds.dueUntil(now))) {
-            while (entries.hasNext()) {
-                var entry = entries.next();
-                String key = entry.value;
-                HoldState hold = holds.get(key);
-                if (hold == null) {
-                    done.add(entry.key);
-                    continue;
-                }
-                long expiresAt = hold.getExpiresAt().toEpochMilli();
-                if (hold.getState() == HoldStatus.placed) {
-                    if (expiresAt <= now && expiryEmitted.add(key)) {
-                        HoldEvent expired = HoldEvent.newBuilder().setHoldId(hold.getHoldId()).setTenantId(hold.getTenantId())
-                                .setType(HoldEventType.expired).setOccurredAt(Instant.ofEpochMilli(now)).setExpiresAt(hold.getExpiresAt())
-                                .setScope(hold.getAnswer().getScope()).setEstimate(hold.getAnswer().getEstimate()).build();
-                        context().forward(new Record<>(hold.getTenantId(), (Object) expired, now), Names.HOLDS_SINK);
-                    }
-                } else if (!entry.key.equals(Holds.dueKey(expiresAt + keepFinishedMs, key))) {
-                    done.add(entry.key); // the entry of the hold while it was placed
-                } else if (expiresAt + keepFinishedMs < now) {
-                    done.add(entry.key);
-                    forget.add(key);
-                }
+        due.forEachDueBy(now, (dueKey, key) -> {
+            HoldState hold = holds.get(key);
+            if (hold == null) {
+                done.add(dueKey);
+                return;
             }
-        }
+            long expiresAt = hold.getExpiresAt().toEpochMilli();
+            if (hold.getState() == HoldStatus.placed) {
+                if (expiresAt <= now && expiryEmitted.add(key)) {
+                    HoldEvent expired = HoldEvent.newBuilder().setHoldId(hold.getHoldId()).setTenantId(hold.getTenantId())
+                            .setType(HoldEventType.expired).setOccurredAt(Instant.ofEpochMilli(now)).setExpiresAt(hold.getExpiresAt())
+                            .setScope(hold.getAnswer().getScope()).setEstimate(hold.getAnswer().getEstimate()).build();
+                    context().forward(new Record<>(hold.getTenantId(), (Object) expired, now), Names.HOLDS_SINK);
+                }
+            } else if (!dueKey.equals(HoldDueStore.key(expiresAt + keepFinishedMs, key))) {
+                done.add(dueKey); // the entry of the hold while it was placed
+            } else if (expiresAt + keepFinishedMs < now) {
+                done.add(dueKey);
+                forget.add(key);
+            }
+        });
         done.forEach(due::delete);
         forget.forEach(holds::delete);
     }
 
     /** Gives every hold its due entry (a no-op for those that have one). */
     private void indexAll() {
-        try (KeyValueIterator<String, HoldState> all = holds.all()) {
-            while (all.hasNext()) {
-                var kv = all.next();
-                HoldState hold = kv.value;
-                long expiresAt = hold.getExpiresAt().toEpochMilli();
-                due.put(Holds.dueKey(hold.getState() == HoldStatus.placed ? expiresAt : expiresAt + keepFinishedMs, kv.key), kv.key);
-            }
-        }
+        holds.forEach((key, hold) -> {
+            long expiresAt = hold.getExpiresAt().toEpochMilli();
+            due.put(hold.getState() == HoldStatus.placed ? expiresAt : expiresAt + keepFinishedMs, key);
+        });
     }
 
     private static Record<String, HoldEvent> announced(HoldEvent cause, HoldEventType type, Instant at, Decision decision) {
@@ -282,7 +278,7 @@ public final class HoldProcessor extends ContextualProcessor<String, byte[], Str
 
         @Override
         public long held(BudgetPolicy policy, String member, PeriodWindow period) {
-            return Holds.held(held, policy, member, period);
+            return held.held(policy, member, period);
         }
 
         @Override

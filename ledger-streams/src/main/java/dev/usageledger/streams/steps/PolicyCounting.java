@@ -15,18 +15,19 @@ import dev.usageledger.streams.rules.PolicyIndex;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.streams.rules.RollingWindow;
+import dev.usageledger.streams.state.BreachStore;
+import dev.usageledger.streams.state.PeriodUsage;
+import dev.usageledger.streams.state.PolicyBook;
+import dev.usageledger.streams.state.PolicyCounterStore;
+import dev.usageledger.streams.state.PolicyIndexCache;
+import dev.usageledger.streams.state.PolicyUsage;
+import dev.usageledger.streams.state.RollingCounterStore;
+import dev.usageledger.streams.state.TotalsStore;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
-import org.apache.kafka.streams.state.ReadOnlyWindowStore;
-import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
  * Adds each rated event to the period counter of every policy that governs it (one counter per
@@ -37,11 +38,11 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * before any is written (as {@link EventChanges}): an event that would overflow a counter is
  * counted nowhere.
  */
-public final class PolicyCounting {
-    private final KeyValueStore<String, BudgetPolicy> policies;
-    private final KeyValueStore<String, BudgetBreach> breaches;
-    private final KeyValueStore<String, PolicyCounter> counters;
-    private final WindowStore<String, Long> rolling;
+final class PolicyCounting {
+    private final PolicyBook policies;
+    private final BreachStore.Writable breaches;
+    private final PolicyCounterStore.Writable counters;
+    private final RollingCounterStore.Writable rolling;
     private final PeriodUsage periodUsage;
     private final PolicyIndexCache indexes;
     private final LiveState live;
@@ -51,11 +52,12 @@ public final class PolicyCounting {
 
     PolicyCounting(ProcessorContext<?, ?> context, PolicyIndexCache indexes, LiveState live, Duration lateGrace,
                    Duration breachRetention) {
-        this.policies = context.getStateStore(Names.POLICY_STORE);
-        this.counters = context.getStateStore(Names.POLICY_COUNTER_STORE);
-        this.rolling = context.getStateStore(Names.ROLLING_COUNTER_STORE);
-        this.breaches = context.getStateStore(Names.BREACH_STORE);
-        this.periodUsage = new PeriodUsage(context.getStateStore(Names.TOTALS_HOUR_STORE), context.getStateStore(Names.TOTALS_DAY_STORE));
+        this.policies = new PolicyBook(context.getStateStore(Names.POLICY_STORE));
+        this.counters = new PolicyCounterStore.Writable(context.getStateStore(Names.POLICY_COUNTER_STORE));
+        this.rolling = new RollingCounterStore.Writable(context.getStateStore(Names.ROLLING_COUNTER_STORE));
+        this.breaches = new BreachStore.Writable(context.getStateStore(Names.BREACH_STORE));
+        this.periodUsage = new PeriodUsage(new TotalsStore(context.getStateStore(Names.TOTALS_HOUR_STORE)),
+                new TotalsStore(context.getStateStore(Names.TOTALS_DAY_STORE)));
         this.indexes = indexes;
         this.live = live;
         this.partition = context.taskId().partition();
@@ -69,36 +71,6 @@ public final class PolicyCounting {
     void close() {
         live.counters().close(partition);
         live.rolling().close(partition);
-    }
-
-    /** The breach store's key: tenant first, then the crossing event's time, so a tenant's range of time is one scan. */
-    public static String breachKey(BudgetBreach breach) {
-        return breach.getTenantId() + '\u0000' + sortable(breach.getCrossingOccurredAt().toEpochMilli()) + '\u0000'
-                + breach.getPolicyId() + '\u0000' + breach.getSubject().getId() + '\u0000' + breach.getThreshold();
-    }
-
-    /** The breaches of a tenant whose crossing event occurred in {@code [from, to)}, oldest first. */
-    public static List<BudgetBreach> breaches(ReadOnlyKeyValueStore<String, BudgetBreach> store, String tenant, Instant from,
-                                              Instant to) {
-        List<BudgetBreach> found = new ArrayList<>();
-        try (KeyValueIterator<String, BudgetBreach> range = store.range(tenant + '\u0000' + sortable(from.toEpochMilli()),
-                tenant + '\u0000' + sortable(to.toEpochMilli()))) {
-            range.forEachRemaining(kv -> {
-                if (kv.value.getCrossingOccurredAt().isBefore(to)) {
-                    found.add(kv.value);
-                }
-            });
-        }
-        return found;
-    }
-
-    static String sortable(long epochMillis) {
-        return String.format("%016x", epochMillis ^ Long.MIN_VALUE);
-    }
-
-    /** The counter key of a policy's period for one member. */
-    public static String counterKey(String tenant, String policyId, String member, Instant periodStart) {
-        return tenant + '\u0000' + policyId + '\u0000' + member + '\u0000' + periodStart.toEpochMilli();
     }
 
     /** The event's counts, counter by counter, and the breaches they raise, as changes. */
@@ -126,7 +98,7 @@ public final class PolicyCounting {
 
     private void count(BudgetPolicy policy, String member, RatedUsage usage, long decidedAt, EventChanges changes) {
         PeriodWindow period = PeriodCalendar.windowAt(policy.getPeriod(), usage.event().getOccurredAt());
-        String key = counterKey(policy.getTenantId(), policy.getPolicyId(), member, period.start());
+        String key = PolicyCounterStore.key(policy.getTenantId(), policy.getPolicyId(), member, period.start());
         PolicyCounter before = live.counters().read(partition, key, counters::get);
         PolicyCounter after = before != null ? before.plus(PolicyRules.amount(policy, usage)) : firstCount(policy, member, period, usage);
         for (int threshold : policy.getUnlimited() ? List.<Integer>of() : policy.getThresholds()) {
@@ -134,7 +106,7 @@ public final class PolicyCounting {
                     && after.used() >= PolicyRules.boundary(policy.getLimit(), threshold)) {
                 after = after.withCrossed(threshold);
                 BudgetBreach breach = breach(policy, member, period, threshold, after.used(), usage, decidedAt);
-                changes.write(() -> breaches.put(breachKey(breach), breach));
+                changes.write(() -> breaches.put(breach));
                 changes.send(Names.BREACHES_SINK, new Record<>(policy.getTenantId(), breach, decidedAt));
             }
         }
@@ -153,15 +125,15 @@ public final class PolicyCounting {
     private void countRolling(BudgetPolicy policy, String member, RatedUsage usage, EventChanges changes) {
         long duration = RollingWindow.durationMs(policy.getPeriod());
         long bucket = RollingWindow.bucketStart(usage.event().getOccurredAt().toEpochMilli(), duration);
-        String key = rollingKey(policy.getTenantId(), policy.getPolicyId(), member);
+        String key = RollingCounterStore.key(policy.getTenantId(), policy.getPolicyId(), member);
         RollingBuckets copy = live.rolling().copied(partition, key);
         boolean covered = copy != null && copy.covers(bucket);
-        Long current = covered ? copy.amountAt(bucket) : rolling.fetch(key, bucket);
+        Long current = covered ? copy.amountAt(bucket) : rolling.bucket(key, bucket);
         long amount = Math.addExact(current == null ? 0 : current, PolicyRules.amount(policy, usage));
         changes.write(() -> {
-            rolling.put(key, amount, bucket);
+            rolling.put(key, bucket, amount);
             live.rolling().written(partition, key, covered ? copy.with(bucket, amount, duration)
-                    : RollingBuckets.load(rolling, key, RollingWindow.firstBucketInWindow(bucket, duration)));
+                    : rolling.copyFrom(key, RollingWindow.firstBucketInWindow(bucket, duration)));
         });
     }
 
@@ -171,57 +143,8 @@ public final class PolicyCounting {
      * so a replay drops exactly what the live run dropped.
      */
     void expire(long streamTime) {
-        List<String> expired = new ArrayList<>();
-        try (KeyValueIterator<String, PolicyCounter> all = counters.all()) {
-            all.forEachRemaining(kv -> {
-                if (kv.value.periodEndMillis() < streamTime - lateGraceMs) {
-                    expired.add(kv.key);
-                }
-            });
-        }
-        for (String key : expired) {
-            counters.delete(key);
-            live.counters().written(partition, key, null);
-        }
-        List<String> old = new ArrayList<>();
-        try (KeyValueIterator<String, BudgetBreach> all = breaches.all()) {
-            all.forEachRemaining(kv -> {
-                if (kv.value.getCrossingOccurredAt().toEpochMilli() < streamTime - breachRetentionMs) {
-                    old.add(kv.key);
-                }
-            });
-        }
-        old.forEach(breaches::delete);
-    }
-
-    /** The key of a rolling policy's buckets for one member. */
-    public static String rollingKey(String tenant, String policyId, String member) {
-        return tenant + '\u0000' + policyId + '\u0000' + member;
-    }
-
-    /** The usage in the rolling window of {@code durationMs} ending at {@code atMs}. */
-    public static long rollingUsage(ReadOnlyWindowStore<String, Long> store, String key, long atMs, long durationMs) {
-        long sum = 0;
-        try (WindowStoreIterator<Long> buckets = store.fetch(key, Instant.ofEpochMilli(
-                RollingWindow.firstBucketInWindow(atMs, durationMs)), Instant.ofEpochMilli(atMs))) {
-            while (buckets.hasNext()) {
-                sum = Math.addExact(sum, buckets.next().value);
-            }
-        }
-        return sum;
-    }
-
-    /** The rolling window's sub-buckets as {@code [start, amount]} pairs, oldest first. */
-    static long[][] rollingBuckets(ReadOnlyWindowStore<String, Long> store, String key, long atMs, long durationMs) {
-        List<long[]> buckets = new ArrayList<>();
-        try (WindowStoreIterator<Long> it = store.fetch(key, Instant.ofEpochMilli(
-                RollingWindow.firstBucketInWindow(atMs, durationMs)), Instant.ofEpochMilli(atMs))) {
-            while (it.hasNext()) {
-                var bucket = it.next();
-                buckets.add(new long[] {bucket.key, bucket.value});
-            }
-        }
-        return buckets.toArray(long[][]::new);
+        counters.removeEndedBefore(streamTime - lateGraceMs, key -> live.counters().written(partition, key, null));
+        breaches.removeCrossedBefore(streamTime - breachRetentionMs);
     }
 
     /**

@@ -8,11 +8,13 @@ import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.model.RatedUsage;
+import dev.usageledger.streams.state.HeldStore;
+import dev.usageledger.streams.state.HoldDueStore;
+import dev.usageledger.streams.state.HoldStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Settles holds: a counted usage event that names a placed hold releases the hold's reservations
@@ -20,15 +22,15 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * records the actual cost, so status can show an overrun.
  */
 final class Settlement {
-    private final KeyValueStore<String, HoldState> holds;
-    private final KeyValueStore<String, Long> held;
-    private final KeyValueStore<String, String> due;
+    private final HoldStore.Writable holds;
+    private final HeldStore.Writable held;
+    private final HoldDueStore due;
     private final LiveState live;
     private final int partition;
     private final long keepFinishedMs;
 
-    Settlement(KeyValueStore<String, HoldState> holds, KeyValueStore<String, Long> held, KeyValueStore<String, String> due,
-               LiveState live, int partition, Duration keepFinished) {
+    Settlement(HoldStore.Writable holds, HeldStore.Writable held, HoldDueStore due, LiveState live, int partition,
+               Duration keepFinished) {
         this.holds = holds;
         this.held = held;
         this.due = due;
@@ -43,18 +45,18 @@ final class Settlement {
         if (event.getHoldId() == null) {
             return;
         }
-        String key = Holds.holdKey(event.getTenantId(), event.getHoldId());
+        String key = HoldStore.key(event.getTenantId(), event.getHoldId());
         HoldState hold = holds.get(key);
         if (hold == null || hold.getState() != HoldStatus.placed) {
             return; // unknown, denied or already ended: the usage is counted all the same
         }
-        Map<String, Long> released = Holds.changed(held, hold, -1);
+        Map<String, Long> released = held.changed(hold, -1);
         HoldState settled = HoldState.newBuilder(hold).setState(HoldStatus.settled).setSettledByEventId(event.getEventId())
                 .setActualCostMicros(usage.costMicros()).build();
         changes.write(() -> {
-            Holds.write(held, released, (line, amount) -> live.held().written(partition, line, amount));
+            held.write(released, (line, amount) -> live.held().written(partition, line, amount));
             holds.put(key, settled);
-            Holds.dueFinished(due, hold, key, keepFinishedMs);
+            due.dueFinished(hold, key, keepFinishedMs);
         });
         HoldEvent announced = HoldEvent.newBuilder().setHoldId(hold.getHoldId()).setTenantId(hold.getTenantId())
                 .setType(HoldEventType.settled).setOccurredAt(event.getOccurredAt()).setExpiresAt(hold.getExpiresAt())

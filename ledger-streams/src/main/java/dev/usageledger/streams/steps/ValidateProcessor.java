@@ -23,14 +23,14 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * ({@code too_late}). Time is the records' own (their timestamps), so a replay rejects exactly
  * what the live run rejected.
  */
-public final class ValidateProcessor extends ContextualProcessor<byte[], byte[], Object, Object> {
+final class ValidateProcessor extends ContextualProcessor<byte[], byte[], Object, Object> {
     private final AvroDeserializer<UsageEvent> deserializer;
     private final UsageEventRules rules;
     private final Duration lateGrace;
     private final TopologyListener listener;
 
-    public ValidateProcessor(AvroDeserializer<UsageEvent> deserializer, Duration maxFutureSkew, Duration lateGrace,
-                             TopologyListener listener) {
+    ValidateProcessor(AvroDeserializer<UsageEvent> deserializer, Duration maxFutureSkew, Duration lateGrace,
+                      TopologyListener listener) {
         this.deserializer = deserializer;
         this.rules = new UsageEventRules(maxFutureSkew);
         this.lateGrace = lateGrace;

@@ -15,9 +15,10 @@ import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.LedgerStreamsConfig;
 import dev.usageledger.streams.LedgerTopology;
 import dev.usageledger.streams.Names;
-import dev.usageledger.streams.model.StoreKeys;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.rules.Buckets;
+import dev.usageledger.streams.state.MonthTotalsStore;
+import dev.usageledger.streams.state.TotalsStore;
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
@@ -180,7 +181,7 @@ class CombinedWritesTransactionIT {
     private static Map<String, Count> monthTotals(Map<String, ConsumerRecord<String, Totals>> records) {
         Map<String, Count> totals = new TreeMap<>();
         records.forEach((key, record) -> {
-            if (key.contains(StoreKeys.SEPARATOR + SubjectType.tenant.name() + StoreKeys.SEPARATOR)) {
+            if (key.contains(TotalsStore.SEPARATOR + SubjectType.tenant.name() + TotalsStore.SEPARATOR)) {
                 totals.put(key, Count.of(record.value()));
             }
         });
@@ -224,8 +225,8 @@ class CombinedWritesTransactionIT {
     }
 
     private static String monthKey(UsageEvent event) {
-        return StoreKeys.scope(event.getTenantId(), SubjectType.tenant, event.getTenantId()) + StoreKeys.SEPARATOR
-                + Buckets.month(event.getOccurredAt().toEpochMilli());
+        return MonthTotalsStore.key(TotalsStore.scopeKey(event.getTenantId(), SubjectType.tenant, event.getTenantId()),
+                Buckets.month(event.getOccurredAt().toEpochMilli()));
     }
 
     /** The part of a total this test checks: how many events, and their cost to the micro-unit. */

@@ -23,8 +23,9 @@ import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.LedgerStreamsConfig;
 import dev.usageledger.streams.LedgerTopology;
 import dev.usageledger.streams.Names;
-import dev.usageledger.streams.model.StoreKeys;
 import dev.usageledger.streams.model.Totals;
+import dev.usageledger.streams.state.MonthTotalsStore;
+import dev.usageledger.streams.state.TotalsStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -181,8 +182,8 @@ class ExactlyOnceIT {
                 totals.clear();
                 ReadOnlyKeyValueStore<String, Totals> months = months(streams);
                 for (String tenant : expectedCost.keySet()) {
-                    Totals t = months.get(StoreKeys.scope(tenant, SubjectType.tenant, tenant) + StoreKeys.SEPARATOR
-                            + Instant.now().minus(Duration.ofHours(1)).toString().substring(0, 7));
+                    Totals t = months.get(MonthTotalsStore.key(TotalsStore.scopeKey(tenant, SubjectType.tenant, tenant),
+                            Instant.now().minus(Duration.ofHours(1)).toString().substring(0, 7)));
                     totals.put(tenant, t == null ? Totals.ZERO : t);
                 }
                 return totals.values().stream().mapToLong(Totals::events).sum() >= EVENTS;
@@ -207,7 +208,7 @@ class ExactlyOnceIT {
         ReadOnlyWindowStore<String, Totals> buckets = streams.store(StoreQueryParameters.fromNameAndType(store,
                 QueryableStoreTypes.windowStore()));
         try (KeyValueIterator<Windowed<String>, Totals> it = buckets.all()) {
-            it.forEachRemaining(kv -> all.put(kv.key.key() + StoreKeys.SEPARATOR + kv.key.window().start(), kv.value));
+            it.forEachRemaining(kv -> all.put(kv.key.key() + TotalsStore.SEPARATOR + kv.key.window().start(), kv.value));
         }
         return all;
     }
@@ -215,7 +216,7 @@ class ExactlyOnceIT {
     /** Buckets keyed {@code scope \u0000 bucket} summed per scope. */
     private static TreeMap<String, Totals> perScope(Map<String, Totals> buckets) {
         TreeMap<String, Totals> sums = new TreeMap<>();
-        buckets.forEach((key, totals) -> sums.merge(key.substring(0, key.lastIndexOf(StoreKeys.SEPARATOR)), totals, Totals::plus));
+        buckets.forEach((key, totals) -> sums.merge(key.substring(0, key.lastIndexOf(TotalsStore.SEPARATOR)), totals, Totals::plus));
         return sums;
     }
 

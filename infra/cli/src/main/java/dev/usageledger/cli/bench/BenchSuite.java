@@ -16,7 +16,7 @@ import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.LedgerStreamsConfig;
 import dev.usageledger.streams.LedgerTopology;
-import dev.usageledger.streams.steps.PriceBookProcessor;
+import dev.usageledger.streams.state.PriceBook;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -449,7 +449,7 @@ final class BenchSuite {
              KafkaProducer<String, BudgetPolicy> policies = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
                      new StringSerializer(), new AvroSerializer<>(client, true, false))) {
             for (PriceChange price : settings.workload().prices()) {
-                prices.send(new ProducerRecord<>(LedgerTopics.PRICES, PriceBookProcessor.topicKey(price.getProvider(), price.getModel(),
+                prices.send(new ProducerRecord<>(LedgerTopics.PRICES, PriceBook.topicKey(price.getProvider(), price.getModel(),
                         price.getEffectiveFrom().toEpochMilli()), price));
             }
             for (BudgetPolicy policy : settings.workload().policies()) {

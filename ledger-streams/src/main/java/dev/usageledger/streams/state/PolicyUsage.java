@@ -1,14 +1,11 @@
-package dev.usageledger.streams.steps;
+package dev.usageledger.streams.state;
 
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.streams.model.PolicyCounter;
-import dev.usageledger.streams.model.StoreKeys;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.streams.rules.RollingWindow;
 import java.util.function.LongSupplier;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
-import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 
 /**
  * A policy's usage as the stores hold it, read the way the policy step counts it: a period's
@@ -29,18 +26,16 @@ public final class PolicyUsage {
         long seed(String counterKey, LongSupplier read);
     }
 
-    private final ReadOnlyKeyValueStore<String, PolicyCounter> counters;
-    private final ReadOnlyWindowStore<String, Long> rolling;
+    private final PolicyCounterStore counters;
+    private final RollingCounterStore rolling;
     private final PeriodUsage totals;
     private final Seeds seeds;
 
-    public PolicyUsage(ReadOnlyKeyValueStore<String, PolicyCounter> counters, ReadOnlyWindowStore<String, Long> rolling,
-                       PeriodUsage totals) {
+    public PolicyUsage(PolicyCounterStore counters, RollingCounterStore rolling, PeriodUsage totals) {
         this(counters, rolling, totals, Seeds.READ);
     }
 
-    public PolicyUsage(ReadOnlyKeyValueStore<String, PolicyCounter> counters, ReadOnlyWindowStore<String, Long> rolling,
-                       PeriodUsage totals, Seeds seeds) {
+    public PolicyUsage(PolicyCounterStore counters, RollingCounterStore rolling, PeriodUsage totals, Seeds seeds) {
         this.counters = counters;
         this.rolling = rolling;
         this.totals = totals;
@@ -49,7 +44,7 @@ public final class PolicyUsage {
 
     /** The counter of a calendar or interval policy's period for one member (zero when nothing counted yet). */
     public PolicyCounter counter(BudgetPolicy policy, String member, PeriodWindow period) {
-        String key = PolicyCounting.counterKey(policy.getTenantId(), policy.getPolicyId(), member, period.start());
+        String key = PolicyCounterStore.key(policy.getTenantId(), policy.getPolicyId(), member, period.start());
         PolicyCounter counter = counters.get(key);
         if (counter != null) {
             return counter;
@@ -60,24 +55,24 @@ public final class PolicyUsage {
 
     /** The usage in a rolling policy's window ending at {@code atMs}. */
     public long rolling(BudgetPolicy policy, String member, long atMs) {
-        return PolicyCounting.rollingUsage(rolling, PolicyCounting.rollingKey(policy.getTenantId(), policy.getPolicyId(), member),
-                atMs, RollingWindow.durationMs(policy.getPeriod()));
+        return rolling.usage(RollingCounterStore.key(policy.getTenantId(), policy.getPolicyId(), member), atMs,
+                RollingWindow.durationMs(policy.getPeriod()));
     }
 
     /** The rolling window's sub-buckets as {@code [start, amount]} pairs, oldest first. */
     public long[][] rollingBuckets(BudgetPolicy policy, String member, long atMs) {
-        return PolicyCounting.rollingBuckets(rolling, PolicyCounting.rollingKey(policy.getTenantId(), policy.getPolicyId(), member),
-                atMs, RollingWindow.durationMs(policy.getPeriod()));
+        return rolling.buckets(RollingCounterStore.key(policy.getTenantId(), policy.getPolicyId(), member), atMs,
+                RollingWindow.durationMs(policy.getPeriod()));
     }
 
     /**
      * What the totals hold for the policy's member over the period, or -1 when they cannot say:
      * a filtered policy (totals are not kept per filter) or a period not cut on UTC hours.
      */
-    static long seed(PeriodUsage totals, BudgetPolicy policy, String member, PeriodWindow period) {
+    public static long seed(PeriodUsage totals, BudgetPolicy policy, String member, PeriodWindow period) {
         if (!PolicyRules.unfiltered(policy.getFilters())) {
             return -1;
         }
-        return totals.sum(StoreKeys.scope(policy.getTenantId(), policy.getSubject().getType(), member), period, policy.getMetric());
+        return totals.sum(policy.getTenantId(), policy.getSubject().getType(), member, period, policy.getMetric());
     }
 }

@@ -1,13 +1,13 @@
-package dev.usageledger.streams.steps;
+package dev.usageledger.streams.state;
 
 import dev.usageledger.schemas.avro.Metric;
+import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.rules.Buckets;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.rules.PolicyRules;
-import java.time.Instant;
-import org.apache.kafka.streams.state.ReadOnlyWindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What the ledger holds for one scope over a span of time, read from the totals buckets: whole
@@ -16,10 +16,10 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * from the usage already in its period, not from zero); the query service uses it for reports.
  */
 public final class PeriodUsage {
-    private final ReadOnlyWindowStore<String, Totals> hours;
-    private final ReadOnlyWindowStore<String, Totals> days;
+    private final TotalsStore hours;
+    private final TotalsStore days;
 
-    public PeriodUsage(ReadOnlyWindowStore<String, Totals> hours, ReadOnlyWindowStore<String, Totals> days) {
+    public PeriodUsage(TotalsStore hours, TotalsStore days) {
         this.hours = hours;
         this.days = days;
     }
@@ -49,32 +49,30 @@ public final class PeriodUsage {
     }
 
     /**
-     * The metric summed over {@code period} for the scope key, or -1 when the period does not
-     * start on a UTC hour (a zone with a half-hour offset): the buckets cannot answer exactly then.
+     * The metric summed over {@code period} for the scope, or -1 when the period does not start on
+     * a UTC hour (a zone with a half-hour offset): the buckets cannot answer exactly then.
      */
-    public long sum(String scopeKey, PeriodWindow period, Metric metric) {
-        return answerable(period) ? amount(totals(scopeKey, period), metric) : -1;
+    public long sum(String tenant, SubjectType type, String id, PeriodWindow period, Metric metric) {
+        return answerable(period) ? amount(totals(tenant, type, id, period), metric) : -1;
     }
 
-    /** The totals over {@code period}, which must be {@link #answerable}. */
-    public Totals totals(String scopeKey, PeriodWindow period) {
+    /** The scope's totals over {@code period}, which must be {@link #answerable}. */
+    public Totals totals(String tenant, SubjectType type, String id, PeriodWindow period) {
         Cut cut = cut(period);
-        return range(hours, scopeKey, cut.headFrom(), cut.headTo())
-                .plus(range(days, scopeKey, cut.daysFrom(), cut.daysTo()))
-                .plus(range(hours, scopeKey, cut.tailFrom(), cut.tailTo()));
+        String key = TotalsStore.scopeKey(tenant, type, id);
+        return hours.sum(key, cut.headFrom(), cut.headTo())
+                .plus(days.sum(key, cut.daysFrom(), cut.daysTo()))
+                .plus(hours.sum(key, cut.tailFrom(), cut.tailTo()));
     }
 
-    private static Totals range(ReadOnlyWindowStore<String, Totals> store, String key, long from, long to) {
-        Totals sum = Totals.ZERO;
-        if (to < from) {
-            return sum;
-        }
-        try (WindowStoreIterator<Totals> buckets = store.fetch(key, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to))) {
-            while (buckets.hasNext()) {
-                sum = sum.plus(buckets.next().value);
-            }
-        }
-        return sum;
+    /** The tenant's totals over {@code period} for each member of {@code type} (one range scan per bucket size). */
+    public Map<String, Totals> byMember(String tenant, SubjectType type, PeriodWindow period) {
+        Cut cut = cut(period);
+        Map<String, Totals> byMember = new TreeMap<>();
+        hours.addByMember(byMember, tenant, type, cut.headFrom(), cut.headTo());
+        days.addByMember(byMember, tenant, type, cut.daysFrom(), cut.daysTo());
+        hours.addByMember(byMember, tenant, type, cut.tailFrom(), cut.tailTo());
+        return byMember;
     }
 
     /** The part of {@code totals} a policy metric counts. */

@@ -1,10 +1,8 @@
-package dev.usageledger.streams.steps;
+package dev.usageledger.streams.state;
 
-import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.streams.rules.PolicyIndex;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * Each tenant's {@link PolicyIndex}, built from the global policy book on first use and kept
@@ -21,13 +19,13 @@ public final class PolicyIndexCache {
     private final ConcurrentHashMap<String, Entry> tenants = new ConcurrentHashMap<>();
 
     /** The tenant's index, as the book holds it now. */
-    public PolicyIndex forTenant(ReadOnlyKeyValueStore<String, BudgetPolicy> book, String tenant) {
+    public PolicyIndex forTenant(PolicyBook book, String tenant) {
         long current = version.get();
         Entry entry = tenants.get(tenant);
         if (entry != null && entry.version == current) {
             return entry.index;
         }
-        PolicyIndex index = PolicyIndex.of(PolicyBookProcessor.ofTenant(book, tenant));
+        PolicyIndex index = PolicyIndex.of(book.ofTenant(tenant));
         tenants.put(tenant, new Entry(current, index));
         return index;
     }

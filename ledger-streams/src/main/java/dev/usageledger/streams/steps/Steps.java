@@ -1,0 +1,56 @@
+package dev.usageledger.streams.steps;
+
+import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.HoldEvent;
+import dev.usageledger.schemas.avro.PriceChange;
+import dev.usageledger.schemas.avro.UsageEvent;
+import dev.usageledger.schemas.registry.SchemaRegistryClient;
+import dev.usageledger.schemas.serde.AvroDeserializer;
+import dev.usageledger.streams.TopologyListener;
+import dev.usageledger.streams.live.LiveState;
+import dev.usageledger.streams.state.PolicyIndexCache;
+import java.time.Duration;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+
+/**
+ * The topology's processors, as suppliers for {@link dev.usageledger.streams.LedgerTopology} to
+ * wire (each supplies a new processor per task). The package's one public type: the processors
+ * and the step helpers they share stay package-private, and whoever else needs a store's keys or
+ * values reads them through the state layer ({@code dev.usageledger.streams.state}).
+ */
+public final class Steps {
+    private Steps() {
+    }
+
+    /** Turns raw usage records into valid events, or sets them aside with the reason. */
+    public static ProcessorSupplier<byte[], byte[], Object, Object> validate(SchemaRegistryClient registry, Duration maxFutureSkew,
+                                                                            Duration lateGrace, TopologyListener listener) {
+        return () -> new ValidateProcessor(new AvroDeserializer<>(UsageEvent.class, registry), maxFutureSkew, lateGrace, listener);
+    }
+
+    /** Counts a valid event wholly or not at all: dedupe, rating, totals, policy counters and breaches, its hold's settlement. */
+    public static ProcessorSupplier<String, UsageEvent, String, Object> count(Duration dedupeHorizon, Duration lateGrace,
+                                                                             Duration breachRetention, PolicyIndexCache indexes,
+                                                                             LiveState live, TopologyListener listener) {
+        return () -> new CountProcessor(dedupeHorizon, lateGrace, breachRetention, indexes, live, listener);
+    }
+
+    /** Decides hold requests and voids, and ends expired holds. */
+    public static ProcessorSupplier<String, byte[], String, Object> holds(SchemaRegistryClient registry, PolicyIndexCache indexes,
+                                                                         TopologyListener listener, Duration keepFinished,
+                                                                         LiveState live) {
+        return () -> new HoldProcessor(new AvroDeserializer<>(HoldEvent.class, registry), indexes, listener, keepFinished, live);
+    }
+
+    /** Keeps the global price book in the store {@code storeName}. */
+    public static ProcessorSupplier<String, byte[], Void, Void> priceBook(String storeName, SchemaRegistryClient registry,
+                                                                         TopologyListener listener) {
+        return () -> new PriceBookProcessor(storeName, new AvroDeserializer<>(PriceChange.class, registry), listener);
+    }
+
+    /** Keeps the global policy book in the store {@code storeName}, invalidating {@code indexes} after each change. */
+    public static ProcessorSupplier<String, byte[], Void, Void> policyBook(String storeName, SchemaRegistryClient registry,
+                                                                          TopologyListener listener, PolicyIndexCache indexes) {
+        return () -> new PolicyBookProcessor(storeName, new AvroDeserializer<>(BudgetPolicy.class, registry), listener, indexes);
+    }
+}
