@@ -116,7 +116,9 @@ final class TopologyModelSteps {
         /** Limits whose thresholds overflow a long when multiplied out (beyond Long.MAX_VALUE / 1000). */
         HUGE_LIMITS,
         /** Reasoning tokens in hold estimates. */
-        HOLD_REASONING;
+        HOLD_REASONING,
+        /** Hold requests and voids (events still name holds, which then do not exist). */
+        HOLDS;
 
         static Set<Part> parse(String names) {
             Set<Part> parts = EnumSet.noneOf(Part.class);
@@ -138,9 +140,11 @@ final class TopologyModelSteps {
                 Tuple.of(4, policy(false, hugeLimits)),
                 Tuple.of(1, Arbitraries.integers().between(0, 5).tuple2().map(t -> (Step) new DeletePolicy(whale && t.get1() % 2 == 1, t.get2()))),
                 Tuple.of(2, price()),
-                Tuple.of(1, Arbitraries.integers().between(0, 20).map(ref -> (Step) new DeletePrice(ref))),
-                Tuple.of(4, hold(!excluded.contains(Part.HOLD_REASONING))),
-                Tuple.of(1, Arbitraries.integers().between(0, 20).map(ref -> (Step) new VoidHold(ref)))));
+                Tuple.of(1, Arbitraries.integers().between(0, 20).map(ref -> (Step) new DeletePrice(ref)))));
+        if (!excluded.contains(Part.HOLDS)) {
+            steps.add(Tuple.of(4, hold(!excluded.contains(Part.HOLD_REASONING))));
+            steps.add(Tuple.of(1, Arbitraries.integers().between(0, 20).map(ref -> (Step) new VoidHold(ref))));
+        }
         if (whale) {
             steps.add(Tuple.of(2, whaleSend()));
             steps.add(Tuple.of(2, policy(true, hugeLimits)));
