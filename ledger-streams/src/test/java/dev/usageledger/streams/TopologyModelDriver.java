@@ -83,7 +83,8 @@ final class TopologyModelDriver implements AutoCloseable {
         policies = driver.createInputTopic(topics.policies(), new StringSerializer(), new ByteArraySerializer());
         holdRequests = driver.createInputTopic(topics.holdRequests(), new StringSerializer(), new ByteArraySerializer());
         rejected = driver.createOutputTopic(topics.rejected(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        breaches = driver.createOutputTopic(topics.breaches(), new StringDeserializer(), new AvroDeserializer<>(BudgetBreach.class, registry));
+        breaches = driver.createOutputTopic(topics.breaches(), new StringDeserializer(),
+                new AvroDeserializer<>(BudgetBreach.class, registry));
         holdEvents = driver.createOutputTopic(topics.holds(), new StringDeserializer(), new ByteArrayDeserializer());
         decisions = driver.createOutputTopic(topics.decisions(), new StringDeserializer(),
                 new AvroDeserializer<>(EnforcementDecision.class, registry));

@@ -93,7 +93,8 @@ final class TopologyModelInputs {
             case PutPolicy p -> new PolicyIn(policyId(p.whale(), p.slot()), policy(p));
             case DeletePolicy d -> new PolicyIn(policyId(d.whale(), d.slot()), null);
             case RequestHold h -> new HoldIn(holdRequest(h));
-            case VoidHold v -> new HoldIn(HoldEvent.newBuilder().setHoldId(holdIds.isEmpty() ? "h-none" : holdIds.get(v.ref() % holdIds.size()))
+            case VoidHold v -> new HoldIn(HoldEvent.newBuilder()
+                    .setHoldId(holdIds.isEmpty() ? "h-none" : holdIds.get(v.ref() % holdIds.size()))
                     .setTenantId("acme").setType(HoldEventType.void_requested).setOccurredAt(Instant.ofEpochMilli(now))
                     .setScope(CallScope.newBuilder().build()).setEstimate(Estimate.newBuilder().build()).build());
         };

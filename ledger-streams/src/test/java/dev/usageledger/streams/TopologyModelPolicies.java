@@ -3,6 +3,7 @@ package dev.usageledger.streams;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.PeriodKind;
 import dev.usageledger.schemas.avro.SubjectType;
+import java.math.BigInteger;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
@@ -77,6 +78,23 @@ final class TopologyModelPolicies {
     static boolean unfiltered(BudgetPolicy policy) {
         var f = policy.getFilters();
         return f.getModels().isEmpty() && f.getProviders().isEmpty() && f.getFeatures().isEmpty() && f.getEndpoints().isEmpty();
+    }
+
+    /** What a call adds to a policy's metric: tokens are input (cached included), output and reasoning. */
+    static BigInteger amount(BudgetPolicy policy, long input, long output, long reasoning, long requests, long cost) {
+        return switch (policy.getMetric()) {
+            case cost_micros -> BigInteger.valueOf(cost);
+            case tokens -> BigInteger.valueOf(input).add(BigInteger.valueOf(output)).add(BigInteger.valueOf(reasoning));
+            case input_tokens -> BigInteger.valueOf(input);
+            case output_tokens -> BigInteger.valueOf(output);
+            case requests -> BigInteger.valueOf(requests);
+        };
+    }
+
+    /** {@code limit × percent / 100} rounded up, exactly: never overflows. */
+    static BigInteger percentOf(long limit, int percent) {
+        BigInteger[] qr = BigInteger.valueOf(limit).multiply(BigInteger.valueOf(percent)).divideAndRemainder(BigInteger.valueOf(100));
+        return qr[1].signum() > 0 ? qr[0].add(BigInteger.ONE) : qr[0];
     }
 
     static List<String> members(SubjectType type, Call call) {

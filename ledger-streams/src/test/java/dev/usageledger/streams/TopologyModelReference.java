@@ -2,7 +2,6 @@ package dev.usageledger.streams;
 
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.HoldEvent;
-import dev.usageledger.schemas.avro.HoldEventType;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.avro.UsageStatus;
@@ -22,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -55,12 +55,6 @@ final class TopologyModelReference {
     private record Counter(long used, TreeSet<Integer> crossed) {
     }
 
-    private record Hold(String state, long expiresAt, TreeMap<String, Long> lines, String settledBy, Long actual) {
-        Hold with(String newState) {
-            return new Hold(newState, expiresAt, lines, settledBy, actual);
-        }
-    }
-
     private final TopologyModelPolicies policies = new TopologyModelPolicies();
     private final Map<String, TreeMap<Long, long[]>> prices = new HashMap<>();
     private final Map<String, Long> firstSeen = new HashMap<>();
@@ -69,8 +63,17 @@ final class TopologyModelReference {
     private final Map<String, Counter> counters = new HashMap<>();
     private final Map<String, Long> rolling = new HashMap<>();
     private final List<String> breaches = new ArrayList<>();
-    private final Map<String, Long> held = new HashMap<>();
-    private final Map<String, Hold> holds = new HashMap<>();
+    private final TopologyModelHolds holds = new TopologyModelHolds(policies, new TopologyModelHolds.Usage() {
+        @Override
+        public long used(BudgetPolicy policy, String member, long[] period) {
+            return TopologyModelReference.this.used(policy, member, period);
+        }
+
+        @Override
+        public long rollingUsed(BudgetPolicy policy, String member, long atMs) {
+            return TopologyModelReference.this.rollingUsed(policy, member, atMs);
+        }
+    });
     private TopologyModelSnapshot out = new TopologyModelSnapshot();
     private long now;
     private long streamTime = Long.MIN_VALUE;
@@ -200,7 +203,8 @@ final class TopologyModelReference {
                         * TopologyModelSteps.MINUTE), add);
             }
             addTo(staged, TopologyModelSnapshot.totalsLine("hour", key, Math.floorDiv(at, HOUR) * HOUR), add);
-            addTo(staged, TopologyModelSnapshot.totalsLine("day", key, Math.floorDiv(at, TopologyModelSteps.DAY) * TopologyModelSteps.DAY), add);
+            addTo(staged, TopologyModelSnapshot.totalsLine("day", key, Math.floorDiv(at, TopologyModelSteps.DAY) * TopologyModelSteps.DAY),
+                    add);
             addTo(staged, TopologyModelSnapshot.totalsLine("month", TopologyModelKeys.month(key, month), null), add);
         }
     }
@@ -233,7 +237,8 @@ final class TopologyModelReference {
         long at = e.getOccurredAt().toEpochMilli();
         for (Budget budget : policies.budgets(call(e))) {
             BudgetPolicy policy = budget.policy();
-            long amount = fit(amount(policy, e.getInputTokens(), e.getOutputTokens(), e.getReasoningTokens(), e.getRequests(), cost));
+            long amount = fit(TopologyModelPolicies.amount(policy, e.getInputTokens(), e.getOutputTokens(), e.getReasoningTokens(),
+                    e.getRequests(), cost));
             if (TopologyModelPolicies.rolling(policy)) {
                 long bucketMs = Math.max(1_000, Math.ceilDiv(policy.getPeriod().getDurationMs(), 60));
                 String key = TopologyModelKeys.rolling(policy.getTenantId(), policy.getPolicyId(), budget.member()) + "@"
@@ -248,7 +253,8 @@ final class TopologyModelReference {
                     : seed(policy, budget.member(), period, new Counted(e, cost)).orElse(amount);
             TreeSet<Integer> crossed = before == null ? new TreeSet<>() : new TreeSet<>(before.crossed());
             for (int threshold : policy.getThresholds()) {
-                if (!crossed.contains(threshold) && used > 0 && big(used).compareTo(percentOf(policy.getLimit(), threshold)) >= 0) {
+                if (!crossed.contains(threshold) && used > 0
+                        && big(used).compareTo(TopologyModelPolicies.percentOf(policy.getLimit(), threshold)) >= 0) {
                     crossed.add(threshold);
                     newBreaches.add(TopologyModelSnapshot.breachText(policy.getTenantId(), policy.getPolicyId(),
                             policy.getSubject().getType().name(), budget.member(), policy.getMetric().name(), period[0], period[1],
@@ -264,9 +270,9 @@ final class TopologyModelReference {
      * it can say: an unfiltered policy whose period starts and ends on a UTC hour. A counter
      * starts there, so a policy created mid-period counts the period's earlier usage.
      */
-    private java.util.OptionalLong seed(BudgetPolicy policy, String member, long[] period, Counted extra) {
+    private OptionalLong seed(BudgetPolicy policy, String member, long[] period, Counted extra) {
         if (!TopologyModelPolicies.unfiltered(policy) || period[0] % HOUR != 0 || period[1] % HOUR != 0) {
-            return java.util.OptionalLong.empty();
+            return OptionalLong.empty();
         }
         BigInteger sum = BigInteger.ZERO;
         List<Counted> events = new ArrayList<>(counted);
@@ -278,27 +284,11 @@ final class TopologyModelReference {
             long at = e.getOccurredAt().toEpochMilli();
             if (e.getTenantId().equals(policy.getTenantId()) && at >= period[0] && at < period[1]
                     && TopologyModelPolicies.members(policy.getSubject().getType(), call(e)).contains(member)) {
-                sum = sum.add(amount(policy, e.getInputTokens(), e.getOutputTokens(), e.getReasoningTokens(), e.getRequests(), c.cost()));
+                sum = sum.add(TopologyModelPolicies.amount(policy, e.getInputTokens(), e.getOutputTokens(), e.getReasoningTokens(),
+                        e.getRequests(), c.cost()));
             }
         }
-        return java.util.OptionalLong.of(fit(sum));
-    }
-
-    /** What a call adds to a policy's metric: tokens are input (cached included), output and reasoning. */
-    private static BigInteger amount(BudgetPolicy policy, long input, long output, long reasoning, long requests, long cost) {
-        return switch (policy.getMetric()) {
-            case cost_micros -> big(cost);
-            case tokens -> big(input).add(big(output)).add(big(reasoning));
-            case input_tokens -> big(input);
-            case output_tokens -> big(output);
-            case requests -> big(requests);
-        };
-    }
-
-    /** {@code limit × percent / 100} rounded up, exactly: never overflows. */
-    private static BigInteger percentOf(long limit, int percent) {
-        BigInteger[] qr = big(limit).multiply(BigInteger.valueOf(percent)).divideAndRemainder(BigInteger.valueOf(100));
-        return qr[1].signum() > 0 ? qr[0].add(BigInteger.ONE) : qr[0];
+        return OptionalLong.of(fit(sum));
     }
 
     private static Call call(UsageEvent e) {
@@ -308,95 +298,32 @@ final class TopologyModelReference {
 
     // ---- holds ----
 
+    /** The wall clock moves on: placed holds past their expiry expire (and the expiry comes back on the holds topic). */
+    private void advance(long ms) {
+        if (ms > 0) {
+            now += ms;
+            if (holds.expire(now, out)) {
+                streamTime = Math.max(streamTime, now);
+            }
+        }
+    }
+
     private void settle(UsageEvent e, long cost) {
-        if (e.getHoldId() == null) {
-            return;
+        if (holds.settle(e, cost, out)) {
+            // the settled event carries the usage's event time and comes back to the task on the holds topic
+            streamTime = Math.max(streamTime, e.getOccurredAt().toEpochMilli());
         }
-        String key = TopologyModelKeys.hold(e.getTenantId(), e.getHoldId());
-        Hold hold = holds.get(key);
-        if (hold == null || !hold.state().equals("placed")) {
-            return;
-        }
-        release(hold);
-        holds.put(key, new Hold("settled", hold.expiresAt(), hold.lines(), e.getEventId(), cost));
-        out.count(TopologyModelSnapshot.holdEventLine("settled", e.getHoldId(), e.getEventId(), cost));
-        // the settled event carries the usage's event time and comes back to the task on the holds topic
-        streamTime = Math.max(streamTime, e.getOccurredAt().toEpochMilli());
     }
 
     private void hold(HoldEvent request) {
-        long at = request.getOccurredAt().toEpochMilli();
-        streamTime = Math.max(streamTime, at);
-        String key = TopologyModelKeys.hold(request.getTenantId(), request.getHoldId());
-        if (request.getType() == HoldEventType.void_requested) {
-            Hold hold = holds.get(key);
-            if (hold != null && hold.state().equals("placed")) {
-                release(hold);
-                holds.put(key, hold.with("voided"));
-                out.count(TopologyModelSnapshot.holdEventLine("voided", request.getHoldId(), null, null));
-            }
-            return;
-        }
-        if (holds.containsKey(key)) {
-            return; // the same hold id again: the first answer stands
-        }
-        place(request, key, at);
+        streamTime = Math.max(streamTime, request.getOccurredAt().toEpochMilli());
+        holds.request(request, out);
     }
 
-    private void place(HoldEvent request, String key, long at) {
-        var scope = request.getScope();
-        var estimate = request.getEstimate();
-        Call call = new Call(request.getTenantId(), scope.getTeamIds(), scope.getUserId(), scope.getApiKeyId(), scope.getFeature(),
-                scope.getEndpoint(), scope.getProvider(), scope.getModel());
-        TreeMap<String, Long> lines = new TreeMap<>();
-        List<String> budgets = new ArrayList<>();
-        String decision = "allow";
-        for (Budget budget : policies.budgets(call)) {
-            BudgetPolicy policy = budget.policy();
-            long amount = fit(amount(policy, estimate.getInputTokens(), estimate.getOutputTokens(), estimate.getReasoningTokens(),
-                    estimate.getRequests(), estimate.getCostMicros()));
-            long used;
-            String heldKey;
-            String verdict = "allow";
-            BigInteger limit = big(policy.getLimit());
-            if (TopologyModelPolicies.rolling(policy)) {
-                used = rollingUsed(policy, budget.member(), at);
-                heldKey = TopologyModelKeys.held(policy, budget.member(), null, null);
-                BigInteger after = big(used).add(big(held.getOrDefault(heldKey, 0L))).add(big(amount));
-                if (after.compareTo(limit) > 0) {
-                    verdict = policy.getEnforce() ? "deny" : "warn";
-                }
-            } else {
-                long[] period = TopologyModelPolicies.period(policy, at);
-                Counter counter = counters.get(TopologyModelKeys.counter(policy.getTenantId(), policy.getPolicyId(), budget.member(),
-                        period[0]));
-                used = counter != null ? counter.used() : seed(policy, budget.member(), period, null).orElse(0);
-                heldKey = TopologyModelKeys.held(policy, budget.member(), period[0], period[1]);
-                BigInteger committed = big(used).add(big(held.getOrDefault(heldKey, 0L)));
-                BigInteger after = committed.add(big(amount));
-                if (committed.compareTo(limit) >= 0 || after.compareTo(limit) > 0) {
-                    verdict = policy.getEnforce() ? "deny" : "warn";
-                } else if (policy.getSoftLimitPct() != null && after.compareTo(percentOf(policy.getLimit(), policy.getSoftLimitPct())) >= 0) {
-                    verdict = "warn";
-                }
-            }
-            decision = worst(decision, verdict);
-            budgets.add(TopologyModelSnapshot.budgetText(policy.getPolicyId(), policy.getSubject().getType().name(), budget.member(), used,
-                    held.getOrDefault(heldKey, 0L), policy.getLimit(), verdict));
-            if (policy.getEnforce() && amount > 0) {
-                lines.merge(heldKey, amount, Long::sum);
-            }
-        }
-        boolean granted = !decision.equals("deny");
-        long expiresAt = request.getExpiresAt() == null ? at : request.getExpiresAt().toEpochMilli();
-        Hold hold = new Hold(granted ? "placed" : "denied", expiresAt, granted ? lines : new TreeMap<>(), null, null);
-        holds.put(key, hold);
-        budgets.sort(null);
-        out.put("out decision " + request.getHoldId(), "decision=" + decision + " budgets=" + budgets);
-        if (granted) {
-            hold.lines().forEach((k, v) -> held.merge(k, v, Long::sum));
-            out.count(TopologyModelSnapshot.holdEventLine("placed", request.getHoldId(), null, null));
-        }
+    /** What a hold weighs for a calendar budget: its counter, or what a new counter would start from. */
+    private long used(BudgetPolicy policy, String member, long[] period) {
+        Counter counter = counters.get(TopologyModelKeys.counter(policy.getTenantId(), policy.getPolicyId(), member, period[0]));
+        return counter != null ? counter.used() : seed(policy, member, period, null).orElse(0);
     }
 
     /** The usage in a rolling window at {@code at}: the sub-buckets starting in (at - duration, at]. */
@@ -415,40 +342,6 @@ final class TopologyModelReference {
         return fit(sum);
     }
 
-    private static String worst(String a, String b) {
-        List<String> order = List.of("allow", "warn", "deny");
-        return order.indexOf(a) >= order.indexOf(b) ? a : b;
-    }
-
-    private void release(Hold hold) {
-        hold.lines().forEach((k, v) -> {
-            long next = held.getOrDefault(k, 0L) - v;
-            if (next == 0) {
-                held.remove(k);
-            } else {
-                held.put(k, next);
-            }
-        });
-    }
-
-    /** The wall clock moves on: placed holds past their expiry expire (and the expiry comes back on the holds topic). */
-    private void advance(long ms) {
-        if (ms == 0) {
-            return;
-        }
-        now += ms;
-        for (Map.Entry<String, Hold> entry : holds.entrySet()) {
-            Hold hold = entry.getValue();
-            if (hold.state().equals("placed") && hold.expiresAt() <= now) {
-                release(hold);
-                entry.setValue(hold.with("expired"));
-                out.count(TopologyModelSnapshot.holdEventLine("expired", entry.getKey().substring(entry.getKey().indexOf('\u0000') + 1),
-                        null, null));
-                streamTime = Math.max(streamTime, now);
-            }
-        }
-    }
-
     // ---- what the stores should hold ----
 
     TopologyModelSnapshot stores() {
@@ -464,9 +357,7 @@ final class TopologyModelReference {
             int at = key.lastIndexOf('@');
             s.put(TopologyModelSnapshot.rollingLine(key.substring(0, at), Long.parseLong(key.substring(at + 1))), Long.toString(amount));
         });
-        held.forEach((key, amount) -> s.put(TopologyModelSnapshot.heldLine(key), Long.toString(amount)));
-        holds.forEach((key, h) -> s.put(TopologyModelSnapshot.holdLine(key),
-                TopologyModelSnapshot.holdValue(h.state(), h.expiresAt(), h.lines(), h.settledBy(), h.actual())));
+        holds.snapshot(s);
         firstSeen.forEach((key, at) -> s.put(TopologyModelSnapshot.dedupeLine(key, at), "seen"));
         breaches.forEach(b -> s.count("breach-store " + b));
         return s;

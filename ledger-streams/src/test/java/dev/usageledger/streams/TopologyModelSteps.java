@@ -138,7 +138,8 @@ final class TopologyModelSteps {
                 Tuple.of(14, send()),
                 Tuple.of(3, advance()),
                 Tuple.of(4, policy(false, hugeLimits)),
-                Tuple.of(1, Arbitraries.integers().between(0, 5).tuple2().map(t -> (Step) new DeletePolicy(whale && t.get1() % 2 == 1, t.get2()))),
+                Tuple.of(1, Arbitraries.integers().between(0, 5).tuple2()
+                        .map(t -> (Step) new DeletePolicy(whale && t.get1() % 2 == 1, t.get2()))),
                 Tuple.of(2, price()),
                 Tuple.of(1, Arbitraries.integers().between(0, 20).map(ref -> (Step) new DeletePrice(ref)))));
         if (!excluded.contains(Part.HOLDS)) {
@@ -234,7 +235,8 @@ final class TopologyModelSteps {
             limits.addAll(List.of(MAX, MAX / 3, 1L << 62));
         }
         Arbitrary<Long> limit = Arbitraries.of(limits);
-        Arbitrary<Limits> limitsAndThresholds = Combinators.combine(limit, percent.list().ofMaxSize(4), percent.injectNull(0.6), Arbitraries.of(true, false))
+        Arbitrary<Limits> limitsAndThresholds = Combinators.combine(limit, percent.list().ofMaxSize(4), percent.injectNull(0.6),
+                        Arbitraries.of(true, false))
                 .as(Limits::new);
         Arbitrary<Filters> filters = Combinators.combine(filter("m1", "m3"), filter("p1", "p2"), filter("f1", "f2"), filter("/e1", "/e2"))
                 .as(Filters::new);
