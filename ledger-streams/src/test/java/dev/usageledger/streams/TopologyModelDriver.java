@@ -145,8 +145,11 @@ final class TopologyModelDriver implements AutoCloseable {
         return s;
     }
 
-    /** Every entry of the stores the model keeps (minute buckets of the last day only, as the model compares them). */
-    TopologyModelSnapshot stores() {
+    /**
+     * Every entry of the stores the model keeps, as the model compares them: minute buckets of the
+     * last day only, and counters of periods ending at or after {@code counterHorizon}.
+     */
+    TopologyModelSnapshot stores(long counterHorizon) {
         TopologyModelSnapshot s = new TopologyModelSnapshot();
         KeyValueStore<String, Totals> months = driver.getKeyValueStore(Names.TOTALS_MONTH_STORE);
         forEach(months, kv -> s.put(TopologyModelSnapshot.totalsLine("month", kv.key, null), totals(kv.value)));
@@ -154,8 +157,12 @@ final class TopologyModelDriver implements AutoCloseable {
         windows(Names.TOTALS_HOUR_STORE, "hour", s);
         windows(Names.TOTALS_DAY_STORE, "day", s);
         KeyValueStore<String, PolicyCounter> counters = driver.getKeyValueStore(Names.POLICY_COUNTER_STORE);
-        forEach(counters, kv -> s.put(TopologyModelSnapshot.counterLine(kv.key), TopologyModelSnapshot.counterValue(kv.value.used(),
-                Arrays.stream(kv.value.crossed()).boxed().toList())));
+        forEach(counters, kv -> {
+            if (kv.value.periodEndMillis() >= counterHorizon) {
+                s.put(TopologyModelSnapshot.counterLine(kv.key), TopologyModelSnapshot.counterValue(kv.value.used(),
+                        Arrays.stream(kv.value.crossed()).boxed().toList()));
+            }
+        });
         WindowStore<String, Long> rolling = driver.getWindowStore(Names.ROLLING_COUNTER_STORE);
         forEach(rolling.all(), kv -> s.put(TopologyModelSnapshot.rollingLine(kv.key.key(), kv.key.window().start()), kv.value.toString()));
         KeyValueStore<String, Long> held = driver.getKeyValueStore(Names.HELD_STORE);

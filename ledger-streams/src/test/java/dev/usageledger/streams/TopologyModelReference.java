@@ -52,7 +52,8 @@ final class TopologyModelReference {
     private record Counted(UsageEvent event, long cost) {
     }
 
-    private record Counter(long used, TreeSet<Integer> crossed) {
+    /** A period counter; {@code end} is the end of the period it was created for, which its expiry goes by. */
+    private record Counter(long used, TreeSet<Integer> crossed, long end) {
     }
 
     private final TopologyModelPolicies policies = new TopologyModelPolicies();
@@ -261,7 +262,7 @@ final class TopologyModelReference {
                             threshold, policy.getLimit(), used, e.getEventId(), at));
                 }
             }
-            staged.put(key, new Counter(used, crossed));
+            staged.put(key, new Counter(used, crossed, before == null ? period[1] : before.end()));
         }
     }
 
@@ -351,8 +352,11 @@ final class TopologyModelReference {
                 s.put(line, TopologyModelSnapshot.totalsValue(value));
             }
         });
-        counters.forEach((key, c) -> s.put(TopologyModelSnapshot.counterLine(key), TopologyModelSnapshot.counterValue(c.used(),
-                List.copyOf(c.crossed()))));
+        counters.forEach((key, c) -> {
+            if (c.end() >= counterHorizon()) {
+                s.put(TopologyModelSnapshot.counterLine(key), TopologyModelSnapshot.counterValue(c.used(), List.copyOf(c.crossed())));
+            }
+        });
         rolling.forEach((key, amount) -> {
             int at = key.lastIndexOf('@');
             s.put(TopologyModelSnapshot.rollingLine(key.substring(0, at), Long.parseLong(key.substring(at + 1))), Long.toString(amount));
@@ -361,6 +365,15 @@ final class TopologyModelReference {
         firstSeen.forEach((key, at) -> s.put(TopologyModelSnapshot.dedupeLine(key, at), "seen"));
         breaches.forEach(b -> s.count("breach-store " + b));
         return s;
+    }
+
+    /**
+     * Counters of periods that ended more than the late grace before stream time can no longer be
+     * reached (an event in them is too late) and may be dropped at any time: only later ones are
+     * compared.
+     */
+    long counterHorizon() {
+        return streamTime - GRACE_MS;
     }
 
     /**

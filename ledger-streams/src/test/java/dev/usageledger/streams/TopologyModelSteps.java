@@ -137,13 +137,13 @@ final class TopologyModelSteps {
         List<Tuple.Tuple2<Integer, Arbitrary<Step>>> steps = new ArrayList<>(List.of(
                 Tuple.of(14, send()),
                 Tuple.of(3, advance()),
-                Tuple.of(4, policy(false, hugeLimits)),
+                Tuple.of(5, policy(false, hugeLimits)),
                 Tuple.of(1, Arbitraries.integers().between(0, 5).tuple2()
                         .map(t -> (Step) new DeletePolicy(whale && t.get1() % 2 == 1, t.get2()))),
                 Tuple.of(2, price()),
                 Tuple.of(1, Arbitraries.integers().between(0, 20).map(ref -> (Step) new DeletePrice(ref)))));
         if (!excluded.contains(Part.HOLDS)) {
-            steps.add(Tuple.of(4, hold(!excluded.contains(Part.HOLD_REASONING))));
+            steps.add(Tuple.of(6, hold(!excluded.contains(Part.HOLD_REASONING))));
             steps.add(Tuple.of(1, Arbitraries.integers().between(0, 20).map(ref -> (Step) new VoidHold(ref))));
         }
         if (whale) {
@@ -223,7 +223,10 @@ final class TopologyModelSteps {
     }
 
     private static Arbitrary<Step> policy(boolean whale, boolean hugeLimits) {
-        Arbitrary<Subj> subject = Arbitraries.of(SubjectType.class).flatMap(type -> subjectIds(type, whale).map(id -> new Subj(type, id)));
+        // the tenant's own budgets govern every call, so they are generated as often as all the others together
+        Arbitrary<SubjectType> type = Arbitraries.frequencyOf(Tuple.of(6, Arbitraries.just(SubjectType.tenant)),
+                Tuple.of(6, Arbitraries.of(SubjectType.class)));
+        Arbitrary<Subj> subject = type.flatMap(t -> subjectIds(t, whale).map(id -> new Subj(t, id)));
         Arbitrary<String> zone = whale ? Arbitraries.of("UTC", "Asia/Kolkata").injectNull(0.3)
                 : Arbitraries.of("UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Mars/Base").injectNull(0.2);
         Arbitrary<Per> period = Combinators.combine(Arbitraries.of(PeriodKind.day, PeriodKind.month, PeriodKind.rolling), zone,
