@@ -91,9 +91,17 @@ final class TopologyModelPolicies {
         };
     }
 
-    /** {@code limit × percent / 100} rounded up, exactly: never overflows. */
+    /**
+     * The amount that reaches {@code percent} of {@code limit}: {@code limit × percent / 100}
+     * rounded up, or {@link Long#MAX_VALUE} (a count never gets there) when {@code limit × percent}
+     * is beyond a long: the arithmetic saturates, so a limit of Long.MAX_VALUE never breaches.
+     */
     static BigInteger percentOf(long limit, int percent) {
-        BigInteger[] qr = BigInteger.valueOf(limit).multiply(BigInteger.valueOf(percent)).divideAndRemainder(BigInteger.valueOf(100));
+        BigInteger product = BigInteger.valueOf(limit).multiply(BigInteger.valueOf(percent));
+        if (product.compareTo(BigInteger.valueOf(Long.MAX_VALUE)) > 0) {
+            return BigInteger.valueOf(Long.MAX_VALUE);
+        }
+        BigInteger[] qr = product.divideAndRemainder(BigInteger.valueOf(100));
         return qr[1].signum() > 0 ? qr[0].add(BigInteger.ONE) : qr[0];
     }
 
