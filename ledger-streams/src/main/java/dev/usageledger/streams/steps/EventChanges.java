@@ -31,10 +31,6 @@ final class EventChanges {
         outputs.add(new Output(child, record));
     }
 
-    public boolean isEmpty() {
-        return writes.isEmpty() && outputs.isEmpty();
-    }
-
     /**
      * Makes the changes: every write, then every record sent.
      *
