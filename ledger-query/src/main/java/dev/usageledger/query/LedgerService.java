@@ -3,6 +3,8 @@ package dev.usageledger.query;
 import dev.usageledger.query.http.ApiSettings;
 import dev.usageledger.query.http.Auth;
 import dev.usageledger.query.http.LedgerRoutes;
+import dev.usageledger.query.holds.Journals;
+import dev.usageledger.query.holds.ReservationDesk;
 import dev.usageledger.query.state.BookWriter;
 import dev.usageledger.query.state.LedgerState;
 import dev.usageledger.query.state.Progress;
@@ -50,14 +52,16 @@ public final class LedgerService implements AutoCloseable {
     private final WebServer server;
     private final KafkaStreams streams;
     private final BookWriter writer;
+    private final ReservationDesk desk;
     private final RestSchemaRegistryClient registry;
     private final LedgerState state;
 
-    private LedgerService(WebServer server, KafkaStreams streams, BookWriter writer, RestSchemaRegistryClient registry,
-                          LedgerState state) {
+    private LedgerService(WebServer server, KafkaStreams streams, BookWriter writer, ReservationDesk desk,
+                          RestSchemaRegistryClient registry, LedgerState state) {
         this.server = server;
         this.streams = streams;
         this.writer = writer;
+        this.desk = desk;
         this.registry = registry;
         this.state = state;
     }
@@ -88,12 +92,14 @@ public final class LedgerService implements AutoCloseable {
         PolicyIndexCache policyIndexes = new PolicyIndexCache();
         LiveState live = new LiveState();
         LedgerState state = new LedgerState(progress, policyIndexes, live);
+        ReservationDesk desk = Journals.desk(streamsConfig, registry, state, settings.bookWait());
+        state.journalOverlay(desk);
         WebServer server = WebServer.builder()
                 .host(config.getString(ServiceConfig.HTTP_HOST_CONFIG))
                 .port(config.getInt(ServiceConfig.HTTP_PORT_CONFIG))
                 .maxPayloadSize(SERVER_MAX_PAYLOAD)
                 .shutdownHook(false)
-                .routing(routing -> LedgerRoutes.routes(routing, state, writer, auth, settings, metrics))
+                .routing(routing -> LedgerRoutes.routes(routing, state, writer, desk, auth, settings, metrics))
                 .build()
                 .start();
         HostInfo self = new HostInfo(config.advertisedHost(), server.port());
@@ -111,7 +117,7 @@ public final class LedgerService implements AutoCloseable {
         state.attach(streams, self);
         streams.start();
         LOG.info("ledger service listening on {} (application.server {})", server.port(), self);
-        return new LedgerService(server, streams, writer, registry, state);
+        return new LedgerService(server, streams, writer, desk, registry, state);
     }
 
     public int port() {
@@ -140,6 +146,7 @@ public final class LedgerService implements AutoCloseable {
                 .withTimeout(CLOSE_TIMEOUT))) {
             LOG.warn("the topology did not stop within {}", CLOSE_TIMEOUT);
         }
+        desk.close();
         writer.close();
         registry.close();
     }

@@ -72,8 +72,8 @@ public final class LedgerTopology {
         // its transactions: a read_committed consumer sees nothing past an open transaction, so a
         // request behind one would wait for the task's next commit.
         topology.addSource(Names.HOLDS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), topics.holdRequests(),
-                topics.holds());
-        topology.addProcessor(Names.HOLDS, Steps.holds(registry, policyIndexes, listener, config.lateGrace(), live),
+                topics.holds(), topics.holdJournal());
+        topology.addProcessor(Names.HOLDS, Steps.holds(registry, topics.holdJournal(), policyIndexes, listener, config.lateGrace(), live),
                 Names.HOLDS_SOURCE);
         topology.addSink(Names.HOLDS_SINK, topics.holds(), new StringSerializer(), new AvroSerializer<HoldEvent>(registry, true, false),
                 Names.HOLDS, Names.COUNT);

@@ -29,6 +29,24 @@ public interface TopologyListener {
     default void holdApplied(String tenant, String holdId) {
     }
 
+    /**
+     * The partition's hold step (re)started: its stores were just restored or reassigned, so a
+     * hold journal opened for an earlier run must be made anew.
+     */
+    default void holdStepStarted(int partition) {
+    }
+
+    /** The partition's task begins to apply a hold journal record; {@link #holdJournalApplied} follows, always. */
+    default void holdJournalApplying(int partition) {
+    }
+
+    /**
+     * The hold journal record at {@code offset} of the partition is applied to the hold and held
+     * stores ({@code offset} is the last one applied when the application failed).
+     */
+    default void holdJournalApplied(int partition, long offset) {
+    }
+
     /** The price book now holds the entry with this topic key (or its deletion). */
     default void priceApplied(String priceKey) {
     }

@@ -4,13 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.usageledger.schemas.avro.CallScope;
 import dev.usageledger.schemas.avro.Estimate;
+import dev.usageledger.schemas.avro.EnforcementDecision;
+import dev.usageledger.schemas.avro.HeldLine;
 import dev.usageledger.schemas.avro.HoldEvent;
+import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.schemas.avro.HoldEventType;
 import dev.usageledger.schemas.avro.HoldStatus;
 import dev.usageledger.schemas.avro.Metric;
 import dev.usageledger.schemas.avro.PeriodKind;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.schemas.avro.Verdict;
+import dev.usageledger.streams.state.PolicyCounterStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -147,6 +151,51 @@ class HoldTopologyTest {
         assertThat(fixture.holdState("acme", "all").getState()).isEqualTo(HoldStatus.placed);
         assertThat(fixture.held("acme", "acme-tokens", "acme", DAY)).isEqualTo(8_000L);
         assertThat(fixture.holdState("acme", "one-more").getState()).isEqualTo(HoldStatus.denied);
+    }
+
+    @Test
+    void shouldApplyAJournaledDecisionWithoutDecidingItAgain() {
+        // Given the budget is already full, a hold the reservation writer granted earlier is journaled
+        fixture.send(TopologyFixture.event("full", "acme", T).setCostMicros(1_000L).build(), T);
+        HoldState granted = decided("h1", 400, HoldStatus.placed, T.minusSeconds(1));
+
+        fixture.journal(granted);
+        fixture.journal(decided("h2", 300, HoldStatus.denied, T));
+
+        // Then the task applies both as decided: the grant reserves (no new decision against the full budget), the denial reserves nothing
+        assertThat(fixture.holdState("acme", "h1").getState()).isEqualTo(HoldStatus.placed);
+        assertThat(fixture.held("acme", "acme-day", "acme", DAY)).isEqualTo(400L);
+        assertThat(fixture.holdState("acme", "h2").getState()).isEqualTo(HoldStatus.denied);
+        assertThat(fixture.decisions.readValuesToList()).extracting(d -> d.getHoldId()).containsExactly("h1", "h2");
+        assertThat(holdEventTypes()).containsExactly(HoldEventType.placed);
+    }
+
+    @Test
+    void shouldKeepAHoldSettledWhenItsUsageIsReadBeforeItsJournaledDecision() {
+        // Given usage that names a hold whose journal record the task has not read yet
+        fixture.send(TopologyFixture.event("e1", "acme", T).setCostMicros(250L).setHoldId("early").build(), T);
+
+        // When the journaled grant arrives after it
+        fixture.journal(decided("early", 400, HoldStatus.placed, T.minusSeconds(1)));
+
+        // Then the hold is settled by that usage and reserves nothing
+        HoldState hold = fixture.holdState("acme", "early");
+        assertThat(hold.getState()).isEqualTo(HoldStatus.settled);
+        assertThat(hold.getSettledByEventId()).isEqualTo("e1");
+        assertThat(hold.getActualCostMicros()).isEqualTo(250L);
+        assertThat(fixture.held("acme", "acme-day", "acme", DAY)).isZero();
+        assertThat(fixture.counter("acme", "acme-day", "acme", DAY)).isEqualTo(250L);
+    }
+
+    /** A decision as the reservation writer journals it: placed with one line on the day budget, or denied. */
+    private static HoldState decided(String id, long amount, HoldStatus state, Instant at) {
+        EnforcementDecision answer = EnforcementDecision.newBuilder().setDecisionId(id).setTenantId("acme").setDecidedAt(at)
+                .setDecision(state == HoldStatus.placed ? Verdict.allow : Verdict.deny).setScope(CallScope.newBuilder().setUserId("u1").build())
+                .setEstimate(Estimate.newBuilder().setCostMicros(amount).build()).setHoldId(id).build();
+        List<HeldLine> lines = state == HoldStatus.placed
+                ? List.of(new HeldLine(PolicyCounterStore.key("acme", "acme-day", "acme", DAY), amount)) : List.of();
+        return HoldState.newBuilder().setHoldId(id).setTenantId("acme").setState(state).setExpiresAt(at.plusSeconds(600))
+                .setLines(lines).setAnswer(answer).build();
     }
 
     private List<HoldEventType> holdEventTypes() {

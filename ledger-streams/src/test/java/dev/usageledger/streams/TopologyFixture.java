@@ -54,9 +54,11 @@ final class TopologyFixture implements AutoCloseable {
     final TestInputTopic<String, byte[]> policies;
     final TestOutputTopic<String, BudgetBreach> breaches;
     final TestInputTopic<String, byte[]> holds;
+    final TestInputTopic<String, byte[]> journal;
     final TestOutputTopic<String, byte[]> holdEvents;
     final TestOutputTopic<String, EnforcementDecision> decisions;
     private final AvroSerializer<HoldEvent> holdSerializer = new AvroSerializer<>(registry, true, false);
+    private final AvroSerializer<HoldState> holdStateSerializer = new AvroSerializer<>(registry, true, false);
     final AvroDeserializer<HoldEvent> holdDeserializer = new AvroDeserializer<>(HoldEvent.class, registry);
     private final AvroSerializer<UsageEvent> usageSerializer = new AvroSerializer<>(registry, true, false);
     private final AvroSerializer<PriceChange> priceSerializer = new AvroSerializer<>(registry, true, false);
@@ -81,6 +83,7 @@ final class TopologyFixture implements AutoCloseable {
         breaches = driver.createOutputTopic(topics.breaches(), new StringDeserializer(),
                 new AvroDeserializer<>(BudgetBreach.class, registry));
         holds = driver.createInputTopic(topics.holdRequests(), new StringSerializer(), new ByteArraySerializer());
+        journal = driver.createInputTopic(topics.holdJournal(), new StringSerializer(), new ByteArraySerializer());
         holdEvents = driver.createOutputTopic(topics.holds(), new StringDeserializer(), new ByteArrayDeserializer());
         decisions = driver.createOutputTopic(topics.decisions(), new StringDeserializer(),
                 new AvroDeserializer<>(EnforcementDecision.class, registry));
@@ -89,6 +92,12 @@ final class TopologyFixture implements AutoCloseable {
     /** Puts a hold request or void on the hold-requests topic, keyed by its tenant, at its own time. */
     void hold(HoldEvent event) {
         holds.pipeInput(event.getTenantId(), holdSerializer.serialize(config.topics().holdRequests(), event), event.getOccurredAt());
+    }
+
+    /** Puts a decided hold on the hold journal, as the partition's reservation writer does, at its decision time. */
+    void journal(HoldState decided) {
+        journal.pipeInput(decided.getTenantId(), holdStateSerializer.serialize(config.topics().holdJournal(), decided),
+                decided.getAnswer().getDecidedAt());
     }
 
     HoldState holdState(String tenant, String holdId) {

@@ -53,7 +53,12 @@ final class TopologyModelHolds {
         }
         String key = TopologyModelKeys.hold(e.getTenantId(), e.getHoldId());
         Hold hold = holds.get(key);
-        if (hold == null || !hold.state().equals("placed")) {
+        if (hold == null) {
+            // the hold's journaled decision may come later: a settled stub, no lines, no event
+            holds.put(key, new Hold(e.getHoldId(), "settled", e.getOccurredAt().toEpochMilli(), new TreeMap<>(), e.getEventId(), cost));
+            return false;
+        }
+        if (!hold.state().equals("placed")) {
             return false;
         }
         release(hold);

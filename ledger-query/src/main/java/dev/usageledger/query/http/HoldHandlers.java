@@ -4,6 +4,8 @@ import dev.usageledger.query.api.CheckBody;
 import dev.usageledger.query.api.HoldBody;
 import dev.usageledger.query.api.Iso;
 import dev.usageledger.query.api.Views;
+import dev.usageledger.query.holds.JournalUnavailableException;
+import dev.usageledger.query.holds.ReservationDesk;
 import dev.usageledger.query.state.BookWriter;
 import dev.usageledger.query.state.Checks;
 import dev.usageledger.query.state.LedgerState;
@@ -14,6 +16,7 @@ import dev.usageledger.schemas.avro.HoldEventType;
 import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.schemas.avro.HoldStatus;
 import dev.usageledger.streams.decision.Estimate;
+import dev.usageledger.streams.decision.HoldDecisions;
 import dev.usageledger.streams.rules.Rating;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -27,21 +30,24 @@ import java.util.function.Predicate;
 
 /**
  * {@code POST /v1/holds}, {@code GET} and {@code DELETE /v1/holds/{id}}. The owner of the tenant's
- * partition writes the request to the holds topic and waits (bounded) for its own topology to
- * decide it: the tenant's task is the single writer of the tenant's holds, so concurrent requests
- * are decided one after another, across instances. A retry with the same hold id gets the first answer.
+ * partition decides a hold on its partition's reservation writer ({@link ReservationDesk}), which
+ * decides the partition's requests one after another and answers only once the decision is
+ * committed to the hold journal, across instances and crashes. A retry with the same hold id gets
+ * the first answer. A void goes to the tenant's task, which releases the hold.
  */
 final class HoldHandlers {
     private final LedgerState state;
     private final Checks checks;
     private final BookWriter writer;
+    private final ReservationDesk desk;
     private final TenantRouter router;
     private final ApiSettings settings;
 
-    HoldHandlers(LedgerState state, Checks checks, BookWriter writer, TenantRouter router, ApiSettings settings) {
+    HoldHandlers(LedgerState state, Checks checks, BookWriter writer, ReservationDesk desk, TenantRouter router, ApiSettings settings) {
         this.state = state;
         this.checks = checks;
         this.writer = writer;
+        this.desk = desk;
         this.router = router;
         this.settings = settings;
     }
@@ -68,8 +74,7 @@ final class HoldHandlers {
             }
             Instant now = settings.clock().instant().truncatedTo(ChronoUnit.MILLIS);
             Rating.Rated rated = checks.rate(check, now);
-            writer.requestHold(request(check, hold.holdId(), rated, now, now.plus(ttl)));
-            HoldState decided = await(stores, check.tenantId(), hold.holdId(), h -> true, "decided");
+            HoldState decided = decide(stores.partition(), request(check, hold.holdId(), rated, now, now.plus(ttl)));
             TenantRouter.Reply reply = reply(decided);
             reply.body().put("unpriced", rated.unpriced());
             return reply;
@@ -98,6 +103,17 @@ final class HoldHandlers {
             HoldState ended = await(stores, tenant, id, h -> h.getState() != HoldStatus.placed, "voided");
             return new TenantRouter.Reply(200, holdView(ended));
         });
+    }
+
+    private HoldState decide(int partition, HoldDecisions.Request request) {
+        try {
+            return desk.place(partition, request, settings.bookWait());
+        } catch (JournalUnavailableException e) {
+            throw ApiException.unavailable(e.getMessage(), 200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.unavailable("the service is stopping", 1_000);
+        }
     }
 
     private HoldState await(TenantStores stores, String tenant, String holdId, Predicate<HoldState> done, String what) {
@@ -138,15 +154,12 @@ final class HoldHandlers {
         return tenant;
     }
 
-    private static HoldEvent request(CheckBody check, String holdId, Rating.Rated rated, Instant now, Instant expiresAt) {
+    private static HoldDecisions.Request request(CheckBody check, String holdId, Rating.Rated rated, Instant now, Instant expiresAt) {
         Estimate estimate = check.toEstimate();
         CallScope scope = CallScope.newBuilder().setUserId(check.userId())
                 .setTeamIds(check.teamIds() == null ? List.of() : check.teamIds()).setApiKeyId(check.apiKeyId())
                 .setProvider(check.provider()).setModel(check.model()).setFeature(check.feature()).setEndpoint(check.endpoint()).build();
-        return HoldEvent.newBuilder().setHoldId(holdId).setTenantId(check.tenantId()).setType(HoldEventType.requested)
-                .setOccurredAt(now).setExpiresAt(expiresAt).setScope(scope)
-                .setEstimate(estimate.toRecord(rated.costMicros()))
-                .build();
+        return new HoldDecisions.Request(check.tenantId(), holdId, scope, estimate.toRecord(rated.costMicros()), now, expiresAt);
     }
 
     private static TenantRouter.Reply reply(HoldState hold) {

@@ -1,6 +1,7 @@
 package dev.usageledger.query.http;
 
 import dev.usageledger.streams.decision.InvalidInputException;
+import dev.usageledger.query.holds.ReservationDesk;
 import dev.usageledger.query.state.BookWriter;
 import dev.usageledger.query.state.Checks;
 import dev.usageledger.query.state.LedgerState;
@@ -27,8 +28,8 @@ public final class LedgerRoutes {
     }
 
     /** Adds every route to {@code routing}; answers the endpoints added, as {@code "METHOD /path"}. */
-    public static List<String> routes(HttpRouting.Builder routing, LedgerState state, BookWriter writer, Auth auth,
-                                      ApiSettings settings, PrometheusMeterRegistry metrics) {
+    public static List<String> routes(HttpRouting.Builder routing, LedgerState state, BookWriter writer, ReservationDesk desk,
+                                      Auth auth, ApiSettings settings, PrometheusMeterRegistry metrics) {
         TenantRouter router = new TenantRouter(state, new Forwarder(settings.forwardTimeout()), settings.readWait());
         Timer decisions = Timer.builder("ledger.check.decision").description("The check decision over local state")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(1_000)).maximumExpectedValue(Duration.ofMillis(100))
@@ -38,7 +39,7 @@ public final class LedgerRoutes {
         new OpsHandlers(state, metrics).register(table);
         Checks checks = new Checks(state);
         new CheckHandlers(checks, router, settings, decisions).register(table);
-        new HoldHandlers(state, checks, writer, router, settings).register(table);
+        new HoldHandlers(state, checks, writer, desk, router, settings).register(table);
         new ReportHandlers(new Reports(state), router, settings).register(table);
         new BookHandlers(state, writer, settings).register(table);
         routing.any((request, response) -> {

@@ -49,6 +49,7 @@ public final class LedgerState {
     private final PolicyIndexCache policyIndexes;
     private final LiveState live;
     private final SeedMemo seeds;
+    private volatile JournalOverlay journalOverlay = JournalOverlay.NONE;
     private final Versioned<String, List<PriceChange>> priceHistories;
     private volatile HostInfo self;
     private volatile KafkaStreams streams;
@@ -153,6 +154,12 @@ public final class LedgerState {
         return new Route.Remote(metadata.activeHost(), metadata.partition(), standbyHere);
     }
 
+    /** Adds the hold decisions journaled here but not yet applied to every read of holds and held amounts. */
+    public void journalOverlay(JournalOverlay overlay) {
+        this.journalOverlay = overlay;
+        generation.incrementAndGet(); // stores opened before read without it
+    }
+
     /**
      * The stores of a local partition; {@code stale} allows a standby or restoring copy. The
      * active ones are looked up once per topology state, not once per request.
@@ -176,17 +183,32 @@ public final class LedgerState {
                 store(Names.ROLLING_COUNTER_STORE, QueryableStoreTypes.<String, Long>windowStore(), partition, stale);
         ReadOnlyKeyValueStore<String, Long> held =
                 store(Names.HELD_STORE, QueryableStoreTypes.<String, Long>keyValueStore(), partition, stale);
+        ReadOnlyKeyValueStore<String, HoldState> holds =
+                store(Names.HOLD_STORE, QueryableStoreTypes.<String, HoldState>keyValueStore(), partition, stale);
         if (!stale) {
             counters = live.counters(partition, counters);
             rolling = live.rolling(partition, rolling);
             held = live.held(partition, held);
+            JournalOverlay journal = journalOverlay;
+            ReadOnlyKeyValueStore<String, Long> heldStore = held;
+            ReadOnlyKeyValueStore<String, HoldState> holdStore = holds;
+            // the journal's unapplied decisions and the stores, read while the task applies no
+            // journal record: each reservation counts once, from the one or the other
+            held = new OverlaidReads<>(held, key -> progress.readConsistently(partition, () -> {
+                long unapplied = journal.unappliedHeld(partition, key);
+                Long stored = heldStore.get(key);
+                return unapplied == 0 ? stored : Long.valueOf((stored == null ? 0 : stored) + unapplied);
+            }));
+            holds = new OverlaidReads<>(holds, key -> progress.readConsistently(partition, () -> {
+                HoldState journaled = journal.journaled(partition, key);
+                return journaled != null ? journaled : holdStore.get(key);
+            }));
         }
         return new TenantStores(partition, stale, new PolicyCounterStore(counters), new RollingCounterStore(rolling),
                 new TotalsStore(store(Names.TOTALS_HOUR_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale)),
                 new TotalsStore(store(Names.TOTALS_DAY_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale)),
                 new BreachStore(store(Names.BREACH_STORE, QueryableStoreTypes.<String, BudgetBreach>keyValueStore(), partition, stale)),
-                new HoldStore(store(Names.HOLD_STORE, QueryableStoreTypes.<String, HoldState>keyValueStore(), partition, stale)),
-                new HeldStore(held), stale ? PolicyUsage.Seeds.READ : (key, read) -> seeds.seed(partition, key, read));
+                new HoldStore(holds), new HeldStore(held), stale ? PolicyUsage.Seeds.READ : (key, read) -> seeds.seed(partition, key, read));
     }
 
     /** The global policy book. */

@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.StampedLock;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * How far the local topology has got: per usage partition, the last offset applied to the
@@ -28,6 +30,9 @@ public final class Progress implements TopologyListener {
     private final Signal bookChanges = new Signal();
     private final AtomicLong bookVersion = new AtomicLong();
     private final ConcurrentHashMap<String, CompletableFuture<Void>> holdWaiters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, AtomicLong> holdSteps = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, Long> journalApplied = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, JournalApplication> journalApplications = new ConcurrentHashMap<>();
 
     @Override
     public void recordApplied(int partition, long offset, long eventTimeMs) {
@@ -59,6 +64,91 @@ public final class Progress implements TopologyListener {
     public boolean settledSinceBookChange(int partition) {
         PartitionProgress progress = partitions.get(partition);
         return progress != null && progress.appliedCount - progress.countAtBookChange >= 2;
+    }
+
+    @Override
+    public void holdStepStarted(int partition) {
+        JournalApplication application = journalApplication(partition);
+        application.abandon(); // an application the task's previous run never finished
+        journalApplied.put(partition, -1L);
+        holdSteps.computeIfAbsent(partition, p -> new AtomicLong()).incrementAndGet();
+    }
+
+    @Override
+    public void holdJournalApplying(int partition) {
+        journalApplication(partition).begin();
+    }
+
+    @Override
+    public void holdJournalApplied(int partition, long offset) {
+        journalApplied.put(partition, offset);
+        journalApplication(partition).end();
+    }
+
+    /**
+     * Reads {@code read} (the journal's unapplied decisions and the stores) while the task applies
+     * no journal record of the partition: it sees each journaled reservation either before it
+     * reached the stores or after it left the journal's unapplied ones, never both or neither. An
+     * optimistic read first (a version check, no lock); when the task was applying meanwhile, the
+     * read waits for that one application to end (microseconds: a few store writes) and reads again.
+     */
+    public <T> T readConsistently(int partition, Supplier<T> read) {
+        JournalApplication application = journalApplications.get(partition);
+        return application == null ? read.get() : application.read(read);
+    }
+
+    private JournalApplication journalApplication(int partition) {
+        return journalApplications.computeIfAbsent(partition, p -> new JournalApplication());
+    }
+
+    /**
+     * The task's application of journal records to a partition's stores, as a lock readers wait
+     * on: one writer (the stream thread owning the partition) holds it for the length of one record.
+     */
+    private static final class JournalApplication {
+        private final StampedLock lock = new StampedLock();
+        void begin() {
+            lock.tryUnlockWrite(); // an application the task's previous run never ended
+            lock.writeLock();
+        }
+
+        void end() {
+            lock.tryUnlockWrite();
+        }
+
+        void abandon() {
+            lock.tryUnlockWrite();
+        }
+
+        <T> T read(Supplier<T> read) {
+            long stamp = lock.tryOptimisticRead();
+            if (stamp != 0) {
+                T value = read.get();
+                if (lock.validate(stamp)) {
+                    return value;
+                }
+            }
+            stamp = lock.readLock();
+            try {
+                return read.get();
+            } finally {
+                lock.unlockRead(stamp);
+            }
+        }
+    }
+
+    /** How many times the partition's hold step has started here; -1 when it never has. */
+    public long holdStepGeneration(int partition) {
+        AtomicLong generation = holdSteps.get(partition);
+        return generation == null ? -1 : generation.get();
+    }
+
+    /**
+     * The last hold journal offset the partition's task applied here, -1 for none since its hold
+     * step started. The task's stores hold every journal record up to it (restored ones included).
+     */
+    public long holdJournalApplied(int partition) {
+        return journalApplied.getOrDefault(partition, -1L);
     }
 
     @Override

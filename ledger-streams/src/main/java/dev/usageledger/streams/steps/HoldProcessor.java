@@ -2,27 +2,19 @@ package dev.usageledger.streams.steps;
 
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.BudgetVerdict;
-import dev.usageledger.schemas.avro.CallScope;
 import dev.usageledger.schemas.avro.EnforcementDecision;
-import dev.usageledger.schemas.avro.HeldLine;
 import dev.usageledger.schemas.avro.HoldEvent;
 import dev.usageledger.schemas.avro.HoldEventType;
 import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.schemas.avro.HoldStatus;
-import dev.usageledger.schemas.avro.Subject;
 import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.MalformedPayloadException;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.TopologyListener;
-import dev.usageledger.streams.decision.BudgetLine;
-import dev.usageledger.streams.decision.Decider;
-import dev.usageledger.streams.decision.Decision;
-import dev.usageledger.streams.decision.Estimate;
+import dev.usageledger.streams.decision.HoldDecisions;
 import dev.usageledger.streams.decision.UsageSource;
-import dev.usageledger.streams.decision.Verdict;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.errors.RejectHeaders;
-import dev.usageledger.streams.rules.CallDimensions;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.state.HeldStore;
 import dev.usageledger.streams.state.HoldDueStore;
@@ -59,6 +51,8 @@ final class HoldProcessor extends ContextualProcessor<String, byte[], String, Ob
     private static final Duration EXPIRY_SCAN = Duration.ofSeconds(1);
 
     private final AvroDeserializer<HoldEvent> deserializer;
+    private final AvroDeserializer<HoldState> journalDeserializer;
+    private final String journalTopic;
     private final PolicyIndexCache indexes;
     private final TopologyListener listener;
     private final long keepFinishedMs;
@@ -69,12 +63,15 @@ final class HoldProcessor extends ContextualProcessor<String, byte[], String, Ob
     private HeldStore.Writable held;
     private HoldDueStore due;
     private boolean dueIndexed;
+    private long journalApplied = -1;
     private int partition;
     private PolicyUsage usage;
 
-    HoldProcessor(AvroDeserializer<HoldEvent> deserializer, PolicyIndexCache indexes, TopologyListener listener,
-                  Duration keepFinished, LiveState live) {
+    HoldProcessor(AvroDeserializer<HoldEvent> deserializer, AvroDeserializer<HoldState> journalDeserializer, String journalTopic,
+                  PolicyIndexCache indexes, TopologyListener listener, Duration keepFinished, LiveState live) {
         this.deserializer = deserializer;
+        this.journalDeserializer = journalDeserializer;
+        this.journalTopic = journalTopic;
         this.indexes = indexes;
         this.listener = listener;
         this.keepFinishedMs = keepFinished.toMillis();
@@ -96,6 +93,8 @@ final class HoldProcessor extends ContextualProcessor<String, byte[], String, Ob
         context.schedule(EXPIRY_SCAN, PunctuationType.WALL_CLOCK_TIME, this::expireDue);
         partition = context.taskId().partition();
         live.held().open(partition);
+        journalApplied = -1;
+        listener.holdStepStarted(partition);
     }
 
     @Override
@@ -105,6 +104,11 @@ final class HoldProcessor extends ContextualProcessor<String, byte[], String, Ob
 
     @Override
     public void process(Record<String, byte[]> record) {
+        RecordMetadata source = context().recordMetadata().orElseThrow();
+        if (source.topic().equals(journalTopic)) {
+            applyJournaled(record, source);
+            return;
+        }
         HoldEvent event;
         try {
             event = deserializer.deserialize("", record.value());
@@ -127,31 +131,81 @@ final class HoldProcessor extends ContextualProcessor<String, byte[], String, Ob
         listener.holdApplied(event.getTenantId(), event.getHoldId());
     }
 
+    /**
+     * Decides a request that came on the requests topic. The service no longer writes requests (its
+     * reservation writer decides and journals them, see {@link #applyJournaled}); a request still
+     * on the topic from an earlier version is decided here by the same rule.
+     */
     private void place(HoldEvent request) {
         String key = HoldStore.key(request.getTenantId(), request.getHoldId());
         if (holds.get(key) != null) {
             return; // the same hold id again: the first answer stands
         }
-        CallScope scope = request.getScope();
-        CallDimensions call = new CallDimensions(request.getTenantId(), scope.getTeamIds(), scope.getUserId(), scope.getApiKeyId(),
-                scope.getFeature(), scope.getProvider(), scope.getModel(), scope.getEndpoint());
-        Estimate estimate = Estimate.of(request.getEstimate());
-        Instant at = request.getOccurredAt();
-        Decision decision = Decider.decide(call, estimate, estimate.costMicros(), false,
-                indexes.forTenant(policies, request.getTenantId()), new Reader(), at);
-        boolean granted = decision.decision() != Verdict.deny;
-        List<HeldLine> lines = new ArrayList<>();
-        if (granted) {
-            for (BudgetLine line : decision.budgets()) {
-                if (line.policy().getEnforce() && line.estimate() > 0) {
-                    lines.add(new HeldLine(HeldStore.key(line.policy(), line.member(), line.period()), line.estimate()));
-                }
-            }
+        HoldState hold = HoldDecisions.decide(new HoldDecisions.Request(request.getTenantId(), request.getHoldId(), request.getScope(),
+                request.getEstimate(), request.getOccurredAt(), request.getExpiresAt()), indexes.forTenant(policies, request.getTenantId()),
+                new Reader());
+        record(key, hold, request.getOccurredAt());
+    }
+
+    /**
+     * Applies a decision the partition's reservation writer journaled (and answered) — never
+     * deciding again: the stores then hold every answer given. A hold whose usage already settled
+     * it (the usage was read first) is kept settled and reserves nothing.
+     */
+    private void applyJournaled(Record<String, byte[]> record, RecordMetadata source) {
+        HoldState hold;
+        try {
+            hold = journalDeserializer.deserialize(source.topic(), record.value());
+        } catch (MalformedPayloadException e) {
+            reject(record, e.problem().code(), e.getMessage());
+            return;
         }
-        HoldState hold = HoldState.newBuilder().setHoldId(request.getHoldId()).setTenantId(request.getTenantId())
-                .setState(granted ? HoldStatus.placed : HoldStatus.denied)
-                .setExpiresAt(request.getExpiresAt() == null ? at : request.getExpiresAt()).setLines(lines)
-                .setAnswer(answer(request, decision, at)).build();
+        // readers of held amounts see the stores and the journal's own unapplied decisions as of
+        // before or after this application, never halfway (see TopologyListener#holdJournalApplying)
+        listener.holdJournalApplying(source.partition());
+        long applied = journalApplied;
+        try {
+            if (hold != null) { // null: a journal's opening mark; once applied, the stores hold every decision before it
+                apply(hold);
+            }
+            applied = source.offset();
+        } finally {
+            journalApplied = applied;
+            listener.holdJournalApplied(source.partition(), applied);
+        }
+        if (hold != null) {
+            listener.holdApplied(hold.getTenantId(), hold.getHoldId());
+        }
+    }
+
+    private void apply(HoldState hold) {
+        String key = HoldStore.key(hold.getTenantId(), hold.getHoldId());
+        HoldState earlier = holds.get(key);
+        Instant at = hold.getAnswer().getDecidedAt();
+        if (earlier == null) {
+            record(key, hold, at);
+        } else if (Settlement.isStub(earlier)) {
+            // its usage came first: granted, the hold is settled already and reserves nothing; refused, it stays refused
+            HoldState kept = hold.getState() != HoldStatus.placed ? hold
+                    : HoldState.newBuilder(hold).setState(HoldStatus.settled).setSettledByEventId(earlier.getSettledByEventId())
+                            .setActualCostMicros(earlier.getActualCostMicros()).build();
+            EventChanges changes = new EventChanges();
+            changes.write(() -> {
+                holds.put(key, kept);
+                due.dueFinished(kept, key, keepFinishedMs);
+            });
+            if (hold.getState() == HoldStatus.placed) {
+                changes.send(Names.HOLDS_SINK, placed(hold, at));
+            }
+            changes.send(Names.DECISIONS_SINK, new Record<>(hold.getTenantId(), hold.getAnswer(), at.toEpochMilli()));
+            changes.apply(context());
+        }
+        // otherwise applied before: the stores are past this record
+    }
+
+    /** Stores a decided hold: placed, it reserves its lines and is due at its expiry; denied, it is kept to answer retries. */
+    private void record(String key, HoldState hold, Instant at) {
+        boolean granted = hold.getState() == HoldStatus.placed;
         Map<String, Long> reserved = granted ? held.changed(hold, 1) : Map.of();
         EventChanges changes = new EventChanges();
         changes.write(() -> holds.put(key, hold));
@@ -160,11 +214,11 @@ final class HoldProcessor extends ContextualProcessor<String, byte[], String, Ob
                 due.duePlaced(hold, key);
                 held.write(reserved, this::heldWritten);
             });
-            changes.send(Names.HOLDS_SINK, announced(request, HoldEventType.placed, at, decision));
+            changes.send(Names.HOLDS_SINK, placed(hold, at));
         } else {
             changes.write(() -> due.dueFinished(hold, key, keepFinishedMs));
         }
-        changes.send(Names.DECISIONS_SINK, new Record<>(request.getTenantId(), hold.getAnswer(), at.toEpochMilli()));
+        changes.send(Names.DECISIONS_SINK, new Record<>(hold.getTenantId(), hold.getAnswer(), at.toEpochMilli()));
         changes.apply(context());
     }
 
@@ -188,7 +242,7 @@ final class HoldProcessor extends ContextualProcessor<String, byte[], String, Ob
             due.dueFinished(hold, key, keepFinishedMs);
         });
         if (announce != null) {
-            changes.send(Names.HOLDS_SINK, announced(event, announce, at, null));
+            changes.send(Names.HOLDS_SINK, announced(event, announce, at));
         }
         changes.apply(context());
     }
@@ -239,27 +293,18 @@ final class HoldProcessor extends ContextualProcessor<String, byte[], String, Ob
         });
     }
 
-    private static Record<String, HoldEvent> announced(HoldEvent cause, HoldEventType type, Instant at, Decision decision) {
-        HoldEvent event = HoldEvent.newBuilder(cause).setType(type).setOccurredAt(at)
-                .setPolicyIds(decision == null ? cause.getPolicyIds()
-                        : decision.budgets().stream().filter(l -> l.policy().getEnforce()).map(l -> l.policy().getPolicyId()).toList())
-                .build();
-        return new Record<>(cause.getTenantId(), event, at.toEpochMilli());
+    /** The audit trail's {@code placed} event of a hold: the budgets it was decided on. */
+    private static Record<String, HoldEvent> placed(HoldState hold, Instant at) {
+        EnforcementDecision answer = hold.getAnswer();
+        HoldEvent event = HoldEvent.newBuilder().setHoldId(hold.getHoldId()).setTenantId(hold.getTenantId()).setType(HoldEventType.placed)
+                .setOccurredAt(at).setExpiresAt(hold.getExpiresAt()).setScope(answer.getScope()).setEstimate(answer.getEstimate())
+                .setPolicyIds(answer.getBudgets().stream().map(BudgetVerdict::getPolicyId).distinct().toList()).build();
+        return new Record<>(hold.getTenantId(), event, at.toEpochMilli());
     }
 
-    private static EnforcementDecision answer(HoldEvent request, Decision decision, Instant at) {
-        List<BudgetVerdict> budgets = new ArrayList<>();
-        for (BudgetLine line : decision.budgets()) {
-            budgets.add(BudgetVerdict.newBuilder().setPolicyId(line.policy().getPolicyId())
-                    .setSubject(new Subject(line.policy().getSubject().getType(), line.member()))
-                    .setPeriodStart(line.period().start()).setPeriodEnd(line.period().end())
-                    .setUsed(line.used()).setHeld(line.held()).setLimit(line.limit())
-                    .setVerdict(dev.usageledger.schemas.avro.Verdict.valueOf(line.verdict().name())).setReason(line.reason())
-                    .setUnlimited(line.unlimited()).build());
-        }
-        return EnforcementDecision.newBuilder().setDecisionId(request.getHoldId()).setTenantId(request.getTenantId()).setDecidedAt(at)
-                .setDecision(dev.usageledger.schemas.avro.Verdict.valueOf(decision.decision().name())).setReasons(decision.reasons())
-                .setScope(request.getScope()).setEstimate(request.getEstimate()).setHoldId(request.getHoldId()).setBudgets(budgets).build();
+    private static Record<String, HoldEvent> announced(HoldEvent cause, HoldEventType type, Instant at) {
+        HoldEvent event = HoldEvent.newBuilder(cause).setType(type).setOccurredAt(at).build();
+        return new Record<>(cause.getTenantId(), event, at.toEpochMilli());
     }
 
     private void reject(Record<String, byte[]> record, String reason, String detail) {

@@ -1,10 +1,14 @@
 package dev.usageledger.streams.steps;
 
+import dev.usageledger.schemas.avro.CallScope;
+import dev.usageledger.schemas.avro.EnforcementDecision;
+import dev.usageledger.schemas.avro.Estimate;
 import dev.usageledger.schemas.avro.HoldEvent;
 import dev.usageledger.schemas.avro.HoldEventType;
 import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.schemas.avro.HoldStatus;
 import dev.usageledger.schemas.avro.UsageEvent;
+import dev.usageledger.schemas.avro.Verdict;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.model.RatedUsage;
@@ -39,6 +43,25 @@ final class Settlement {
         this.keepFinishedMs = keepFinished.toMillis();
     }
 
+    /** The reason a settled stub carries in place of its hold's answer, which it does not know yet. */
+    static final String STUB_REASON = "settled before its decision was applied";
+
+    /** What is known of a hold settled before its decision was applied: who settled it, at what cost; no lines. */
+    private static HoldState stub(UsageEvent event, long costMicros) {
+        EnforcementDecision unknown = EnforcementDecision.newBuilder().setDecisionId(event.getHoldId()).setTenantId(event.getTenantId())
+                .setDecidedAt(event.getOccurredAt()).setDecision(Verdict.allow).setReasons(List.of(STUB_REASON))
+                .setScope(CallScope.newBuilder().build())
+                .setEstimate(Estimate.newBuilder().build()).setHoldId(event.getHoldId()).build();
+        return HoldState.newBuilder().setHoldId(event.getHoldId()).setTenantId(event.getTenantId()).setState(HoldStatus.settled)
+                .setExpiresAt(event.getOccurredAt()).setAnswer(unknown).setSettledByEventId(event.getEventId())
+                .setActualCostMicros(costMicros).build();
+    }
+
+    /** Whether {@code hold} is a settled stub: usage settled it before its journaled decision was applied. */
+    static boolean isStub(HoldState hold) {
+        return hold.getState() == HoldStatus.settled && hold.getAnswer().getReasons().equals(List.of(STUB_REASON));
+    }
+
     /** The hold the event settles, if it names a placed one: its release and its settled event, as changes. */
     void settle(RatedUsage usage, long timestamp, EventChanges changes) {
         UsageEvent event = usage.event();
@@ -47,8 +70,18 @@ final class Settlement {
         }
         String key = HoldStore.key(event.getTenantId(), event.getHoldId());
         HoldState hold = holds.get(key);
-        if (hold == null || hold.getState() != HoldStatus.placed) {
-            return; // unknown, denied or already ended: the usage is counted all the same
+        if (hold == null) {
+            // the journal record of the hold may still be on its way (usage and journal are read
+            // side by side): leave a settled stub, so the hold is applied as settled when it comes
+            changes.write(() -> {
+                HoldState stub = stub(event, usage.costMicros());
+                holds.put(key, stub);
+                due.dueFinished(stub, key, keepFinishedMs);
+            });
+            return;
+        }
+        if (hold.getState() != HoldStatus.placed) {
+            return; // denied or already ended: the usage is counted all the same
         }
         Map<String, Long> released = held.changed(hold, -1);
         HoldState settled = HoldState.newBuilder(hold).setState(HoldStatus.settled).setSettledByEventId(event.getEventId())

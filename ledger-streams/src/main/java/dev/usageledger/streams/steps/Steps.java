@@ -2,6 +2,7 @@ package dev.usageledger.streams.steps;
 
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.HoldEvent;
+import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.registry.SchemaRegistryClient;
@@ -36,10 +37,11 @@ public final class Steps {
     }
 
     /** Decides hold requests and voids, and ends expired holds. */
-    public static ProcessorSupplier<String, byte[], String, Object> holds(SchemaRegistryClient registry, PolicyIndexCache indexes,
-                                                                         TopologyListener listener, Duration keepFinished,
-                                                                         LiveState live) {
-        return () -> new HoldProcessor(new AvroDeserializer<>(HoldEvent.class, registry), indexes, listener, keepFinished, live);
+    public static ProcessorSupplier<String, byte[], String, Object> holds(SchemaRegistryClient registry, String journalTopic,
+                                                                         PolicyIndexCache indexes, TopologyListener listener,
+                                                                         Duration keepFinished, LiveState live) {
+        return () -> new HoldProcessor(new AvroDeserializer<>(HoldEvent.class, registry), new AvroDeserializer<>(HoldState.class, registry),
+                journalTopic, indexes, listener, keepFinished, live);
     }
 
     /** Keeps the global price book in the store {@code storeName}. */

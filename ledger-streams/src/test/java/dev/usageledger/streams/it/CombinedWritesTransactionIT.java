@@ -326,6 +326,7 @@ class CombinedWritesTransactionIT {
         settings.put(LedgerStreamsConfig.BREACHES_TOPIC_CONFIG, prefix + ".breaches");
         settings.put(LedgerStreamsConfig.HOLDS_TOPIC_CONFIG, prefix + ".holds");
         settings.put(LedgerStreamsConfig.HOLD_REQUESTS_TOPIC_CONFIG, prefix + ".hold-requests");
+        settings.put(LedgerStreamsConfig.HOLD_JOURNAL_TOPIC_CONFIG, prefix + ".hold-journal");
         settings.put(LedgerStreamsConfig.DECISIONS_TOPIC_CONFIG, prefix + ".decisions");
         // The killed member's session must expire before its partitions move: keep that short here.
         settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "session.timeout.ms", "6000");
@@ -342,6 +343,7 @@ class CombinedWritesTransactionIT {
                     new TopicSpec(prefix + ".breaches", 2, Map.of()),
                     new TopicSpec(prefix + ".holds", 2, Map.of()),
                     new TopicSpec(prefix + ".hold-requests", 2, Map.of()),
+                    new TopicSpec(prefix + ".hold-journal", 2, Map.of()),
                     new TopicSpec(prefix + ".decisions", 2, Map.of())));
         }
     }

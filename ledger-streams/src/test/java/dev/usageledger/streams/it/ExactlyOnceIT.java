@@ -278,6 +278,7 @@ class ExactlyOnceIT {
         settings.put(LedgerStreamsConfig.BREACHES_TOPIC_CONFIG, prefix + ".breaches");
         settings.put(LedgerStreamsConfig.HOLDS_TOPIC_CONFIG, prefix + ".holds");
         settings.put(LedgerStreamsConfig.HOLD_REQUESTS_TOPIC_CONFIG, prefix + ".hold-requests");
+        settings.put(LedgerStreamsConfig.HOLD_JOURNAL_TOPIC_CONFIG, prefix + ".hold-journal");
         settings.put(LedgerStreamsConfig.DECISIONS_TOPIC_CONFIG, prefix + ".decisions");
         settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "commit.interval.ms", "200");
         settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "max.poll.records", "200");
@@ -296,6 +297,7 @@ class ExactlyOnceIT {
                     new TopicSpec(prefix + ".breaches", 4, Map.of()),
                     new TopicSpec(prefix + ".holds", 4, Map.of()),
                     new TopicSpec(prefix + ".hold-requests", 4, Map.of()),
+                    new TopicSpec(prefix + ".hold-journal", 4, Map.of()),
                     new TopicSpec(prefix + ".decisions", 4, Map.of())));
         }
     }

@@ -15,6 +15,7 @@ public final class LedgerTopics {
     public static final String BREACHES = "ledger.breaches.v1";
     public static final String DECISIONS = "ledger.decisions.v1";
     public static final String HOLD_REQUESTS = "ledger.hold-requests.v1";
+    public static final String HOLD_JOURNAL = "ledger.hold-journal.v1";
     public static final String REJECTED = "ledger.usage.rejected.v1";
 
     private static final String FOREVER = "-1";
@@ -39,6 +40,7 @@ public final class LedgerTopics {
                 new TopicSpec(BREACHES, partitions, Map.of("cleanup.policy", "delete", "retention.ms", ONE_YEAR_MS)),
                 new TopicSpec(DECISIONS, partitions, Map.of("cleanup.policy", "delete", "retention.ms", THIRTY_DAYS_MS)),
                 new TopicSpec(HOLD_REQUESTS, partitions, Map.of("cleanup.policy", "delete", "retention.ms", THIRTY_DAYS_MS)),
+                new TopicSpec(HOLD_JOURNAL, partitions, Map.of("cleanup.policy", "delete", "retention.ms", THIRTY_DAYS_MS)),
                 new TopicSpec(REJECTED, partitions, Map.of("cleanup.policy", "delete", "retention.ms", ONE_YEAR_MS)));
     }
 }

@@ -1,0 +1,28 @@
+package dev.usageledger.query.state;
+
+import dev.usageledger.schemas.avro.HoldState;
+
+/**
+ * Hold decisions answered and journaled here that the partition's task has not applied to its
+ * stores yet. Reads of held amounts and of holds add them, so a client that got an answer sees its
+ * hold at once, in checks, status and the hold itself.
+ */
+public interface JournalOverlay {
+    JournalOverlay NONE = new JournalOverlay() {
+        @Override
+        public long unappliedHeld(int partition, String heldKey) {
+            return 0;
+        }
+
+        @Override
+        public HoldState journaled(int partition, String holdKey) {
+            return null;
+        }
+    };
+
+    /** What journaled, unapplied holds reserve on the budget with this held-store key. */
+    long unappliedHeld(int partition, String heldKey);
+
+    /** The journaled, unapplied decision of a hold, or null. */
+    HoldState journaled(int partition, String holdKey);
+}
