@@ -147,6 +147,19 @@ public final class ReservationDesk implements JournalOverlay, AutoCloseable {
     }
 
     @Override
+    public boolean awaitOpen(int partition, Duration timeout) throws InterruptedException {
+        if (current(partition) != null) {
+            return true;
+        }
+        try {
+            journal(partition, timeout);
+            return true;
+        } catch (JournalUnavailableException notYet) {
+            return false;
+        }
+    }
+
+    @Override
     public long unappliedHeld(int partition, String heldKey) {
         PartitionJournal journal = current(partition);
         return journal == null ? 0 : journal.unappliedHeld(heldKey);

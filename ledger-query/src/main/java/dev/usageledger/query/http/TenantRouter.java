@@ -75,6 +75,9 @@ final class TenantRouter {
 
     private void answerLocally(ServerResponse response, int partition, boolean stale, Long minOffset,
                                Function<TenantStores, Reply> read) {
+        if (!stale) {
+            awaitJournal(partition);
+        }
         if (minOffset != null) {
             awaitOffset(partition, minOffset);
         }
@@ -85,6 +88,19 @@ final class TenantRouter {
             answer.put("stale", true);
         }
         Exchange.send(response, reply.status(), answer);
+    }
+
+    /** A partition that just moved here answers once the answers its previous owner gave are in its stores. */
+    private void awaitJournal(int partition) {
+        try {
+            if (!state.awaitJournal(partition, readWait)) {
+                throw ApiException.unavailable("partition " + partition + " moved here and is applying the holds its previous owner"
+                        + " decided; retry shortly", RETRY_AFTER_MS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.unavailable("the service is stopping", RETRY_AFTER_MS);
+        }
     }
 
     private void awaitOffset(int partition, long minOffset) {

@@ -1,6 +1,7 @@
 package dev.usageledger.query.state;
 
 import dev.usageledger.schemas.avro.HoldState;
+import java.time.Duration;
 
 /**
  * Hold decisions answered and journaled here that the partition's task has not applied to its
@@ -18,6 +19,11 @@ public interface JournalOverlay {
         public HoldState journaled(int partition, String holdKey) {
             return null;
         }
+
+        @Override
+        public boolean awaitOpen(int partition, Duration timeout) {
+            return true;
+        }
     };
 
     /** What journaled, unapplied holds reserve on the budget with this held-store key. */
@@ -25,4 +31,13 @@ public interface JournalOverlay {
 
     /** The journaled, unapplied decision of a hold, or null. */
     HoldState journaled(int partition, String holdKey);
+
+    /**
+     * Waits (bounded) until the partition's journal is open here: its previous writer fenced and
+     * every decision it journaled applied to the stores. Until then the stores of a partition that
+     * just moved here may miss answers the previous owner gave, so nothing is read from them.
+     *
+     * @return whether it is open
+     */
+    boolean awaitOpen(int partition, Duration timeout) throws InterruptedException;
 }

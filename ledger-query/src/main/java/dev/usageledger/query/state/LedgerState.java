@@ -19,6 +19,7 @@ import dev.usageledger.streams.state.PriceBook;
 import dev.usageledger.streams.state.RollingCounterStore;
 import dev.usageledger.streams.state.TotalsStore;
 import java.time.Instant;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.serialization.Serializer;
@@ -164,6 +165,11 @@ public final class LedgerState {
      * The stores of a local partition; {@code stale} allows a standby or restoring copy. The
      * active ones are looked up once per topology state, not once per request.
      */
+    /** Waits (bounded) until the hold journal of an active partition is open here; see {@link JournalOverlay#awaitOpen}. */
+    public boolean awaitJournal(int partition, Duration timeout) throws InterruptedException {
+        return journalOverlay.awaitOpen(partition, timeout);
+    }
+
     public TenantStores stores(int partition, boolean stale) {
         KafkaStreams current = streams;
         if (!stale && current != null && current.state() == KafkaStreams.State.RUNNING) {
