@@ -30,8 +30,9 @@ public final class Journals {
         String applicationId = config.getString(LedgerStreamsConfig.APPLICATION_ID_CONFIG);
         ReservationDesk.Plumbing plumbing = new ReservationDesk.Plumbing() {
             @Override
-            public Producer<String, byte[]> producer(int partition) {
-                return new KafkaProducer<>(producerProps(config, applicationId + "-hold-journal-" + partition), new StringSerializer(),
+            public Producer<String, byte[]> producer(int partition, int turn) {
+                String transactionalId = applicationId + "-hold-journal-" + partition + (turn == 0 ? "" : "-" + turn);
+                return new KafkaProducer<>(producerProps(config, transactionalId), new StringSerializer(),
                         new ByteArraySerializer());
             }
 
@@ -78,6 +79,10 @@ public final class Journals {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        // a transaction's first partition refused while the producer's previous transaction completes
+        // (CONCURRENT_TRANSACTIONS, transaction protocol 1) is retried after min(retry.backoff.ms, 20 ms):
+        // measured here, one producer's back-to-back transactions took 30 ms at p50 with the default, 4 ms with 1 ms
+        props.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 1);
         props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
         return props;

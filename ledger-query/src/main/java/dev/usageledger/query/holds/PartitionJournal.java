@@ -6,10 +6,14 @@ import dev.usageledger.schemas.avro.HoldStatus;
 import dev.usageledger.streams.decision.HoldDecisions;
 import dev.usageledger.streams.state.HoldStore;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
@@ -32,6 +36,15 @@ import org.slf4j.LoggerFactory;
  * applied yet), sends them in one transaction and commits it, and only then completes their
  * answers: an answer leaves once its decision is durable. A failed commit fails the whole batch
  * (its decisions were made on one another) and the journal stops; the desk makes a new one.
+ *
+ * <p>Batches take turns over a few transactional producers. A commit returns once the
+ * coordinator has written the commit decision; it writes the markers after that, and until they
+ * are written the same producer's next transaction is refused its first partition and retried
+ * after a fixed backoff (the broker's {@code add.partitions.to.txn.retry.backoff.ms}, 20 ms by
+ * default). The next producer in turn has no transaction completing, so a batch never waits for
+ * the markers of the one before it. Their order in the log is the order they committed in, and
+ * the task applies each decision as journaled, never deciding again, so the order of two batches
+ * changes nothing.
  */
 final class PartitionJournal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionJournal.class);
@@ -43,31 +56,38 @@ final class PartitionJournal implements AutoCloseable {
 
     /** A decision journaled but perhaps not yet applied by the task: its amounts still count here. */
     private static final class Unapplied {
+        final String key;
         final HoldState hold;
         volatile long offset = Long.MAX_VALUE; // until the commit says where it went
 
-        Unapplied(HoldState hold) {
+        Unapplied(String key, HoldState hold) {
+            this.key = key;
             this.hold = hold;
         }
     }
 
     private final int partition;
     private final String topic;
-    private final Producer<String, byte[]> producer;
+    private final List<Producer<String, byte[]>> producers;
+    private int turn;
     private final Function<HoldState, byte[]> serializer;
     private final LongSupplier appliedOffset;
     private final IntFunction<PartitionView> views;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-    private final Map<String, Unapplied> unapplied = new HashMap<>(); // by hold key; guarded by this
-    private final Map<String, List<Unapplied>> unappliedByBudget = new HashMap<>(); // by held key; guarded by this
+    // the decisions not applied yet, guarded by this: in journal order (batches commit one after the
+    // other, so offsets only grow along it), by hold key, and their amounts summed by held key; every
+    // operation is O(1) however far the task lags (it applies in bursts between its own commits)
+    private final ArrayDeque<Unapplied> unappliedInOrder = new ArrayDeque<>();
+    private final Map<String, Unapplied> unapplied = new HashMap<>();
+    private final Map<String, Long> unappliedHeld = new HashMap<>();
     private final Thread committer;
     private volatile boolean failed;
 
-    PartitionJournal(int partition, String topic, Producer<String, byte[]> producer, Function<HoldState, byte[]> serializer,
+    PartitionJournal(int partition, String topic, List<Producer<String, byte[]>> producers, Function<HoldState, byte[]> serializer,
                      LongSupplier appliedOffset, IntFunction<PartitionView> views) {
         this.partition = partition;
         this.topic = topic;
-        this.producer = producer;
+        this.producers = List.copyOf(producers);
         this.serializer = serializer;
         this.appliedOffset = appliedOffset;
         this.views = views;
@@ -123,6 +143,8 @@ final class PartitionJournal implements AutoCloseable {
         List<HoldState> decided = new ArrayList<>(batch.size());
         List<Future<RecordMetadata>> sent = new ArrayList<>(batch.size());
         Map<String, HoldState> inBatch = new HashMap<>();
+        Producer<String, byte[]> producer = producers.get(turn);
+        turn = (turn + 1) % producers.size();
         producer.beginTransaction();
         for (Pending pending : batch) {
             String key = HoldStore.key(pending.request().tenant(), pending.request().holdId());
@@ -156,7 +178,7 @@ final class PartitionJournal implements AutoCloseable {
         try {
             producer.commitTransaction();
         } catch (KafkaException e) {
-            inBatch.keySet().forEach(this::release);
+            releaseAll(inBatch.keySet());
             throw e;
         }
         for (int i = 0; i < batch.size(); i++) {
@@ -182,28 +204,21 @@ final class PartitionJournal implements AutoCloseable {
 
     /**
      * What this journal's decisions reserve on a budget that the task's held store does not show
-     * yet. Read with the store by checks, status and decisions alike; an amount the task has just
-     * applied may count twice for a moment (a conservative answer, never an overshoot).
+     * yet. Read with the store (see {@code Progress#readConsistently}) by checks, status and
+     * decisions alike, so each reservation counts once: here until the task applied it, there after.
      */
     synchronized long unappliedHeld(String heldKey) {
         forgetApplied();
-        long sum = 0;
-        for (Unapplied reservation : unappliedByBudget.getOrDefault(heldKey, List.of())) {
-            for (HeldLine line : reservation.hold.getLines()) {
-                if (line.getKey().equals(heldKey)) {
-                    sum += line.getAmount();
-                }
-            }
-        }
-        return sum;
+        return unappliedHeld.getOrDefault(heldKey, 0L);
     }
 
     private synchronized Unapplied reserve(String key, HoldState hold) {
-        Unapplied reservation = new Unapplied(hold);
+        Unapplied reservation = new Unapplied(key, hold);
+        unappliedInOrder.addLast(reservation);
         unapplied.put(key, reservation);
         if (hold.getState() == HoldStatus.placed) {
             for (HeldLine line : hold.getLines()) {
-                unappliedByBudget.computeIfAbsent(line.getKey(), k -> new ArrayList<>(2)).add(reservation);
+                unappliedHeld.merge(line.getKey(), line.getAmount(), Long::sum);
             }
         }
         return reservation;
@@ -216,26 +231,37 @@ final class PartitionJournal implements AutoCloseable {
         }
     }
 
-    private synchronized void release(String key) {
-        Unapplied gone = unapplied.remove(key);
-        if (gone != null) {
+    /** Forgets the decisions of a batch whose commit failed: none of them reserves anything. */
+    private synchronized void releaseAll(Collection<String> keys) {
+        Set<Unapplied> gone = new HashSet<>();
+        for (String key : keys) {
+            Unapplied reservation = unapplied.get(key);
+            if (reservation != null) {
+                gone.add(reservation);
+            }
+        }
+        unappliedInOrder.removeIf(gone::contains);
+        gone.forEach(this::release);
+    }
+
+    private void release(Unapplied gone) {
+        unapplied.remove(gone.key, gone);
+        if (gone.hold.getState() == HoldStatus.placed) {
             for (HeldLine line : gone.hold.getLines()) {
-                List<Unapplied> left = unappliedByBudget.get(line.getKey());
-                if (left != null && left.remove(gone) && left.isEmpty()) {
-                    unappliedByBudget.remove(line.getKey());
-                }
+                unappliedHeld.computeIfPresent(line.getKey(), (k, sum) -> sum == line.getAmount() ? null : sum - line.getAmount());
             }
         }
     }
 
-    /** Drops the decisions the task has applied: its held store counts them from now on. */
+    /** Drops the decisions the task has applied, oldest first: its held store counts them from now on. */
     private synchronized void forgetApplied() {
-        long applied = appliedOffset.getAsLong();
-        if (unapplied.isEmpty()) {
+        if (unappliedInOrder.isEmpty()) {
             return;
         }
-        unapplied.entrySet().stream().filter(e -> e.getValue().offset <= applied).map(Map.Entry::getKey).toList()
-                .forEach(this::release);
+        long applied = appliedOffset.getAsLong();
+        while (!unappliedInOrder.isEmpty() && unappliedInOrder.peekFirst().offset <= applied) {
+            release(unappliedInOrder.pollFirst());
+        }
     }
 
     private static long offsetOf(Future<RecordMetadata> record) {
@@ -261,6 +287,6 @@ final class PartitionJournal implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        producer.close(Duration.ofSeconds(5));
+        producers.forEach(producer -> producer.close(Duration.ofSeconds(5)));
     }
 }

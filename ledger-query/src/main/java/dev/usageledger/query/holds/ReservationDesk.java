@@ -4,6 +4,8 @@ import dev.usageledger.query.state.JournalOverlay;
 import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.streams.decision.HoldDecisions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,11 +33,13 @@ import org.slf4j.LoggerFactory;
 public final class ReservationDesk implements JournalOverlay, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReservationDesk.class);
     private static final String OPENING_MARK = "journal-opened";
+    /** Transactional producers a journal's batches take turns over (see {@link PartitionJournal}). */
+    public static final int PRODUCERS = 2;
 
     /** How a journal of one partition is made: its transactional producer, the journal's stable end, the task's progress. */
     public interface Plumbing {
-        /** A transactional producer for the partition's journal, not yet initialised. */
-        Producer<String, byte[]> producer(int partition);
+        /** The {@code turn}-th transactional producer of the partition's journal, not yet initialised. */
+        Producer<String, byte[]> producer(int partition, int turn);
 
         /** The last journal offset the local task has applied on the partition, -1 for none. */
         long applied(int partition);
@@ -114,11 +118,15 @@ public final class ReservationDesk implements JournalOverlay, AutoCloseable {
         return journal.isCompletedExceptionally() || journal.isDone() && !journal.join().isOpen();
     }
 
-    /** Fences the previous writer, then waits (bounded) until the task has applied everything journaled. */
+    /** Fences the previous writer (each of its producers), then waits (bounded) until the task has applied everything journaled. */
     private PartitionJournal open(int partition) {
-        Producer<String, byte[]> producer = plumbing.producer(partition);
+        List<Producer<String, byte[]>> producers = new ArrayList<>(PRODUCERS);
         try {
-            producer.initTransactions();
+            for (int turn = 0; turn < PRODUCERS; turn++) {
+                producers.add(plumbing.producer(partition, turn));
+                producers.getLast().initTransactions();
+            }
+            Producer<String, byte[]> producer = producers.getFirst();
             producer.beginTransaction();
             Future<RecordMetadata> sent = producer.send(new ProducerRecord<>(topic, partition, OPENING_MARK, null));
             producer.commitTransaction();
@@ -131,17 +139,17 @@ public final class ReservationDesk implements JournalOverlay, AutoCloseable {
                 }
                 TimeUnit.MILLISECONDS.sleep(5); // the task applies the journal on its own thread; bounded by the deadline above
             }
-            PartitionJournal journal = new PartitionJournal(partition, topic, producer, serializer, () -> plumbing.applied(partition),
+            PartitionJournal journal = new PartitionJournal(partition, topic, producers, serializer, () -> plumbing.applied(partition),
                     views);
             journal.start();
             LOG.info("hold journal of partition {} open after its mark at offset {}", partition, mark);
             return journal;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            producer.close(Duration.ZERO);
+            producers.forEach(producer -> producer.close(Duration.ZERO));
             throw new JournalUnavailableException("interrupted while opening the hold journal of partition " + partition, e);
         } catch (ExecutionException | RuntimeException e) {
-            producer.close(Duration.ZERO);
+            producers.forEach(producer -> producer.close(Duration.ZERO));
             throw e instanceof RuntimeException r ? r : new JournalUnavailableException("the opening mark was not written: " + e, e);
         }
     }

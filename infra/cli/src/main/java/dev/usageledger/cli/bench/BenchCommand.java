@@ -53,6 +53,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rates", defaultValue = "1000,5000", split = ",", description = "Checks per second (default: ${DEFAULT-VALUE}).")
     List<Integer> rates;
 
+    @Option(names = "--hold-rates", defaultValue = "500,2000", split = ",",
+            description = "Hold placements per second, each run beside its HTTP and transaction floors (default: ${DEFAULT-VALUE}).")
+    List<Integer> holdRates;
+
     @Option(names = "--seconds", defaultValue = "15", description = "Length of each check run (default: ${DEFAULT-VALUE}).")
     int seconds;
 
@@ -90,6 +94,7 @@ public final class BenchCommand implements Callable<Integer> {
             repeats = 1;
             history = 500;
             rates = List.of(200);
+            holdRates = List.of(100);
             seconds = 2;
             ingestRate = 100;
             freshnessSamples = 10;
@@ -100,7 +105,7 @@ public final class BenchCommand implements Callable<Integer> {
         writer.printf("bench: %,d events; %,d tenants, %,d users, %,d API keys, %d models; seed %d; %d runs per ingest job%s%n",
                 events, tenants, users, keys, models, seed, repeats, smoke ? " (smoke mode: figures are not meaningful)" : "");
         writer.flush();
-        new BenchSuite(new BenchSuite.Settings(workload, events, history, repeats, rates, seconds, ingestRate, freshnessSamples,
+        new BenchSuite(new BenchSuite.Settings(workload, events, history, repeats, rates, holdRates, seconds, ingestRate, freshnessSamples,
                 peerThreads, partitions, !noPostgres), writer).run(out);
         return 0;
     }

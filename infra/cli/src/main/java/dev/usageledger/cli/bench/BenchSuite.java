@@ -8,6 +8,7 @@ import dev.usageledger.infra.embedded.topics.LedgerTopics;
 import dev.usageledger.infra.embedded.topics.TopicAdmin;
 import dev.usageledger.infra.embedded.topics.TopicSpec;
 import dev.usageledger.query.LedgerService;
+import dev.usageledger.query.holds.ReservationDesk;
 import dev.usageledger.query.ServiceConfig;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.PriceChange;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -58,13 +60,14 @@ import picocli.CommandLine;
 final class BenchSuite {
     static final String INGEST_TOPIC = "bench.usage.ingest";
     private static final String RAW_TOPIC = "bench.usage.raw-producer";
+    private static final String HOLD_FLOOR_TOPIC = "bench.hold-floor";
     private static final String ADMIN = "admin-token-bench-suite-01";
     private static final Duration JOB_LIMIT = Duration.ofMinutes(20);
     private static final PrintWriter DISCARD = new PrintWriter(OutputStream.nullOutputStream());
 
     /** Sizes and switches of one run. */
-    record Settings(Workload workload, int events, int history, int repeats, List<Integer> rates, int seconds, int ingestRate,
-                    int freshnessSamples, int peerThreads, int partitions, boolean postgres) {
+    record Settings(Workload workload, int events, int history, int repeats, List<Integer> rates, List<Integer> holdRates, int seconds,
+                    int ingestRate, int freshnessSamples, int peerThreads, int partitions, boolean postgres) {
     }
 
     private final Settings settings;
@@ -196,7 +199,63 @@ final class BenchSuite {
                     settings.freshnessSamples(), now -> live(now).event()));
             report.latency("freshness: publish acknowledged -> applied, visible to checks", settings.ingestRate(), 10L * h, fresh);
             report.goal("freshness p99", "<= 250 ms", Latencies.Summary.micros(fresh.p99()), fresh.p99() <= 250_000_000);
+            holds(kafka.bootstrapServers(), ledger, producer, 10L * h);
         }
+    }
+
+    /**
+     * Hold placement at each hold rate while events are ingested, beside two floors measured at
+     * the same rate right after it: the service's {@code GET /health} (HTTP alone) and a bare
+     * group-committed transaction (a durable, fenced answer alone, see {@link TransactionFloor}).
+     * Each hold names a new hold id; a refused hold (200) is an answer as much as a granted one (201).
+     */
+    private void holds(String bootstrap, LedgerService ledger, KafkaProducer<String, UsageEvent> producer, long history) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            TopicAdmin.ensure(admin, List.of(new TopicSpec(HOLD_FLOOR_TOPIC, 1, Map.of())));
+        }
+        AtomicLong holdIds = new AtomicLong();
+        try (LoopbackClient http = new LoopbackClient(ledger.apiUri(), 256);
+             TransactionFloor floor = new TransactionFloor(bootstrap, HOLD_FLOOR_TOPIC, "bench-hold-floor", ReservationDesk.PRODUCERS)) {
+            Callable<Boolean> place = () -> {
+                long id = holdIds.incrementAndGet(); // each request its own generator: requests run on many threads at once
+                int status = http.post("/v1/holds", ADMIN, holdJson(new SplittableRandom(settings.workload().seed() + id), "bench-hold-" + id));
+                return status == 201 || status == 200;
+            };
+            int first = settings.holdRates().getFirst();
+            step("warming up hold placement and both floors for %d s at %,d/s, not recorded", settings.seconds(), first);
+            whileIngesting(producer, () -> FixedRate.run("POST /v1/holds", first, settings.seconds(), place));
+            whileIngesting(producer, () -> FixedRate.run("transaction", first, settings.seconds(), floor::commitOne));
+            for (int rate : settings.holdRates()) {
+                step("hold placement at %,d/s for %d s while ingesting %,d events/s, then its floors", rate, settings.seconds(),
+                        settings.ingestRate());
+                Latencies.Summary holds = whileIngesting(producer, () -> FixedRate.run("POST /v1/holds", rate, settings.seconds(), place));
+                double commitMax = StreamsJobs.commitLatencyMaxMs(ledger.streams());
+                Latencies.Summary httpFloor = whileIngesting(producer, () -> FixedRate.run("GET /health", rate, settings.seconds(),
+                        () -> http.get("/health") == 200));
+                Latencies.Summary txFloor = whileIngesting(producer, () -> FixedRate.run("transaction", rate, settings.seconds(),
+                        floor::commitOne));
+                report.latency("ledger POST /v1/holds: hold decided, journaled and committed, over loopback HTTP", rate, history, holds);
+                report.latency("HTTP floor beside the holds: GET /health over loopback HTTP (no state read)", rate, history, httpFloor);
+                report.latency("Kafka floor beside the holds: one group-committed transaction per batch of waiting requests, "
+                        + "one record each, acks=all", rate, history, txFloor);
+                long target = rate <= 500 ? 5_000_000 : 10_000_000;
+                report.goal("hold placement p99 at " + rate + "/s", "<= " + target / 1_000_000 + " ms", Latencies.Summary.micros(holds.p99()),
+                        holds.p99() <= target);
+                if (rate <= 500) {
+                    report.goal("hold placement p99.9 at " + rate + "/s", "<= 20 ms", Latencies.Summary.micros(holds.p999()),
+                            holds.p999() <= 20_000_000);
+                }
+                report.note(String.format("hold placement at %d/s: p99 %s, p99.9 %s; beside it HTTP alone p99 %s, a bare transaction"
+                                + " p99 %s; the stream thread's commit-latency-max after the hold run: %.0f ms", rate,
+                        Latencies.Summary.micros(holds.p99()), Latencies.Summary.micros(holds.p999()),
+                        Latencies.Summary.micros(httpFloor.p99()), Latencies.Summary.micros(txFloor.p99()), commitMax));
+            }
+        }
+    }
+
+    private String holdJson(SplittableRandom random, String holdId) {
+        String check = checkJson(random);
+        return check.substring(0, check.lastIndexOf('}')) + ", \"hold_id\": \"" + holdId + "\", \"ttl_ms\": 60000}";
     }
 
     /**

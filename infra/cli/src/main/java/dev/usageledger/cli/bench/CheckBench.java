@@ -5,7 +5,9 @@ import dev.usageledger.infra.embedded.registry.EmbeddedSchemaRegistry;
 import dev.usageledger.infra.embedded.testkit.Await;
 import dev.usageledger.infra.embedded.topics.LedgerTopics;
 import dev.usageledger.infra.embedded.topics.TopicAdmin;
+import dev.usageledger.infra.embedded.topics.TopicSpec;
 import dev.usageledger.query.LedgerService;
+import dev.usageledger.query.holds.ReservationDesk;
 import dev.usageledger.query.ServiceConfig;
 import dev.usageledger.query.api.CheckBody;
 import dev.usageledger.query.state.Checks;
@@ -104,6 +106,7 @@ public final class CheckBench implements Callable<Integer> {
     long seed;
 
     private static final Duration SETTLE = Duration.ofSeconds(5);
+    private static final String HOLD_FLOOR_TOPIC = "bench.hold-floor";
 
     private final AtomicLong eventIds = new AtomicLong();
 
@@ -149,14 +152,28 @@ public final class CheckBench implements Callable<Integer> {
                 Latencies.Summary after = overHttp(loopback, producer, rate, random);
                 out.println(freshness(service, producer, random).row("freshness: publish acknowledged -> applied, visible to checks"));
                 out.flush();
-                // a hold is answered once its task has decided it, a few milliseconds: at 2,000/s that needs
+                // a hold is answered once its decision is committed, a few milliseconds: at 2,000/s that needs
                 // more requests in flight than the check runs' connections allow (rate x latency)
-                try (LoopbackClient holdClient = new LoopbackClient(service.apiUri(), holdConnections)) {
+                try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+                    TopicAdmin.ensure(admin, List.of(new TopicSpec(HOLD_FLOOR_TOPIC, 1, Map.of())));
+                }
+                try (LoopbackClient holdClient = new LoopbackClient(service.apiUri(), holdConnections);
+                     TransactionFloor single = new TransactionFloor(kafka.bootstrapServers(), HOLD_FLOOR_TOPIC, "bench-check-floor-1", 1);
+                     TransactionFloor floor = new TransactionFloor(kafka.bootstrapServers(), HOLD_FLOOR_TOPIC, "bench-check-floor",
+                             ReservationDesk.PRODUCERS)) {
                     for (int holdRate : holdRates) {
                         AtomicLong holdIds = new AtomicLong();
                         out.println(overHttp(holdClient, producer, holdRate, "/v1/holds", () -> holdJson(checkBody(random),
                                 "bench-hold-" + holdRate + "-" + holdIds.incrementAndGet()), 201)
                                 .row("HTTP holds placed at " + holdRate + "/s (" + holdConnections + " connections)"));
+                        out.printf("  stream thread commit-latency-max after it: %.0f ms%n", StreamsJobs.commitLatencyMaxMs(service.streams()));
+                        out.println(overHttp(holdClient, producer, holdRate, "GET /health", () -> holdClient.get("/health") == 200)
+                                .row("HTTP floor: GET /health at " + holdRate + "/s"));
+                        out.println(overHttp(holdClient, producer, holdRate, "transaction", single::commitOne)
+                                .row("Kafka floor: group-committed transactions of one producer at " + holdRate + "/s"));
+                        out.println(overHttp(holdClient, producer, holdRate, "transaction", floor::commitOne)
+                                .row("Kafka floor: group-committed transactions taking turns over " + ReservationDesk.PRODUCERS
+                                        + " producers at " + holdRate + "/s"));
                         out.flush();
                     }
                 }
