@@ -58,11 +58,14 @@ class BenchSuiteIT {
             assertThat(row.path("p99_us").asDouble()).isGreaterThanOrEqualTo(row.path("p50_us").asDouble());
         });
         assertThat(paths).contains("ledger POST /v1/check over loopback HTTP @500", "ledger POST /v1/check over loopback HTTP @5000",
-                "HTTP floor: the same service's GET /health over loopback HTTP (no state read) @500", "freshness: publish acknowledged -> applied, visible to checks @5000");
+                "HTTP floor: the same service's GET /health over loopback HTTP (no state read) @500", "freshness: publish acknowledged -> applied, visible to checks @5000",
+                "ledger POST /v1/holds: hold decided, journaled and committed, over loopback HTTP @5000",
+                "HTTP floor beside the holds: GET /health over loopback HTTP (no state read) @5000",
+                "Kafka floor beside the holds: one group-committed transaction per batch of waiting requests, one record each, acks=all @5000");
         List<String> goals = new ArrayList<>();
         root.path("goals").forEach(goal -> goals.add(goal.path("goal").asText()));
         assertThat(goals).contains("ledger topology vs plain DSL sum", "ledger check p99 growth with 10x history", "freshness p99",
-                "ledger audit vs raw consumer read");
+                "ledger audit vs raw consumer read", "hold placement p99 at 100/s", "hold placement p99.9 at 100/s");
         if (!peerSkipped) {
             assertThat(jobs).contains("PostgreSQL ledger");
             assertThat(paths).contains("PostgreSQL check: tenant and user counter rows (JDBC) @5000",
