@@ -192,9 +192,10 @@ public final class LedgerState {
         ReadOnlyKeyValueStore<String, HoldState> holds =
                 store(Names.HOLD_STORE, QueryableStoreTypes.<String, HoldState>keyValueStore(), partition, stale);
         if (!stale) {
-            counters = live.counters(partition, counters);
+            counters = live.counters(partition, live.direct().of(partition, Names.POLICY_COUNTER_STORE, counters));
             rolling = live.rolling(partition, rolling);
-            held = live.held(partition, held);
+            held = live.held(partition, live.direct().of(partition, Names.HELD_STORE, held));
+            holds = live.direct().of(partition, Names.HOLD_STORE, holds);
             JournalOverlay journal = journalOverlay;
             ReadOnlyKeyValueStore<String, Long> heldStore = held;
             ReadOnlyKeyValueStore<String, HoldState> holdStore = holds;

@@ -18,6 +18,7 @@ public final class LiveState {
     private final Mirror<PolicyCounter> counters = new Mirror<>(MAX_ENTRIES);
     private final Mirror<RollingBuckets> rolling = new Mirror<>(MAX_ENTRIES);
     private final Mirror<Long> held = new Mirror<>(MAX_ENTRIES);
+    private final DirectReads direct = new DirectReads();
 
     public Mirror<PolicyCounter> counters() {
         return counters;
@@ -29,6 +30,11 @@ public final class LiveState {
 
     public Mirror<Long> held() {
         return held;
+    }
+
+    /** The active tasks' own key-value stores, for point reads that skip the query path's task lookup. */
+    public DirectReads direct() {
+        return direct;
     }
 
     /** The counter store of an active partition, its point reads answered from the copy. */

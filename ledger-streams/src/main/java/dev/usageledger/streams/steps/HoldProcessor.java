@@ -93,6 +93,9 @@ final class HoldProcessor extends ContextualProcessor<String, byte[], String, Ob
         context.schedule(EXPIRY_SCAN, PunctuationType.WALL_CLOCK_TIME, this::expireDue);
         partition = context.taskId().partition();
         live.held().open(partition);
+        live.direct().opened(partition, Names.HOLD_STORE, context.getStateStore(Names.HOLD_STORE));
+        live.direct().opened(partition, Names.HELD_STORE, context.getStateStore(Names.HELD_STORE));
+        live.direct().opened(partition, Names.POLICY_COUNTER_STORE, context.getStateStore(Names.POLICY_COUNTER_STORE));
         journalApplied = -1;
         listener.holdStepStarted(partition);
     }
@@ -100,6 +103,7 @@ final class HoldProcessor extends ContextualProcessor<String, byte[], String, Ob
     @Override
     public void close() {
         live.held().close(partition);
+        live.direct().closed(partition);
     }
 
     @Override
