@@ -84,6 +84,10 @@ final class TopologyModelHolds {
 
     /** The wall clock reached {@code now}: placed holds past their expiry expire; whether any did. */
     boolean expire(long now, TopologyModelSnapshot out) {
+        // finished holds (settled, stubs among them, expired, voided, denied) are forgotten once kept
+        // the late grace past their expiry, by the scan that runs at this time; holds that expire in
+        // this same scan are forgotten by a later one
+        holds.values().removeIf(h -> !h.state().equals("placed") && h.expiresAt() + TopologyModelReference.GRACE_MS < now);
         boolean any = false;
         for (Map.Entry<String, Hold> entry : holds.entrySet()) {
             Hold hold = entry.getValue();
