@@ -7,6 +7,7 @@ import dev.usageledger.streams.Names;
 import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.live.LiveState;
+import dev.usageledger.streams.live.PointReads;
 import dev.usageledger.streams.rules.PolicyIndex;
 import dev.usageledger.streams.state.BreachStore;
 import dev.usageledger.streams.state.HeldStore;
@@ -201,12 +202,12 @@ public final class LedgerState {
             ReadOnlyKeyValueStore<String, HoldState> holdStore = holds;
             // the journal's unapplied decisions and the stores, read while the task applies no
             // journal record: each reservation counts once, from the one or the other
-            held = new OverlaidReads<>(held, key -> progress.readConsistently(partition, () -> {
+            held = new PointReads<>(held, key -> progress.readConsistently(partition, () -> {
                 long unapplied = journal.unappliedHeld(partition, key);
                 Long stored = heldStore.get(key);
                 return unapplied == 0 ? stored : Long.valueOf((stored == null ? 0 : stored) + unapplied);
             }));
-            holds = new OverlaidReads<>(holds, key -> progress.readConsistently(partition, () -> {
+            holds = new PointReads<>(holds, key -> progress.readConsistently(partition, () -> {
                 HoldState journaled = journal.journaled(partition, key);
                 return journaled != null ? journaled : holdStore.get(key);
             }));

@@ -2,7 +2,6 @@ package dev.usageledger.streams.live;
 
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
@@ -28,24 +27,9 @@ public final class DirectReads {
     }
 
     /** {@code store} (the query path) with its point reads answered by the task's own store where one is open here. */
+    @SuppressWarnings("unchecked")
     public <V> ReadOnlyKeyValueStore<String, V> of(int partition, String name, ReadOnlyKeyValueStore<String, V> store) {
-        return new Reads<>(partition, name, store);
-    }
-
-    private final class Reads<V> implements ReadOnlyKeyValueStore<String, V> {
-        private final int partition;
-        private final String name;
-        private final ReadOnlyKeyValueStore<String, V> store;
-
-        Reads(int partition, String name, ReadOnlyKeyValueStore<String, V> store) {
-            this.partition = partition;
-            this.name = name;
-            this.store = store;
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public V get(String key) {
+        return new PointReads<>(store, key -> {
             ConcurrentHashMap<String, ReadOnlyKeyValueStore<String, ?>> open = partitions.get(partition);
             ReadOnlyKeyValueStore<String, V> direct = open == null ? null : (ReadOnlyKeyValueStore<String, V>) open.get(name);
             if (direct != null) {
@@ -56,21 +40,6 @@ public final class DirectReads {
                 }
             }
             return store.get(key);
-        }
-
-        @Override
-        public KeyValueIterator<String, V> range(String from, String to) {
-            return store.range(from, to);
-        }
-
-        @Override
-        public KeyValueIterator<String, V> all() {
-            return store.all();
-        }
-
-        @Override
-        public long approximateNumEntries() {
-            return store.approximateNumEntries();
-        }
+        });
     }
 }

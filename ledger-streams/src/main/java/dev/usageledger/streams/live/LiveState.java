@@ -39,12 +39,12 @@ public final class LiveState {
 
     /** The counter store of an active partition, its point reads answered from the copy. */
     public ReadOnlyKeyValueStore<String, PolicyCounter> counters(int partition, ReadOnlyKeyValueStore<String, PolicyCounter> store) {
-        return new ReadThroughKeyValues<>(counters, partition, store);
+        return new PointReads<>(store, key -> counters.read(partition, key, store::get));
     }
 
     /** The held store of an active partition, its point reads answered from the copy. */
     public ReadOnlyKeyValueStore<String, Long> held(int partition, ReadOnlyKeyValueStore<String, Long> store) {
-        return new ReadThroughKeyValues<>(held, partition, store);
+        return new PointReads<>(store, key -> held.read(partition, key, store::get));
     }
 
     /** The rolling store of an active partition, a key's recent buckets answered from the copy. */

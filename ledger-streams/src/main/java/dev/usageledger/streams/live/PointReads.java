@@ -1,23 +1,26 @@
 package dev.usageledger.streams.live;
 
+import java.util.function.Function;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
-/** A store's point reads answered from its {@link Mirror} where a copy exists; everything else from the store. */
-final class ReadThroughKeyValues<V> implements ReadOnlyKeyValueStore<String, V> {
-    private final Mirror<V> mirror;
-    private final int partition;
+/**
+ * A key-value store whose point reads are answered by {@code get} (which reads the store itself,
+ * with whatever else it adds: a live copy, the task's own store, journaled decisions); everything
+ * else is the store's.
+ */
+public final class PointReads<V> implements ReadOnlyKeyValueStore<String, V> {
     private final ReadOnlyKeyValueStore<String, V> store;
+    private final Function<String, V> get;
 
-    ReadThroughKeyValues(Mirror<V> mirror, int partition, ReadOnlyKeyValueStore<String, V> store) {
-        this.mirror = mirror;
-        this.partition = partition;
+    public PointReads(ReadOnlyKeyValueStore<String, V> store, Function<String, V> get) {
         this.store = store;
+        this.get = get;
     }
 
     @Override
     public V get(String key) {
-        return mirror.read(partition, key, store::get);
+        return get.apply(key);
     }
 
     @Override
