@@ -3,15 +3,14 @@ package dev.usageledger.streams.state;
 import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.model.AvroStoreSerde;
+import dev.usageledger.streams.store.CombiningStores;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.Stores;
 
 /**
  * The breaches emitted ({@value Names#BREACH_STORE}), kept for reports until the breach retention
@@ -26,10 +25,9 @@ public sealed class BreachStore permits BreachStore.Writable {
         this.store = store;
     }
 
-    /** The store: persistent, with a record cache. */
+    /** The store: persistent, its writes combined in memory until the task commits ({@link CombiningStores#persistentKeyValue}). */
     public static StoreBuilder<KeyValueStore<String, BudgetBreach>> builder() {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.BREACH_STORE), Serdes.String(),
-                AvroStoreSerde.of(BudgetBreach.class)).withCachingEnabled();
+        return CombiningStores.persistentKeyValue(Names.BREACH_STORE, AvroStoreSerde.of(BudgetBreach.class));
     }
 
     /** The breaches of a tenant whose crossing event occurred in {@code [from, to)}, oldest first. */

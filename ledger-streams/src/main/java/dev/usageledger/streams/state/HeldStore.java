@@ -6,6 +6,7 @@ import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.rules.PeriodCalendar;
 import dev.usageledger.streams.rules.PeriodWindow;
+import dev.usageledger.streams.store.CombiningStores;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;
@@ -13,7 +14,6 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.Stores;
 
 /**
  * What live holds reserve ({@value Names#HELD_STORE}). A hold reserves an amount on each enforced
@@ -30,10 +30,9 @@ public sealed class HeldStore permits HeldStore.Writable {
         this.store = store;
     }
 
-    /** The store: persistent, with a record cache. */
+    /** The store: persistent, its writes combined in memory until the task commits ({@link CombiningStores#persistentKeyValue}). */
     public static StoreBuilder<KeyValueStore<String, Long>> builder() {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.HELD_STORE), Serdes.String(),
-                Serdes.Long()).withCachingEnabled();
+        return CombiningStores.persistentKeyValue(Names.HELD_STORE, Serdes.Long());
     }
 
     /** The key of a budget: its period counter's key, or the rolling window's. */

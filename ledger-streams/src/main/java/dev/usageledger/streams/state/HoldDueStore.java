@@ -2,12 +2,12 @@ package dev.usageledger.streams.state;
 
 import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.streams.Names;
+import dev.usageledger.streams.store.CombiningStores;
 import java.util.function.BiConsumer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.Stores;
 
 /**
  * When each hold next needs attention ({@value Names#HOLD_DUE_STORE}): a placed hold at its
@@ -22,10 +22,9 @@ public final class HoldDueStore {
         this.store = store;
     }
 
-    /** The store: persistent, with a record cache. */
+    /** The store: persistent, its writes combined in memory until the task commits ({@link CombiningStores#persistentKeyValue}). */
     public static StoreBuilder<KeyValueStore<String, String>> builder() {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.HOLD_DUE_STORE), Serdes.String(),
-                Serdes.String()).withCachingEnabled();
+        return CombiningStores.persistentKeyValue(Names.HOLD_DUE_STORE, Serdes.String());
     }
 
     /** The entry's key of a hold due at {@code atMs}. */

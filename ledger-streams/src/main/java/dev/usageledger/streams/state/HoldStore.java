@@ -3,13 +3,12 @@ package dev.usageledger.streams.state;
 import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.model.AvroStoreSerde;
+import dev.usageledger.streams.store.CombiningStores;
 import java.util.function.BiConsumer;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.Stores;
 
 /**
  * The holds ({@value Names#HOLD_STORE}): each hold's state and answer, keyed
@@ -24,10 +23,9 @@ public sealed class HoldStore permits HoldStore.Writable {
         this.store = store;
     }
 
-    /** The store: persistent, with a record cache. */
+    /** The store: persistent, its writes combined in memory until the task commits ({@link CombiningStores#persistentKeyValue}). */
     public static StoreBuilder<KeyValueStore<String, HoldState>> builder() {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.HOLD_STORE), Serdes.String(),
-                AvroStoreSerde.of(HoldState.class)).withCachingEnabled();
+        return CombiningStores.persistentKeyValue(Names.HOLD_STORE, AvroStoreSerde.of(HoldState.class));
     }
 
     /** The key of a tenant's hold. */

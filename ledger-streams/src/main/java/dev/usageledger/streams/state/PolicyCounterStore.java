@@ -2,16 +2,15 @@ package dev.usageledger.streams.state;
 
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.model.PolicyCounter;
+import dev.usageledger.streams.store.CombiningStores;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.Stores;
 
 /**
  * The policy counters ({@value Names#POLICY_COUNTER_STORE}): one {@link PolicyCounter} per
@@ -26,10 +25,9 @@ public sealed class PolicyCounterStore permits PolicyCounterStore.Writable {
         this.store = store;
     }
 
-    /** The store: persistent, with a record cache. */
+    /** The store: persistent, its writes combined in memory until the task commits ({@link CombiningStores#persistentKeyValue}). */
     public static StoreBuilder<KeyValueStore<String, PolicyCounter>> builder() {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.POLICY_COUNTER_STORE), Serdes.String(),
-                PolicyCounter.serde()).withCachingEnabled();
+        return CombiningStores.persistentKeyValue(Names.POLICY_COUNTER_STORE, PolicyCounter.serde());
     }
 
     /** The key of a policy's counter for one member and the period starting at {@code periodStart}. */

@@ -27,7 +27,7 @@ public sealed class TotalsStore permits TotalsStore.Writable {
     /** Between the parts of a scope key. */
     public static final char SEPARATOR = KeyParts.SEP;
     /** Totals buckets a store holds in memory per task between commits before it writes them early. */
-    static final int PENDING_MAX = 50_000;
+    static final int PENDING_MAX = CombiningStores.MAX_PENDING;
 
     private final ReadOnlyWindowStore<String, Totals> store;
 

@@ -4,6 +4,7 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
 import org.apache.kafka.streams.state.WindowStore;
 
@@ -24,6 +25,20 @@ public final class CombiningStores {
         }
         return StreamsInternals.windowStoreBuilder(supplier, valueSerde,
                 built -> new CombiningWindowStore<>(built, supplier.windowSize(), maxPending));
+    }
+
+    /** Values a store built here holds at most between two commits before it writes them below. */
+    public static final int MAX_PENDING = 50_000;
+
+    /**
+     * A persistent key-value store of string keys, logged, under a {@link CombiningKeyValueStore}
+     * and no record cache. Kafka's record cache guards every read from another thread with a lock
+     * the stream thread holds while it flushes the cache at a commit (and while it flushes RocksDB
+     * at a checkpoint), so a check or a hold decision reading the store from its own thread would
+     * wait out the commit; the combining layer's reads take no lock.
+     */
+    public static <V> StoreBuilder<KeyValueStore<String, V>> persistentKeyValue(String name, Serde<V> valueSerde) {
+        return keyValueStore(Stores.persistentKeyValueStore(name), valueSerde, MAX_PENDING).withCachingDisabled();
     }
 
     /** A key-value store of string keys under a {@link CombiningKeyValueStore}. */

@@ -140,6 +140,9 @@ public final class CheckBench implements Callable<Integer> {
                 out.flush();
                 Map<Integer, Latencies.Summary> before = new HashMap<>();
                 LoopbackClient loopback = new LoopbackClient(service.apiUri(), connections);
+                out.printf("  warming the HTTP check and its floor at %,d/s for %d s each, not recorded%n", rates.getFirst(), seconds);
+                overHttp(loopback, producer, rates.getFirst(), random);
+                overHttp(loopback, producer, rates.getFirst(), "GET /health", () -> loopback.get("/health") == 200);
                 for (int rate : rates) {
                     before.put(rate, overHttp(loopback, producer, rate, random));
                     out.println(before.get(rate).row("HTTP at " + rate + "/s, " + history + " events of history"));
@@ -161,6 +164,13 @@ public final class CheckBench implements Callable<Integer> {
                      TransactionFloor single = new TransactionFloor(kafka.bootstrapServers(), HOLD_FLOOR_TOPIC, "bench-check-floor-1", 1);
                      TransactionFloor floor = new TransactionFloor(kafka.bootstrapServers(), HOLD_FLOOR_TOPIC, "bench-check-floor",
                              ReservationDesk.PRODUCERS)) {
+                    AtomicLong warmIds = new AtomicLong();
+                    out.printf("  warming hold placement and both transaction floors at %,d/s for %d s each, not recorded%n",
+                            holdRates.getFirst(), seconds);
+                    overHttp(holdClient, producer, holdRates.getFirst(), "/v1/holds", () -> holdJson(checkBody(random),
+                            "bench-hold-warm-" + warmIds.incrementAndGet()), 201);
+                    overHttp(holdClient, producer, holdRates.getFirst(), "transaction", single::commitOne);
+                    overHttp(holdClient, producer, holdRates.getFirst(), "transaction", floor::commitOne);
                     for (int holdRate : holdRates) {
                         AtomicLong holdIds = new AtomicLong();
                         out.println(overHttp(holdClient, producer, holdRate, "/v1/holds", () -> holdJson(checkBody(random),
