@@ -31,6 +31,7 @@ public final class LedgerStreamsConfig extends AbstractConfig {
     public static final String DECISIONS_TOPIC_CONFIG = "ledger.decisions.topic";
     public static final String HOLD_REQUESTS_TOPIC_CONFIG = "ledger.hold.requests.topic";
     public static final String HOLD_JOURNAL_TOPIC_CONFIG = "ledger.hold.journal.topic";
+    public static final String RATED_TOPIC_CONFIG = "ledger.rated.topic";
     public static final String HOLD_TTL_MAX_MS_CONFIG = "ledger.hold.ttl.max.ms";
     public static final String DEDUPE_HORIZON_MS_CONFIG = "ledger.dedupe.horizon.ms";
     public static final String LATE_GRACE_MS_CONFIG = "ledger.late.grace.ms";
@@ -66,6 +67,9 @@ public final class LedgerStreamsConfig extends AbstractConfig {
             .define(HOLD_JOURNAL_TOPIC_CONFIG, Type.STRING, Topics.defaults().holdJournal(), Importance.LOW,
                     "Topic of hold decisions (placed or denied), journaled by the partition's owner before it answers and"
                     + " applied by the tenant's task.")
+            .define(RATED_TOPIC_CONFIG, Type.STRING, Topics.defaults().rated(), Importance.LOW,
+                    "Topic of the counted usage: one record per event the ledger counted (valid, first seen), with its cost,"
+                    + " written in the transaction that counts it; reporting, audits and sinks read it.")
             .define(HOLD_TTL_MAX_MS_CONFIG, Type.LONG, DAY_MS, Range.atLeast(1_000), Importance.LOW,
                     "The longest a hold may live before it expires.")
             .define(DEDUPE_HORIZON_MS_CONFIG, Type.LONG, 35 * DAY_MS, Range.atLeast(1), Importance.MEDIUM,
@@ -99,7 +103,8 @@ public final class LedgerStreamsConfig extends AbstractConfig {
     public Topics topics() {
         return new Topics(getString(USAGE_TOPIC_CONFIG), getString(POLICIES_TOPIC_CONFIG), getString(PRICES_TOPIC_CONFIG),
                 getString(HOLDS_TOPIC_CONFIG), getString(BREACHES_TOPIC_CONFIG), getString(REJECTED_TOPIC_CONFIG),
-                getString(DECISIONS_TOPIC_CONFIG), getString(HOLD_REQUESTS_TOPIC_CONFIG), getString(HOLD_JOURNAL_TOPIC_CONFIG));
+                getString(DECISIONS_TOPIC_CONFIG), getString(HOLD_REQUESTS_TOPIC_CONFIG), getString(HOLD_JOURNAL_TOPIC_CONFIG),
+                getString(RATED_TOPIC_CONFIG));
     }
 
     public Duration dedupeHorizon() {

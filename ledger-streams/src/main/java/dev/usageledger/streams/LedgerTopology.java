@@ -3,6 +3,7 @@ package dev.usageledger.streams;
 import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.avro.EnforcementDecision;
 import dev.usageledger.schemas.avro.HoldEvent;
+import dev.usageledger.schemas.avro.RatedUsageEvent;
 import dev.usageledger.schemas.registry.SchemaRegistryClient;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.live.LiveState;
@@ -66,6 +67,10 @@ public final class LedgerTopology {
                 config.retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG), policyIndexes, live, listener), Names.VALIDATE);
         topology.addSink(Names.BREACHES_SINK, topics.breaches(), new StringSerializer(),
                 new AvroSerializer<BudgetBreach>(registry, true, false), Names.COUNT);
+        // the counted usage, one record per counted event, in the transaction that counts it: what
+        // reporting, audits and sinks read
+        topology.addSink(Names.RATED_SINK, topics.rated(), new StringSerializer(),
+                new AvroSerializer<RatedUsageEvent>(registry, true, false), Names.COUNT);
         // Holds: requests and voids arrive on their own topic, expiries on the holds topic, both keyed by
         // tenant like usage, so they are decided in the tenant's task; a counted usage event settles
         // the hold it names. Requests stay off the holds topic because the task writes that topic in

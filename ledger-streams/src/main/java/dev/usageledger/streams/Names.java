@@ -11,11 +11,15 @@ public final class Names {
     public static final String COUNT = "count";
     public static final String REJECTED_SINK = "rejected-sink";
     public static final String BREACHES_SINK = "breaches-sink";
+    public static final String RATED_SINK = "rated-sink";
     public static final String HOLDS_SOURCE = "holds-source";
     public static final String HOLDS = "holds";
     public static final String HOLDS_SINK = "holds-sink";
     public static final String DECISIONS_SINK = "decisions-sink";
     public static final String HOLDS_REJECTED_SINK = "holds-rejected-sink";
+
+    public static final String RATED_SOURCE = "rated-source";
+    public static final String REPORT = "report";
 
     public static final String PRICES_SOURCE = "prices-source";
     public static final String PRICE_BOOK = "price-book";
@@ -35,6 +39,8 @@ public final class Names {
     public static final String HOLD_STORE = "hold-store";
     public static final String HELD_STORE = "held-store";
     public static final String HOLD_DUE_STORE = "hold-due-store";
+    public static final String REPORT_QUARTER_STORE = "report-quarter-store";
+    public static final String REPORT_DAY_STORE = "report-day-store";
 
     private Names() {
     }

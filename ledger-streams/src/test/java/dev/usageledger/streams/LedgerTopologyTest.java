@@ -47,6 +47,10 @@ class LedgerTopologyTest {
         ledger.send(TopologyFixture.event("e-2", "acme", T0).setCostMicros(500L).build(), T0.plusSeconds(6));
         ledger.send(TopologyFixture.event("e-1", "globex", T0).setCostMicros(700L).build(), T0.plusSeconds(7));
 
+        // the rated topic carries each counted event once, keyed by tenant, with where it came from
+        assertThat(ledger.rated.readRecordsToList()).extracting(r -> r.key() + "/" + r.value().getUsage().getEventId() + " "
+                        + r.value().getCostMicros() + " @" + r.value().getSourcePartition() + ":" + r.value().getSourceOffset())
+                .containsExactly("acme/e-1 1500 @0:0", "acme/e-2 500 @0:3", "globex/e-1 700 @0:4");
         Totals acme = ledger.month("acme", SubjectType.tenant, "acme", "2026-11");
         assertThat(acme.costMicros()).isEqualTo(2_000L);
         assertThat(acme.events()).isEqualTo(2);
@@ -84,6 +88,8 @@ class LedgerTopologyTest {
                 .containsExactly("0", "1", "2", "3", "4", "5", "6", "7", "8");
         assertThat(TopologyFixture.header(out.get(4), RejectHeaders.DETAIL)).contains("output_tokens must be >= 0, got -1");
         assertThat(ledger.month("acme", SubjectType.tenant, "acme", "2026-11").events()).as("only the good one counts").isEqualTo(1);
+        assertThat(ledger.rated.readValuesToList()).as("only the good one is on the rated topic")
+                .extracting(r -> r.getUsage().getEventId() + " @" + r.getSourceOffset()).containsExactly("ok @9");
     }
 
     @Test
@@ -108,6 +114,8 @@ class LedgerTopologyTest {
         assertThat(tenant.unpriced()).isEqualTo(1);
         assertThat(tenant.events()).isEqualTo(4);
         assertThat(tenant.inputTokens()).as("unpriced tokens still count").isEqualTo(4 * 1_200L);
+        assertThat(ledger.rated.readValuesToList()).extracting(r -> r.getUsage().getEventId() + " " + r.getCostMicros() + " " + r.getUnpriced())
+                .containsExactly("before 1060 false", "after 795 false", "explicit 42 false", "unpriced 0 true");
         assertThat(ledger.driver.metrics().entrySet()).filteredOn(m -> m.getKey().name().equals("unpriced-events-total"))
                 .singleElement().satisfies(m -> assertThat(m.getValue().metricValue()).isEqualTo(1.0));
     }
@@ -157,5 +165,7 @@ class LedgerTopologyTest {
         assertThat(minutes.fetch(TotalsStore.scopeKey("acme", SubjectType.tenant, "acme"), later.toEpochMilli())).isNull();
         assertThat(ledger.month("acme", SubjectType.user, "u2", "2026-11").events()).isZero();
         assertThat(ledger.month("acme", SubjectType.tenant, "acme", "2026-11").costMicros()).isEqualTo(huge);
+        assertThat(ledger.rated.readValuesToList()).as("only the counted event is on the rated topic")
+                .extracting(r -> r.getUsage().getEventId()).containsExactly("big");
     }
 }

@@ -10,6 +10,7 @@ import dev.usageledger.schemas.avro.Period;
 import dev.usageledger.schemas.avro.PeriodKind;
 import dev.usageledger.schemas.avro.PolicyFilters;
 import dev.usageledger.schemas.avro.PriceChange;
+import dev.usageledger.schemas.avro.RatedUsageEvent;
 import dev.usageledger.schemas.avro.Subject;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.schemas.avro.UsageEvent;
@@ -57,6 +58,7 @@ final class TopologyFixture implements AutoCloseable {
     final TestInputTopic<String, byte[]> journal;
     final TestOutputTopic<String, byte[]> holdEvents;
     final TestOutputTopic<String, EnforcementDecision> decisions;
+    final TestOutputTopic<String, RatedUsageEvent> rated;
     private final AvroSerializer<HoldEvent> holdSerializer = new AvroSerializer<>(registry, true, false);
     private final AvroSerializer<HoldState> holdStateSerializer = new AvroSerializer<>(registry, true, false);
     final AvroDeserializer<HoldEvent> holdDeserializer = new AvroDeserializer<>(HoldEvent.class, registry);
@@ -87,6 +89,7 @@ final class TopologyFixture implements AutoCloseable {
         holdEvents = driver.createOutputTopic(topics.holds(), new StringDeserializer(), new ByteArrayDeserializer());
         decisions = driver.createOutputTopic(topics.decisions(), new StringDeserializer(),
                 new AvroDeserializer<>(EnforcementDecision.class, registry));
+        rated = driver.createOutputTopic(topics.rated(), new StringDeserializer(), new AvroDeserializer<>(RatedUsageEvent.class, registry));
     }
 
     /** Puts a hold request or void on the hold-requests topic, keyed by its tenant, at its own time. */

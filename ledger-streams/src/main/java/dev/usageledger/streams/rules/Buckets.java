@@ -10,6 +10,8 @@ import java.time.ZoneOffset;
  */
 public final class Buckets {
     public static final long MINUTE_MS = 60_000L;
+    /** Every zone's offset from UTC today is a multiple of it. */
+    public static final long QUARTER_MS = 900_000L;
     public static final long HOUR_MS = 3_600_000L;
     public static final long DAY_MS = 86_400_000L;
 
@@ -18,6 +20,10 @@ public final class Buckets {
 
     public static long minute(long epochMillis) {
         return Math.floorDiv(epochMillis, MINUTE_MS) * MINUTE_MS;
+    }
+
+    public static long quarter(long epochMillis) {
+        return Math.floorDiv(epochMillis, QUARTER_MS) * QUARTER_MS;
     }
 
     public static long hour(long epochMillis) {

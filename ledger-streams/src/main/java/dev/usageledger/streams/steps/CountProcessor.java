@@ -1,6 +1,7 @@
 package dev.usageledger.streams.steps;
 
 import dev.usageledger.schemas.avro.PriceChange;
+import dev.usageledger.schemas.avro.RatedUsageEvent;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.TopologyListener;
@@ -22,10 +23,12 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
  * Counts a valid usage event, wholly or not at all: dedupe, rating, the totals of every scope,
- * the counter of every governing policy with the breaches it raises, and the hold it settles. One
+ * the counter of every governing policy with the breaches it raises, the hold it settles, and
+ * the counted event itself on the rated topic. One
  * processor judges the event through all of them and gathers every change ({@link EventChanges})
  * before making any, so an event that cannot be counted (a total or counter would overflow, its
  * tokens cannot be rated) is rejected with nothing of it written — no dedupe mark, no total, no
@@ -100,6 +103,7 @@ final class CountProcessor extends ContextualProcessor<String, UsageEvent, Strin
             aggregation.add(usage, changes);
             policies.add(usage, record.timestamp(), changes);
             settlement.settle(usage, record.timestamp(), changes);
+            changes.send(Names.RATED_SINK, new Record<>(event.getTenantId(), counted(usage), record.timestamp()));
         } catch (ArithmeticException e) {
             throw new UncountableEventException("amount_overflow", "event " + event.getEventId()
                     + " cannot be counted: a total or counter it changes would exceed " + Long.MAX_VALUE + " (" + e.getMessage()
@@ -112,6 +116,13 @@ final class CountProcessor extends ContextualProcessor<String, UsageEvent, Strin
         if (event.getHoldId() != null) {
             listener.holdApplied(event.getTenantId(), event.getHoldId());
         }
+    }
+
+    /** The event as counted, with where it is on the usage topic. */
+    private RatedUsageEvent counted(RatedUsage usage) {
+        RecordMetadata source = context().recordMetadata().orElseThrow();
+        return RatedUsageEvent.newBuilder().setUsage(usage.event()).setCostMicros(usage.costMicros()).setUnpriced(usage.unpriced())
+                .setSourcePartition(source.partition()).setSourceOffset(source.offset()).build();
     }
 
     /** The caller's cost, else the price in force at {@code occurred_at}, else unpriced (cost 0). */

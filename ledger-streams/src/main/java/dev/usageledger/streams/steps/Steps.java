@@ -4,6 +4,7 @@ import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.HoldEvent;
 import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.schemas.avro.PriceChange;
+import dev.usageledger.schemas.avro.RatedUsageEvent;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.registry.SchemaRegistryClient;
 import dev.usageledger.schemas.serde.AvroDeserializer;
@@ -14,7 +15,8 @@ import java.time.Duration;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 
 /**
- * The topology's processors, as suppliers for {@link dev.usageledger.streams.LedgerTopology} to
+ * The topology's processors, as suppliers for {@link dev.usageledger.streams.LedgerTopology} and
+ * {@link dev.usageledger.streams.ReportingTopology} to
  * wire (each supplies a new processor per task). The package's one public type: the processors
  * and the step helpers they share stay package-private, and whoever else needs a store's keys or
  * values reads them through the state layer ({@code dev.usageledger.streams.state}).
@@ -42,6 +44,11 @@ public final class Steps {
                                                                          Duration keepFinished, LiveState live) {
         return () -> new HoldProcessor(new AvroDeserializer<>(HoldEvent.class, registry), new AvroDeserializer<>(HoldState.class, registry),
                 journalTopic, indexes, listener, keepFinished, live);
+    }
+
+    /** Adds each counted event of the rated topic to the report rows of every scope it counts toward. */
+    public static ProcessorSupplier<String, RatedUsageEvent, Void, Void> report() {
+        return ReportProcessor::new;
     }
 
     /** Keeps the global price book in the store {@code storeName}. */

@@ -7,6 +7,7 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import dev.usageledger.streams.LedgerTopology;
+import dev.usageledger.streams.ReportingTopology;
 import dev.usageledger.streams.steps.Steps;
 import org.junit.jupiter.api.Test;
 
@@ -28,8 +29,9 @@ class StreamsLayersTest {
     void shouldLetOnlyTheTopologyWireTheSteps() {
         noClasses().that().resideOutsideOfPackage("dev.usageledger.streams.steps..")
                 .and().doNotHaveFullyQualifiedName(LedgerTopology.class.getName())
+                .and().doNotHaveFullyQualifiedName(ReportingTopology.class.getName())
                 .should().dependOnClassesThat().resideInAPackage("dev.usageledger.streams.steps..")
-                .because("the processors are the topology's inside: LedgerTopology wires them, everything else reads and "
+                .because("the processors are the topologies' inside: LedgerTopology and ReportingTopology wire them, everything else reads and "
                         + "writes the stores through the state layer (dev.usageledger.streams.state)")
                 .check(STREAMS);
     }

@@ -327,6 +327,7 @@ class CombinedWritesTransactionIT {
         settings.put(LedgerStreamsConfig.HOLDS_TOPIC_CONFIG, prefix + ".holds");
         settings.put(LedgerStreamsConfig.HOLD_REQUESTS_TOPIC_CONFIG, prefix + ".hold-requests");
         settings.put(LedgerStreamsConfig.HOLD_JOURNAL_TOPIC_CONFIG, prefix + ".hold-journal");
+        settings.put(LedgerStreamsConfig.RATED_TOPIC_CONFIG, prefix + ".rated");
         settings.put(LedgerStreamsConfig.DECISIONS_TOPIC_CONFIG, prefix + ".decisions");
         // The killed member's session must expire before its partitions move: keep that short here.
         settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "session.timeout.ms", "6000");
@@ -344,6 +345,7 @@ class CombinedWritesTransactionIT {
                     new TopicSpec(prefix + ".holds", 2, Map.of()),
                     new TopicSpec(prefix + ".hold-requests", 2, Map.of()),
                     new TopicSpec(prefix + ".hold-journal", 2, Map.of()),
+                    new TopicSpec(prefix + ".rated", 2, Map.of()),
                     new TopicSpec(prefix + ".decisions", 2, Map.of())));
         }
     }

@@ -13,6 +13,7 @@ import dev.usageledger.schemas.avro.Metric;
 import dev.usageledger.schemas.avro.Period;
 import dev.usageledger.schemas.avro.PeriodKind;
 import dev.usageledger.schemas.avro.PolicyFilters;
+import dev.usageledger.schemas.avro.RatedUsageEvent;
 import dev.usageledger.schemas.avro.Subject;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.schemas.avro.UsageEvent;
@@ -36,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -104,6 +106,13 @@ class ExactlyOnceIT {
         List<String> breaches = readBreaches(cluster, prefix + ".breaches");
         assertThat(breaches).hasSize(TENANTS * 4).doesNotHaveDuplicates();
 
+        // And the rated topic carries each counted event exactly once, at the cost it was counted at
+        List<RatedUsageEvent> rated = readCommitted(cluster, prefix + ".rated", RatedUsageEvent.class, EVENTS);
+        assertThat(rated).extracting(r -> r.getUsage().getEventId()).hasSize(EVENTS).doesNotHaveDuplicates();
+        Map<String, Long> ratedCost = new TreeMap<>();
+        rated.forEach(r -> ratedCost.merge(r.getUsage().getTenantId(), r.getCostMicros(), Long::sum));
+        assertThat(ratedCost).isEqualTo(expectedCost);
+
         // And a second application reading from offset zero reaches identical totals everywhere
         Map<String, Object> replay = settings(cluster, prefix, prefix + "-replay", state.resolve("replay"));
         try (KafkaStreams replayed = start(cluster, replay)) {
@@ -166,23 +175,27 @@ class ExactlyOnceIT {
     }
 
     private static List<String> readBreaches(LedgerCluster cluster, String topic) {
-        List<String> breaches = new ArrayList<>();
+        return readCommitted(cluster, topic, BudgetBreach.class, TENANTS * 4).stream()
+                .map(breach -> breach.getPolicyId() + "/" + breach.getPeriodStart() + "/" + breach.getThreshold()).toList();
+    }
+
+    /** What {@code topic} holds, read committed from the start: until {@code expected} records came (or 20 s), then a second more. */
+    private static <T extends SpecificRecord> List<T> readCommitted(LedgerCluster cluster, String topic, Class<T> type, int expected) {
+        List<T> records = new ArrayList<>();
         try (RestSchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(cluster.registryUrl());
-             KafkaConsumer<String, BudgetBreach> consumer = new KafkaConsumer<>(Map.of(
+             KafkaConsumer<String, T> consumer = new KafkaConsumer<>(Map.of(
                      ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
                      ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                      ConsumerConfig.GROUP_ID_CONFIG, topic + "-reader"),
-                     new StringDeserializer(), new AvroDeserializer<>(BudgetBreach.class, registry))) {
+                     new StringDeserializer(), new AvroDeserializer<>(type, registry))) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (breaches.size() < TENANTS * 4 && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> breaches.add(r.value().getPolicyId() + "/"
-                        + r.value().getPeriodStart() + "/" + r.value().getThreshold()));
+            while (records.size() < expected && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> records.add(r.value()));
             }
-            consumer.poll(Duration.ofSeconds(1)).forEach(r -> breaches.add(r.value().getPolicyId() + "/"
-                    + r.value().getPeriodStart() + "/" + r.value().getThreshold()));
+            consumer.poll(Duration.ofSeconds(1)).forEach(r -> records.add(r.value()));
         }
-        return breaches;
+        return records;
     }
 
     private static Map<String, Totals> awaitTotals(KafkaStreams streams, Map<String, Long> expectedCost) {
@@ -279,6 +292,7 @@ class ExactlyOnceIT {
         settings.put(LedgerStreamsConfig.HOLDS_TOPIC_CONFIG, prefix + ".holds");
         settings.put(LedgerStreamsConfig.HOLD_REQUESTS_TOPIC_CONFIG, prefix + ".hold-requests");
         settings.put(LedgerStreamsConfig.HOLD_JOURNAL_TOPIC_CONFIG, prefix + ".hold-journal");
+        settings.put(LedgerStreamsConfig.RATED_TOPIC_CONFIG, prefix + ".rated");
         settings.put(LedgerStreamsConfig.DECISIONS_TOPIC_CONFIG, prefix + ".decisions");
         settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "commit.interval.ms", "200");
         settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "max.poll.records", "200");
@@ -298,6 +312,7 @@ class ExactlyOnceIT {
                     new TopicSpec(prefix + ".holds", 4, Map.of()),
                     new TopicSpec(prefix + ".hold-requests", 4, Map.of()),
                     new TopicSpec(prefix + ".hold-journal", 4, Map.of()),
+                    new TopicSpec(prefix + ".rated", 4, Map.of()),
                     new TopicSpec(prefix + ".decisions", 4, Map.of())));
         }
     }

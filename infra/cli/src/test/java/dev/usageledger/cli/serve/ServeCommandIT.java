@@ -49,7 +49,8 @@ class ServeCommandIT {
                     new TopicSpec(prefix + ".rejected", 2, Map.of()), new TopicSpec(prefix + ".breaches", 2, Map.of()),
                     new TopicSpec(prefix + ".holds", 2, Map.of()), new TopicSpec(prefix + ".decisions", 2, Map.of()),
                     new TopicSpec(prefix + ".hold-requests", 2, Map.of()),
-                    new TopicSpec(prefix + ".hold-journal", 2, Map.of())));
+                    new TopicSpec(prefix + ".hold-journal", 2, Map.of()),
+                    new TopicSpec(prefix + ".rated", 2, Map.of())));
         }
         Path config = dir.resolve("ledger.properties");
         Files.writeString(config, "ledger.application.id=" + prefix + "-app\nledger.auth.tokens=admin=" + ADMIN + "\n");
@@ -64,7 +65,8 @@ class ServeCommandIT {
                 "--set", "ledger.breaches.topic=" + prefix + ".breaches", "--set", "ledger.holds.topic=" + prefix + ".holds",
                 "--set", "ledger.decisions.topic=" + prefix + ".decisions",
                 "--set", "ledger.hold.requests.topic=" + prefix + ".hold-requests",
-                "--set", "ledger.hold.journal.topic=" + prefix + ".hold-journal").redirectErrorStream(true);
+                "--set", "ledger.hold.journal.topic=" + prefix + ".hold-journal",
+                "--set", "ledger.rated.topic=" + prefix + ".rated").redirectErrorStream(true);
         Process process = builder.start();
         try {
             CompletableFuture<String> api = new CompletableFuture<>();

@@ -1,0 +1,32 @@
+package dev.usageledger.streams;
+
+import dev.usageledger.schemas.avro.RatedUsageEvent;
+import dev.usageledger.schemas.registry.SchemaRegistryClient;
+import dev.usageledger.schemas.serde.AvroDeserializer;
+import dev.usageledger.streams.state.ReportStore;
+import dev.usageledger.streams.steps.Steps;
+import java.time.Duration;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.Topology;
+
+/**
+ * The reporting part: reads the rated topic (each counted event once, with its cost) and keeps
+ * every scope's usage per quarter hour and UTC day ({@link ReportStore}), from which any period in
+ * any zone, breakdowns and trends are read. Its own application, apart from enforcement: it may
+ * lag by seconds and makes its rows durable once per commit, not once per event.
+ */
+public final class ReportingTopology {
+    private ReportingTopology() {
+    }
+
+    public static Topology build(LedgerStreamsConfig config, SchemaRegistryClient registry) {
+        Topology topology = new Topology();
+        topology.addSource(Names.RATED_SOURCE, new StringDeserializer(), new AvroDeserializer<>(RatedUsageEvent.class, registry),
+                config.topics().rated());
+        topology.addProcessor(Names.REPORT, Steps.report(), Names.RATED_SOURCE);
+        Duration retention = config.retention(LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG);
+        topology.addStateStore(ReportStore.quarters(retention), Names.REPORT);
+        topology.addStateStore(ReportStore.days(retention), Names.REPORT);
+        return topology;
+    }
+}
