@@ -14,6 +14,7 @@ import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.LedgerStreamsConfig;
 import dev.usageledger.streams.LedgerTopology;
+import dev.usageledger.streams.ReportingTopology;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +49,8 @@ import picocli.CommandLine.Spec;
         description = "Ingest throughput: the full ledger topology vs a plain DSL sum per tenant, same input, same broker.")
 public final class TopologyBench implements Callable<Integer> {
     private static final Duration LIMIT = Duration.ofMinutes(10);
+    /** The reporting part's commit interval in the service's design (decision record 0001). */
+    private static final long REPORTING_COMMIT_INTERVAL_MS = 10_000;
 
     @Spec
     CommandSpec spec;
@@ -128,6 +131,17 @@ public final class TopologyBench implements Callable<Integer> {
                 ledger[threads] = run(bootstrap, ledgerJob.apply("ledger-" + threads, threads), threads, topic, out,
                         "full ledger topology");
             }
+            // The reporting part on its own: it reads what the ledger jobs above wrote to the rated
+            // topic (each job counted every event once under its own application id), with the
+            // commit interval it is meant to run with
+            long rated = endOffsets(bootstrap, LedgerTopics.RATED);
+            LedgerStreamsConfig reportingConfig = new LedgerStreamsConfig(StreamsJobs.ledgerSettings(bootstrap, registry.url(), topic,
+                    "reporting-1", 1, state));
+            Properties reportingProps = tuned(reportingConfig.streamsProperties());
+            reportingProps.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, REPORTING_COMMIT_INTERVAL_MS);
+            run(bootstrap, new Job(ReportingTopology.build(reportingConfig, client), reportingProps), 1, LedgerTopics.RATED, rated, out,
+                    "reporting part, from the rated topic (" + String.format("%,d", rated) + " records: counted events and transaction markers, "
+                            + REPORTING_COMMIT_INTERVAL_MS / 1_000 + " s commits)");
             out.printf("%nledger/plain ratio: 1 thread %.2f, 2 threads %.2f%n", ledger[1] / plain[1], ledger[2] / plain[2]);
             out.flush();
         }
@@ -139,6 +153,11 @@ public final class TopologyBench implements Callable<Integer> {
     }
 
     private double run(String bootstrap, Job job, int threads, String topic, PrintWriter out, String label) throws Exception {
+        return run(bootstrap, job, threads, topic, events, out, label);
+    }
+
+    /** Runs the job over the {@code events} records of {@code topic} and prints its row. */
+    private double run(String bootstrap, Job job, int threads, String topic, long events, PrintWriter out, String label) throws Exception {
         StreamsJobs.Run measured = StreamsJobs.measureRun(bootstrap, job.topology(), job.props(), topic, events, LIMIT);
         double rate = measured.eventsPerSecond();
         long changelog = changelogRecords(bootstrap, job.props().getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
@@ -146,6 +165,16 @@ public final class TopologyBench implements Callable<Integer> {
                 measured.commitLatencyMaxMs());
         out.flush();
         return rate;
+    }
+
+    /** The records on {@code topic}: the sum of its partitions' end offsets (transaction markers included). */
+    private static long endOffsets(String bootstrap, String topic) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+            admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                    .forEach(partition -> ends.put(new TopicPartition(topic, partition.partition()), OffsetSpec.latest()));
+            return admin.listOffsets(ends).all().get().values().stream().mapToLong(info -> info.offset()).sum();
+        }
     }
 
     /**
