@@ -25,10 +25,19 @@ public final class PeriodUsage {
     }
 
     /**
-     * How a span on UTC hours is read: the hours before its first whole UTC day, the whole days,
-     * and the hours after the last one (each an inclusive millisecond range; empty when to < from).
+     * How a span is read from finer buckets and day buckets: the part before its first whole UTC
+     * day, the whole days, and the part after the last one (each an inclusive millisecond range;
+     * empty when to < from).
      */
     public record Cut(long headFrom, long headTo, long daysFrom, long daysTo, long tailFrom, long tailTo) {
+        /** The cut of {@code period} around its whole UTC days, whatever its ends fall on. */
+        public static Cut around(PeriodWindow period) {
+            long start = period.start().toEpochMilli();
+            long end = period.end().toEpochMilli();
+            long firstWholeDay = Math.min(end, Math.ceilDiv(start, Buckets.DAY_MS) * Buckets.DAY_MS);
+            long lastWholeDay = Math.max(firstWholeDay, Math.floorDiv(end, Buckets.DAY_MS) * Buckets.DAY_MS);
+            return new Cut(start, firstWholeDay - 1, firstWholeDay, lastWholeDay - 1, lastWholeDay, end - 1);
+        }
     }
 
     /** The cut of {@code period}, which must be {@link #answerable}. */
@@ -36,11 +45,7 @@ public final class PeriodUsage {
         if (!answerable(period)) {
             throw new IllegalArgumentException("totals are kept in UTC hours; " + period + " does not start and end on one");
         }
-        long start = period.start().toEpochMilli();
-        long end = period.end().toEpochMilli();
-        long firstWholeDay = Math.min(end, Math.ceilDiv(start, Buckets.DAY_MS) * Buckets.DAY_MS);
-        long lastWholeDay = Math.max(firstWholeDay, Math.floorDiv(end, Buckets.DAY_MS) * Buckets.DAY_MS);
-        return new Cut(start, firstWholeDay - 1, firstWholeDay, lastWholeDay - 1, lastWholeDay, end - 1);
+        return Cut.around(period);
     }
 
     /** Whether the buckets can answer for {@code [start, end)} exactly: both ends on a UTC hour. */

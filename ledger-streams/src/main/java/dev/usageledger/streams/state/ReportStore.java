@@ -103,13 +103,10 @@ public sealed class ReportStore permits ReportStore.Writable {
         if (!answerable(period)) {
             throw new IllegalArgumentException("usage is kept in quarter hours; " + period + " does not start and end on one");
         }
-        long start = period.start().toEpochMilli();
-        long end = period.end().toEpochMilli();
-        long firstWholeDay = Math.min(end, Math.ceilDiv(start, Buckets.DAY_MS) * Buckets.DAY_MS);
-        long lastWholeDay = Math.max(firstWholeDay, Math.floorDiv(end, Buckets.DAY_MS) * Buckets.DAY_MS);
-        fetch(quarters, key, start, firstWholeDay - 1, each);
-        fetch(days, key, firstWholeDay, lastWholeDay - 1, each);
-        fetch(quarters, key, lastWholeDay, end - 1, each);
+        PeriodUsage.Cut cut = PeriodUsage.Cut.around(period);
+        fetch(quarters, key, cut.headFrom(), cut.headTo(), each);
+        fetch(days, key, cut.daysFrom(), cut.daysTo(), each);
+        fetch(quarters, key, cut.tailFrom(), cut.tailTo(), each);
     }
 
     private static void fetch(ReadOnlyWindowStore<String, ReportRow> store, String key, long from, long to, Consumer<ReportRow> each) {

@@ -169,12 +169,7 @@ public final class TopologyBench implements Callable<Integer> {
 
     /** The records on {@code topic}: the sum of its partitions' end offsets (transaction markers included). */
     private static long endOffsets(String bootstrap, String topic) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
-            admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
-                    .forEach(partition -> ends.put(new TopicPartition(topic, partition.partition()), OffsetSpec.latest()));
-            return admin.listOffsets(ends).all().get().values().stream().mapToLong(info -> info.offset()).sum();
-        }
+        return endOffsets(bootstrap, List.of(topic));
     }
 
     /**
@@ -183,10 +178,15 @@ public final class TopologyBench implements Callable<Integer> {
      */
     private static long changelogRecords(String bootstrap, String applicationId) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            List<String> changelogs = admin.listTopics().names().get().stream()
-                    .filter(name -> name.startsWith(applicationId + "-") && name.endsWith("-changelog")).toList();
+            return endOffsets(bootstrap, admin.listTopics().names().get().stream()
+                    .filter(name -> name.startsWith(applicationId + "-") && name.endsWith("-changelog")).toList());
+        }
+    }
+
+    private static long endOffsets(String bootstrap, List<String> topics) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
-            admin.describeTopics(changelogs).allTopicNames().get().values().forEach(description -> description.partitions()
+            admin.describeTopics(topics).allTopicNames().get().values().forEach(description -> description.partitions()
                     .forEach(partition -> ends.put(new TopicPartition(description.name(), partition.partition()), OffsetSpec.latest())));
             return admin.listOffsets(ends).all().get().values().stream().mapToLong(info -> info.offset()).sum();
         }
