@@ -9,7 +9,8 @@ import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.avro.UsageStatus;
 import dev.usageledger.schemas.serde.AvroSerializer;
-import dev.usageledger.streams.model.ReportRow;
+import dev.usageledger.streams.model.ReportBlock;
+import dev.usageledger.streams.model.ReportCell;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.rules.PeriodCalendar;
 import dev.usageledger.streams.rules.PeriodSpec;
@@ -57,8 +58,8 @@ class ReportingTopologyTest {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
         driver = new TopologyTestDriver(ReportingTopology.build(config, registry), props);
         rated = driver.createInputTopic(config.topics().rated(), new StringSerializer(), new ByteArraySerializer());
-        WindowStore<String, ReportRow> quarters = driver.getWindowStore(Names.REPORT_QUARTER_STORE);
-        WindowStore<String, ReportRow> days = driver.getWindowStore(Names.REPORT_DAY_STORE);
+        WindowStore<String, ReportBlock> quarters = driver.getWindowStore(Names.REPORT_QUARTER_STORE);
+        WindowStore<String, ReportBlock> days = driver.getWindowStore(Names.REPORT_DAY_STORE);
         reports = new ReportStore(quarters, days);
     }
 
@@ -163,18 +164,111 @@ class ReportingTopologyTest {
     }
 
     @Test
-    void shouldReadARowBackAsItWasWritten() {
+    void shouldReadABlockBackAsItWasWritten() {
         counted(call("x", "2026-11-20T10:00:00Z").setUserId("ü-1").setTeamIds(List.of("a", "b")).setModel("m").setProvider("p")
                 .setFeature("f").setApiKeyId("k").setCostMicros(7L).setLatencyMs(3L));
-        ReportRow row = driver.<String, ReportRow>getWindowStore(Names.REPORT_DAY_STORE)
-                .fetch(ReportStore.key("acme", SubjectType.tenant, "acme"), Instant.parse("2026-11-20T00:00:00Z").toEpochMilli());
-        ReportRow copy = ReportRow.serde().deserializer().deserialize("t", ReportRow.serde().serializer().serialize("t", row));
-        assertThat(copy.totals()).isEqualTo(row.totals());
-        for (SubjectType dimension : SubjectType.values()) {
-            assertThat(copy.by(dimension)).as(dimension.name()).isEqualTo(row.by(dimension));
+        ReportBlock block = driver.<String, ReportBlock>getWindowStore(Names.REPORT_QUARTER_STORE)
+                .fetch(ReportStore.partKey("acme", 0, 0), Instant.parse("2026-11-20T10:00:00Z").toEpochMilli());
+        ReportBlock copy = ReportBlock.serde().deserializer().deserialize("t", ReportBlock.serde().serializer().serialize("t", block));
+        Map<ReportCell, Totals> written = new HashMap<>();
+        block.forEach(written::put);
+        Map<ReportCell, Totals> read = new HashMap<>();
+        copy.forEach(read::put);
+        assertThat(read).isEqualTo(written);
+        // the total, 7 singles (two teams) and the pairs: each team with 5 others, then 10 among user, key, feature, provider, model
+        assertThat(written).hasSize(1 + 7 + 2 * 5 + 10)
+                .containsKey(ReportCell.pair(SubjectType.model, "m", SubjectType.user, "ü-1"))
+                .doesNotContainKey(new ReportCell(SubjectType.team, "a", SubjectType.team, "b"));
+        assertThat(copy.get(ReportCell.TOTAL).latencyMsSum()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldSplitABusyTenantsBucketByUserAndStillAnswerEveryScope() {
+        int users = 3_000;
+        long expected = 0;
+        for (int u = 0; u < users; u++) {
+            counted(call("busy-" + u, "2026-11-20T10:00:00Z").setUserId("u" + u).setTeamIds(List.of("t" + u % 2))
+                    .setModel("m" + u % 3).setCostMicros((long) u));
+            expected += u;
         }
-        assertThat(copy.by(SubjectType.team)).containsOnlyKeys("a", "b");
-        assertThat(copy.by(SubjectType.user)).containsOnlyKeys("ü-1");
+        assertSplit(Names.REPORT_QUARTER_STORE, "2026-11-20T10:00:00Z", users);
+        assertBusyDay(users, expected);
+        counted(call("next-day", "2026-11-21T02:00:00Z").setUserId("u0").setTeamIds(List.of("t0")).setModel("m0").setCostMicros(0L));
+        assertSplit(Names.REPORT_DAY_STORE, "2026-11-20T00:00:00Z", users);
+        assertBusyDay(users, expected);
+    }
+
+    private void assertSplit(String store, String bucket, int users) {
+        WindowStore<String, ReportBlock> blocks = driver.getWindowStore(store);
+        long start = Instant.parse(bucket).toEpochMilli();
+        ReportBlock header = blocks.fetch(ReportStore.headerKey("acme"), start);
+        assertThat(header).as("%s: %d users' cells are past one part's bound", store, users).isNotNull();
+        assertThat(header.generation()).isPositive();
+        int largest = 0;
+        int cells = 0;
+        for (int part = 0; part < 1 << header.generation(); part++) {
+            ReportBlock block = blocks.fetch(ReportStore.partKey("acme", header.generation(), part), start);
+            largest = Math.max(largest, block == null ? 0 : block.size());
+            cells += block == null ? 0 : block.size();
+        }
+        assertThat(largest).isLessThanOrEqualTo(8_000);
+        assertThat(cells).as("each user's single and pairs with a team and a model, and 12 cells of no user").isEqualTo(users * 3 + 12);
+    }
+
+    private void assertBusyDay(int users, long expected) {
+        PeriodWindow utcDay = PeriodCalendar.windowAt(PeriodSpec.calendar(PeriodKind.day, "UTC"), Instant.parse("2026-11-20T12:00:00Z"));
+        PeriodWindow kolkata = PeriodCalendar.windowAt(PeriodSpec.calendar(PeriodKind.day, "Asia/Kolkata"),
+                Instant.parse("2026-11-20T12:00:00Z"));
+        for (PeriodWindow period : List.of(utcDay, kolkata)) {
+            assertThat(reports.totals("acme", SubjectType.tenant, "acme", period).costMicros()).isEqualTo(expected);
+            assertThat(reports.totals("acme", SubjectType.user, "u2999", period).costMicros()).isEqualTo(2_999L);
+            Map<String, Long> byUser = totalsByCost(reports.breakdown("acme", SubjectType.tenant, "acme", SubjectType.user, period));
+            assertThat(byUser).hasSize(users).containsEntry("u0", 0L).containsEntry("u1234", 1_234L);
+            assertThat(totalsByCost(reports.breakdown("acme", SubjectType.team, "t1", SubjectType.user, period))).hasSize(users / 2)
+                    .containsEntry("u1", 1L).doesNotContainKey("u2");
+            assertThat(totalsByCost(reports.breakdown("acme", SubjectType.user, "u2999", SubjectType.model, period)))
+                    .isEqualTo(Map.of("m" + 2_999 % 3, 2_999L));
+            Map<String, Long> byModel = totalsByCost(reports.breakdown("acme", SubjectType.tenant, "acme", SubjectType.model, period));
+            assertThat(byModel.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(expected);
+            assertThat(totalsByCost(reports.breakdown("acme", SubjectType.model, "m0", SubjectType.user, period))).hasSize(users / 3);
+        }
+    }
+
+    @Test
+    void shouldSumADayOnceItIsOverAndCountLateUsageInItAfterwards() {
+        counted(call("d1-a", "2026-11-20T10:00:00Z").setUserId("u1").setModel("m1").setCostMicros(1L));
+        counted(call("d1-b", "2026-11-20T23:59:59.999Z").setUserId("u2").setModel("m2").setCostMicros(20L));
+        WindowStore<String, ReportBlock> days = driver.getWindowStore(Names.REPORT_DAY_STORE);
+        long day = Instant.parse("2026-11-20T00:00:00Z").toEpochMilli();
+        assertThat(days.fetch(ReportStore.partKey("acme", 0, 0), day)).as("the day is still being counted: quarters only").isNull();
+        PeriodWindow utcDay = PeriodCalendar.windowAt(PeriodSpec.calendar(PeriodKind.day, "UTC"), Instant.parse("2026-11-20T12:00:00Z"));
+        PeriodWindow kolkata = PeriodCalendar.windowAt(PeriodSpec.calendar(PeriodKind.day, "Asia/Kolkata"),
+                Instant.parse("2026-11-20T12:00:00Z"));
+        PeriodWindow week = PeriodCalendar.windowAt(PeriodSpec.week("UTC", DayOfWeek.MONDAY), Instant.parse("2026-11-20T12:00:00Z"));
+        assertThat(reports.totals("acme", SubjectType.tenant, "acme", utcDay).costMicros()).isEqualTo(21L);
+        assertThat(reports.totals("acme", SubjectType.tenant, "acme", week).costMicros()).isEqualTo(21L);
+
+        counted(call("d2-past-the-lag", "2026-11-21T01:00:00Z").setUserId("u1").setModel("m1").setCostMicros(300L));
+        ReportBlock summed = days.fetch(ReportStore.partKey("acme", 0, 0), day);
+        assertThat(summed).as("an hour after the day ended, its quarters are summed into a day block").isNotNull();
+        assertThat(summed.get(ReportCell.TOTAL).costMicros()).isEqualTo(21L);
+        assertThat(reports.totals("acme", SubjectType.tenant, "acme", utcDay).costMicros()).isEqualTo(21L);
+        assertThat(reports.totals("acme", SubjectType.tenant, "acme", week).costMicros()).isEqualTo(321L);
+
+        counted(call("d1-late", "2026-11-20T18:00:00Z").setUserId("u2").setModel("m1").setCostMicros(4_000L));
+        assertThat(days.fetch(ReportStore.partKey("acme", 0, 0), day).get(ReportCell.TOTAL).costMicros())
+                .as("late usage of a summed day goes to its day block as well as its quarter").isEqualTo(4_021L);
+        assertThat(reports.totals("acme", SubjectType.tenant, "acme", utcDay).costMicros()).isEqualTo(4_021L);
+        assertThat(reports.totals("acme", SubjectType.tenant, "acme", kolkata).costMicros())
+                .as("Kolkata's 20th ends at 18:30 UTC: the late 18:00 event is in it, the 23:59 one is not").isEqualTo(4_001L);
+        assertThat(totalsByCost(reports.breakdown("acme", SubjectType.model, "m1", SubjectType.user, week)))
+                .isEqualTo(Map.of("u1", 301L, "u2", 4_000L));
+
+        counted(call("other-tenant-late", "2026-11-20T09:00:00Z").setTenantId("globex").setCostMicros(50_000L));
+        assertThat(reports.totals("globex", SubjectType.tenant, "globex", utcDay).costMicros())
+                .as("a tenant with no usage in a day already summed gets its day block from its quarters and this event")
+                .isEqualTo(50_000L);
+        assertThat(days.fetch(ReportStore.partKey("globex", 0, 0), day).get(ReportCell.TOTAL).costMicros()).isEqualTo(50_000L);
     }
 
     private static UsageEvent.Builder call(String id, String at) {

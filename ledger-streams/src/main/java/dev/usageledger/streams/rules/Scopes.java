@@ -17,8 +17,11 @@ public final class Scopes {
     public static List<Scope> of(UsageEvent event) {
         List<Scope> scopes = new ArrayList<>(8);
         scopes.add(new Scope(SubjectType.tenant, event.getTenantId()));
-        for (String team : event.getTeamIds().stream().distinct().toList()) { // a team listed twice counts once
-            scopes.add(new Scope(SubjectType.team, team));
+        List<String> teams = event.getTeamIds();
+        for (int i = 0; i < teams.size(); i++) {
+            if (teams.indexOf(teams.get(i)) == i) { // a team listed twice counts once
+                scopes.add(new Scope(SubjectType.team, teams.get(i)));
+            }
         }
         add(scopes, SubjectType.user, event.getUserId());
         add(scopes, SubjectType.api_key, event.getApiKeyId());
