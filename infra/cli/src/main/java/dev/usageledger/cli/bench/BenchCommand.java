@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure the ledger on this machine against raw Kafka, a plain Kafka Streams job and a PostgreSQL ledger,",
                 "on one generated workload, and write the figures to --out as <timestamp>.json and .md."},
-        subcommands = {ProducerBench.class, TopologyBench.class, CheckBench.class})
+        subcommands = {ProducerBench.class, TopologyBench.class, ReportReadBench.class, CheckBench.class})
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

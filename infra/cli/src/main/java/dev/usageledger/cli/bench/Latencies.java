@@ -1,6 +1,7 @@
 package dev.usageledger.cli.bench;
 
 import java.util.Arrays;
+import java.util.function.LongFunction;
 
 /** Recorded latencies in nanoseconds and their percentiles (nearest rank). */
 final class Latencies {
@@ -31,11 +32,22 @@ final class Latencies {
     /** Percentiles in nanoseconds. */
     record Summary(int samples, long p50, long p99, long p999, long max) {
         String row(String label) {
-            return String.format("| %s | %,d | %s | %s | %s | %s |", label, samples, micros(p50), micros(p99), micros(p999), micros(max));
+            return row(label, Summary::micros);
+        }
+
+        /** A markdown row: the label, the samples, then p50, p99, p99.9 and max, each as {@code format} writes it. */
+        String row(String label, LongFunction<String> format) {
+            return String.format("| %s | %,d | %s | %s | %s | %s |", label, samples, format.apply(p50), format.apply(p99),
+                    format.apply(p999), format.apply(max));
         }
 
         static String micros(long nanos) {
             return String.format("%,.1f µs", nanos / 1_000.0);
+        }
+
+        /** Milliseconds with two decimals, no unit (for a table whose header names it). */
+        static String millis(long nanos) {
+            return String.format("%,.2f", nanos / 1_000_000.0);
         }
     }
 }

@@ -1,8 +1,11 @@
 package dev.usageledger.cli.bench;
 
+import dev.usageledger.infra.embedded.topics.LedgerTopics;
+import dev.usageledger.infra.embedded.topics.TopicAdmin;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.registry.SchemaRegistryClient;
 import dev.usageledger.schemas.serde.AvroSerde;
+import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.LedgerStreamsConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,11 +14,15 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -27,9 +34,32 @@ import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-/** The Kafka Streams jobs the ingest benchmarks compare, and how their throughput is taken. */
+/** The Kafka Streams jobs the benchmarks run, the topics and input they set up for them, and how their throughput is taken. */
 final class StreamsJobs {
+    /** The reporting part's commit interval in the service's design (decision record 0001). */
+    static final long REPORTING_COMMIT_INTERVAL_MS = 10_000;
+
     private StreamsJobs() {
+    }
+
+    /** Creates the ledger's topics on the broker, {@code partitions} each. */
+    static void createTopics(String bootstrap, int partitions) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            TopicAdmin.ensure(admin, LedgerTopics.all(partitions));
+        }
+    }
+
+    /**
+     * A producer that pre-loads a benchmark's input: batched, lz4, not idempotent. A fresh topic's
+     * first produce can fail spuriously, and an idempotent producer then retries into
+     * OutOfOrderSequence until its delivery timeout; the input only has to be the same for every job
+     * that reads it, not free of a rare duplicate.
+     */
+    static <V extends SpecificRecord> KafkaProducer<String, V> preloadProducer(String bootstrap, SchemaRegistryClient registry) {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 20,
+                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false, ProducerConfig.ACKS_CONFIG, "1"),
+                new StringSerializer(), new AvroSerializer<>(registry, true, false));
     }
 
     /** The peer a team would write first: cost summed per tenant with the DSL, exactly-once, one store. */
@@ -85,24 +115,59 @@ final class StreamsJobs {
     /** Runs the job over the topic until its group has committed the end, then reads its commit latency. */
     static Run measureRun(String bootstrap, Topology topology, Properties props, String topic, long records, Duration limit)
             throws Exception {
+        try (CaughtUp job = runUntilCaughtUp(bootstrap, topology, props, topic, limit, Progress.NONE)) {
+            return new Run(records / (job.ingestNanos() / 1e9), commitLatencyMaxMs(job.streams()));
+        }
+    }
+
+    /** Hears how far a job's group has committed through its input, at each look. */
+    @FunctionalInterface
+    interface Progress {
+        Progress NONE = (committed, end) -> {
+        };
+
+        void committed(long committed, long end);
+    }
+
+    /**
+     * A job that has consumed the whole of its input and is still running: its group committed the
+     * {@code records} its topic ended at when it started, {@code ingestNanos} after it reached RUNNING.
+     * Closing it closes the job and deletes its local state.
+     */
+    record CaughtUp(KafkaStreams streams, long records, long ingestNanos) implements AutoCloseable {
+        @Override
+        public void close() {
+            streams.close();
+            streams.cleanUp();
+        }
+    }
+
+    /**
+     * Starts the job and answers it, running, once its group has committed the end of {@code topic};
+     * the time is taken from the job reaching RUNNING (start-up and the first rebalance are not ingest).
+     */
+    static CaughtUp runUntilCaughtUp(String bootstrap, Topology topology, Properties props, String topic, Duration limit,
+                                     Progress progress) throws Exception {
         props.putIfAbsent(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         String group = props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
         AtomicLong running = new AtomicLong();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
-             KafkaStreams streams = new KafkaStreams(topology, props)) {
+        KafkaStreams streams = new KafkaStreams(topology, props);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             streams.setStateListener((now, before) -> {
                 if (now == KafkaStreams.State.RUNNING) {
                     running.compareAndSet(0, System.nanoTime());
                 }
             });
             streams.start();
-            awaitCommitted(admin, group, topic, limit);
+            long end = awaitCommitted(admin, group, topic, limit, progress);
             long started = running.get();
             if (started == 0) {
                 throw new IllegalStateException(group + " consumed " + topic + " without reaching RUNNING");
             }
-            double rate = records / ((System.nanoTime() - started) / 1e9);
-            return new Run(rate, commitLatencyMaxMs(streams));
+            return new CaughtUp(streams, end, System.nanoTime() - started);
+        } catch (Exception | Error e) {
+            streams.close();
+            throw e;
         }
     }
 
@@ -114,7 +179,8 @@ final class StreamsJobs {
                 .filter(v -> !Double.isNaN(v)).max().orElse(Double.NaN);
     }
 
-    private static void awaitCommitted(Admin admin, String group, String topic, Duration limit) throws Exception {
+    /** Waits until the group has committed the end {@code topic} has now, and answers that end. */
+    private static long awaitCommitted(Admin admin, String group, String topic, Duration limit, Progress progress) throws Exception {
         int partitions = admin.describeTopics(java.util.List.of(topic)).allTopicNames().get().get(topic).partitions().size();
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         for (int p = 0; p < partitions; p++) {
@@ -126,8 +192,9 @@ final class StreamsJobs {
             long committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet().stream()
                     .filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
                     .mapToLong(e -> e.getValue().offset()).sum();
+            progress.committed(committed, end);
             if (committed >= end) {
-                return;
+                return end;
             }
             TimeUnit.MILLISECONDS.sleep(50); // polling the group's progress; the bound is the deadline above
         }

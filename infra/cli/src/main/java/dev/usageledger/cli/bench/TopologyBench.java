@@ -3,7 +3,6 @@ package dev.usageledger.cli.bench;
 import dev.usageledger.infra.embedded.EmbeddedKafkaCluster;
 import dev.usageledger.infra.embedded.registry.EmbeddedSchemaRegistry;
 import dev.usageledger.infra.embedded.topics.LedgerTopics;
-import dev.usageledger.infra.embedded.topics.TopicAdmin;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -49,8 +48,6 @@ import picocli.CommandLine.Spec;
         description = "Ingest throughput: the full ledger topology vs a plain DSL sum per tenant, same input, same broker.")
 public final class TopologyBench implements Callable<Integer> {
     private static final Duration LIMIT = Duration.ofMinutes(10);
-    /** The reporting part's commit interval in the service's design (decision record 0001). */
-    private static final long REPORTING_COMMIT_INTERVAL_MS = 10_000;
 
     @Spec
     CommandSpec spec;
@@ -98,7 +95,7 @@ public final class TopologyBench implements Callable<Integer> {
              EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(kafka.bootstrapServers());
              RestSchemaRegistryClient client = RestSchemaRegistryClient.forUrl(registry.url())) {
             String topic = LedgerTopics.USAGE;
-            createTopics(kafka.bootstrapServers());
+            StreamsJobs.createTopics(kafka.bootstrapServers(), partitions);
             if (policies) {
                 publishPolicies(kafka.bootstrapServers(), client);
             }
@@ -138,10 +135,10 @@ public final class TopologyBench implements Callable<Integer> {
             LedgerStreamsConfig reportingConfig = new LedgerStreamsConfig(StreamsJobs.ledgerSettings(bootstrap, registry.url(), topic,
                     "reporting-1", 1, state));
             Properties reportingProps = tuned(reportingConfig.streamsProperties());
-            reportingProps.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, REPORTING_COMMIT_INTERVAL_MS);
+            reportingProps.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, StreamsJobs.REPORTING_COMMIT_INTERVAL_MS);
             run(bootstrap, new Job(ReportingTopology.build(reportingConfig, client), reportingProps), 1, LedgerTopics.RATED, rated, out,
                     "reporting part, from the rated topic (" + String.format("%,d", rated) + " records: counted events and transaction markers, "
-                            + REPORTING_COMMIT_INTERVAL_MS / 1_000 + " s commits)");
+                            + StreamsJobs.REPORTING_COMMIT_INTERVAL_MS / 1_000 + " s commits)");
             out.printf("%nledger/plain ratio: 1 thread %.2f, 2 threads %.2f%n", ledger[1] / plain[1], ledger[2] / plain[2]);
             out.flush();
         }
@@ -205,14 +202,7 @@ public final class TopologyBench implements Callable<Integer> {
     private void preload(String bootstrap, RestSchemaRegistryClient registry, String topic) {
         Random random = new Random(seed);
         Instant base = Instant.now().minus(Duration.ofDays(1));
-        // Not idempotent: a fresh topic's first produce can fail spuriously, and an idempotent
-        // producer then retries into OutOfOrderSequence until its delivery timeout. The input
-        // only has to be the same for both jobs, not free of a rare duplicate.
-        try (KafkaProducer<String, UsageEvent> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 20,
-                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false, ProducerConfig.ACKS_CONFIG, "1"),
-                new StringSerializer(), new AvroSerializer<>(registry, true, false))) {
+        try (KafkaProducer<String, UsageEvent> producer = StreamsJobs.preloadProducer(bootstrap, registry)) {
             for (int i = 0; i < events; i++) {
                 String tenant = "tenant-" + random.nextInt(tenants);
                 long input = 200 + random.nextInt(4_000);
@@ -239,12 +229,6 @@ public final class TopologyBench implements Callable<Integer> {
                 }
             }
             producer.flush();
-        }
-    }
-
-    private void createTopics(String bootstrap) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            TopicAdmin.ensure(admin, LedgerTopics.all(partitions));
         }
     }
 }
