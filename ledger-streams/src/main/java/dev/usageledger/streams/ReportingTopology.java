@@ -11,7 +11,7 @@ import org.apache.kafka.streams.Topology;
 
 /**
  * The reporting part: reads the rated topic (each counted event once, with its cost) and keeps
- * every scope's usage per quarter hour and UTC day ({@link ReportStore}), from which any period in
+ * every scope's usage per quarter hour, hour and UTC day ({@link ReportStore}), from which any period in
  * any zone, breakdowns and trends are read. Its own application, apart from enforcement: it may
  * lag by seconds and makes its rows durable once per commit, not once per event.
  */
@@ -26,6 +26,7 @@ public final class ReportingTopology {
         topology.addProcessor(Names.REPORT, Steps.report(), Names.RATED_SOURCE);
         Duration retention = config.retention(LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG);
         topology.addStateStore(ReportStore.quarters(retention), Names.REPORT);
+        topology.addStateStore(ReportStore.hours(retention), Names.REPORT);
         topology.addStateStore(ReportStore.days(retention), Names.REPORT);
         return topology;
     }

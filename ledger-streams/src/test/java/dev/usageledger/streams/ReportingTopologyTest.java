@@ -59,8 +59,9 @@ class ReportingTopologyTest {
         driver = new TopologyTestDriver(ReportingTopology.build(config, registry), props);
         rated = driver.createInputTopic(config.topics().rated(), new StringSerializer(), new ByteArraySerializer());
         WindowStore<String, ReportBlock> quarters = driver.getWindowStore(Names.REPORT_QUARTER_STORE);
+        WindowStore<String, ReportBlock> hours = driver.getWindowStore(Names.REPORT_HOUR_STORE);
         WindowStore<String, ReportBlock> days = driver.getWindowStore(Names.REPORT_DAY_STORE);
-        reports = new ReportStore(quarters, days);
+        reports = new ReportStore(quarters, hours, days);
     }
 
     @AfterEach
@@ -169,9 +170,15 @@ class ReportingTopologyTest {
                 .setFeature("f").setApiKeyId("k").setCostMicros(7L).setLatencyMs(3L));
         ReportBlock block = driver.<String, ReportBlock>getWindowStore(Names.REPORT_QUARTER_STORE)
                 .fetch(ReportStore.partKey("acme", 0, 0), Instant.parse("2026-11-20T10:00:00Z").toEpochMilli());
-        ReportBlock copy = ReportBlock.serde().deserializer().deserialize("t", ReportBlock.serde().serializer().serialize("t", block));
+        byte[] bytes = ReportBlock.serde().serializer().serialize("t", block);
+        ReportBlock copy = ReportBlock.serde().deserializer().deserialize("t", bytes);
         Map<ReportCell, Totals> written = new HashMap<>();
         block.forEach(written::put);
+        ReportBlock searched = ReportBlock.serde().deserializer().deserialize("t", bytes);
+        written.forEach((cell, totals) -> assertThat(searched.get(cell)).as("%s found in the bytes", cell).isEqualTo(totals));
+        assertThat(searched.get(ReportCell.single(SubjectType.user, "someone-else"))).isEqualTo(Totals.ZERO);
+        assertThat(searched.get(ReportCell.single(SubjectType.model, "k"))).as("an id of another dimension").isEqualTo(Totals.ZERO);
+        assertThat(searched.get(ReportCell.pair(SubjectType.model, "m", SubjectType.team, "c"))).isEqualTo(Totals.ZERO);
         Map<ReportCell, Totals> read = new HashMap<>();
         copy.forEach(read::put);
         assertThat(read).isEqualTo(written);
@@ -252,12 +259,22 @@ class ReportingTopologyTest {
         ReportBlock summed = days.fetch(ReportStore.partKey("acme", 0, 0), day);
         assertThat(summed).as("an hour after the day ended, its quarters are summed into a day block").isNotNull();
         assertThat(summed.get(ReportCell.TOTAL).costMicros()).isEqualTo(21L);
+        WindowStore<String, ReportBlock> hours = driver.getWindowStore(Names.REPORT_HOUR_STORE);
+        assertThat(hours.fetch(ReportStore.partKey("acme", 0, 0), Instant.parse("2026-11-20T10:00:00Z").toEpochMilli())
+                .get(ReportCell.TOTAL).costMicros()).as("and into hour blocks").isEqualTo(1L);
+        assertThat(hours.fetch(ReportStore.partKey("acme", 0, 0), Instant.parse("2026-11-20T23:00:00Z").toEpochMilli())
+                .get(ReportCell.TOTAL).costMicros()).isEqualTo(20L);
         assertThat(reports.totals("acme", SubjectType.tenant, "acme", utcDay).costMicros()).isEqualTo(21L);
         assertThat(reports.totals("acme", SubjectType.tenant, "acme", week).costMicros()).isEqualTo(321L);
 
         counted(call("d1-late", "2026-11-20T18:00:00Z").setUserId("u2").setModel("m1").setCostMicros(4_000L));
         assertThat(days.fetch(ReportStore.partKey("acme", 0, 0), day).get(ReportCell.TOTAL).costMicros())
                 .as("late usage of a summed day goes to its day block as well as its quarter").isEqualTo(4_021L);
+        assertThat(hours.fetch(ReportStore.partKey("acme", 0, 0), Instant.parse("2026-11-20T18:00:00Z").toEpochMilli())
+                .get(ReportCell.TOTAL).costMicros()).as("and its hour block").isEqualTo(4_000L);
+        PeriodWindow afternoon = new PeriodWindow(Instant.parse("2026-11-20T17:45:00Z"), Instant.parse("2026-11-20T23:15:00Z"));
+        assertThat(reports.totals("acme", SubjectType.user, "u2", afternoon).costMicros())
+                .as("a quarter, whole hours, then a quarter of a summed day").isEqualTo(4_000L);
         assertThat(reports.totals("acme", SubjectType.tenant, "acme", utcDay).costMicros()).isEqualTo(4_021L);
         assertThat(reports.totals("acme", SubjectType.tenant, "acme", kolkata).costMicros())
                 .as("Kolkata's 20th ends at 18:30 UTC: the late 18:00 event is in it, the 23:59 one is not").isEqualTo(4_001L);

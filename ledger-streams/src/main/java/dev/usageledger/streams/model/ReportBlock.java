@@ -4,6 +4,7 @@ import dev.usageledger.schemas.avro.SubjectType;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,44 +28,76 @@ import org.apache.kafka.common.utils.ByteUtils;
  * read made while an event is being added may see it in some cells and not yet in others.
  */
 public final class ReportBlock {
-    private static final byte VERSION = 1;
+    /** The layout: 1 had its cells in any order; 2 has the total and the singles before the pairs. */
+    private static final byte VERSION = 2;
+    private static final int TOTALS_FIELDS = 11;
 
     private final int generation;
-    private final Map<ReportCell, Totals> cells;
+    /** Null while the block is still only its bytes (read from a store and not yet changed or iterated). */
+    private Map<ReportCell, Totals> cells;
+    private final byte[] encoded;
 
     public ReportBlock(int generation) {
-        this(generation, new ConcurrentHashMap<>());
+        this(generation, new ConcurrentHashMap<>(), null);
     }
 
-    private ReportBlock(int generation, Map<ReportCell, Totals> cells) {
+    private ReportBlock(int generation, Map<ReportCell, Totals> cells, byte[] encoded) {
         if (generation < 0) {
             throw new IllegalArgumentException("a generation is not negative: " + generation);
         }
         this.generation = generation;
         this.cells = cells;
+        this.encoded = encoded;
+    }
+
+    /**
+     * The cells, decoded from the bytes on first use. A block read from a store belongs to the
+     * thread that read it until it is written back, so decoding needs no lock: the writer decodes
+     * before it changes a block, and the blocks it holds for readers are decoded by then.
+     */
+    private Map<ReportCell, Totals> cells() {
+        Map<ReportCell, Totals> decoded = cells;
+        if (decoded == null) {
+            decoded = decode(ByteBuffer.wrap(encoded));
+            cells = decoded;
+        }
+        return decoded;
     }
 
     public int generation() {
         return generation;
     }
 
-    public int size() {
-        return cells.size();
+    /** This block with its cells decoded: for a writer, which reads many of its cells and changes some. */
+    public ReportBlock decoded() {
+        cells();
+        return this;
     }
 
-    /** The cell's totals, or zero when no event added to it. */
+    public int size() {
+        return cells().size();
+    }
+
+    /**
+     * The cell's totals, or zero when no event added to it. A block still only its bytes is
+     * searched without being decoded: a report of one scope reads one cell of each block.
+     */
     public Totals get(ReportCell cell) {
-        Totals totals = cells.get(cell);
+        Map<ReportCell, Totals> decoded = cells;
+        if (decoded == null) {
+            return find(ByteBuffer.wrap(encoded), cell);
+        }
+        Totals totals = decoded.get(cell);
         return totals == null ? Totals.ZERO : totals;
     }
 
     /** Replaces the cell's totals (the writing thread only). */
     public void put(ReportCell cell, Totals totals) {
-        cells.put(cell, totals);
+        cells().put(cell, totals);
     }
 
     public void forEach(BiConsumer<ReportCell, Totals> each) {
-        cells.forEach(each);
+        cells().forEach(each);
     }
 
     /**
@@ -75,16 +108,25 @@ public final class ReportBlock {
      */
     public static Serde<ReportBlock> serde() {
         Serializer<ReportBlock> serializer = (topic, block) -> block == null ? null : block.toBytes();
-        Deserializer<ReportBlock> deserializer = (topic, bytes) -> bytes == null ? null : fromBytes(ByteBuffer.wrap(bytes));
+        Deserializer<ReportBlock> deserializer = (topic, bytes) -> bytes == null ? null : fromBytes(bytes);
         return Serdes.serdeFrom(serializer, deserializer);
     }
 
     /** Encodes on the writing thread, which alone changes the block: what it iterates stays still meanwhile. */
     private byte[] toBytes() {
+        Map<ReportCell, Totals> cells = cells();
+        List<Map.Entry<ReportCell, Totals>> ordered = new ArrayList<>(cells.size());
+        for (boolean pairs : new boolean[] {false, true}) {
+            for (Map.Entry<ReportCell, Totals> entry : cells.entrySet()) {
+                if (entry.getKey().isPair() == pairs) {
+                    ordered.add(entry);
+                }
+            }
+        }
         Map<String, Integer> ids = new HashMap<>();
         List<String> table = new ArrayList<>();
-        int size = 1 + ByteUtils.sizeOfVarint(generation) + ByteUtils.sizeOfVarint(cells.size());
-        for (Map.Entry<ReportCell, Totals> entry : cells.entrySet()) {
+        int size = 1 + ByteUtils.sizeOfVarint(generation) + ByteUtils.sizeOfVarint(ordered.size());
+        for (Map.Entry<ReportCell, Totals> entry : ordered) {
             ReportCell cell = entry.getKey();
             size += 2 + ByteUtils.sizeOfVarint(index(ids, table, cell.aId()));
             if (cell.b() != null) {
@@ -112,8 +154,8 @@ public final class ReportBlock {
             ByteUtils.writeVarint(bytes.length, out);
             out.put(bytes);
         }
-        ByteUtils.writeVarint(cells.size(), out);
-        for (Map.Entry<ReportCell, Totals> entry : cells.entrySet()) {
+        ByteUtils.writeVarint(ordered.size(), out);
+        for (Map.Entry<ReportCell, Totals> entry : ordered) {
             ReportCell cell = entry.getKey();
             out.put((byte) (cell.a().ordinal() + 1));
             ByteUtils.writeVarint(ids.get(cell.aId()), out);
@@ -150,18 +192,30 @@ public final class ReportBlock {
         return index;
     }
 
-    private static ReportBlock fromBytes(ByteBuffer in) {
+    private static ReportBlock fromBytes(byte[] bytes) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
         byte version = in.get();
-        if (version != VERSION) {
-            throw new IllegalStateException("report block of layout version " + version + "; this build reads " + VERSION);
+        if (version != VERSION && version != 1) {
+            throw new IllegalStateException("report block of layout version " + version + "; this build reads 1 and " + VERSION);
         }
-        int generation = ByteUtils.readVarint(in);
+        return new ReportBlock(ByteUtils.readVarint(in), null, bytes);
+    }
+
+    /** Reads the version and generation, then the table of member ids. */
+    private static String[] table(ByteBuffer in) {
+        in.get();
+        ByteUtils.readVarint(in);
         String[] table = new String[ByteUtils.readVarint(in)];
         for (int i = 0; i < table.length; i++) {
-            byte[] utf8 = new byte[ByteUtils.readVarint(in)];
-            in.get(utf8);
-            table[i] = new String(utf8, StandardCharsets.UTF_8);
+            int length = ByteUtils.readVarint(in);
+            table[i] = new String(in.array(), in.position(), length, StandardCharsets.UTF_8);
+            in.position(in.position() + length);
         }
+        return table;
+    }
+
+    private static Map<ReportCell, Totals> decode(ByteBuffer in) {
+        String[] table = table(in);
         SubjectType[] types = SubjectType.values();
         int count = ByteUtils.readVarint(in);
         Map<ReportCell, Totals> cells = new ConcurrentHashMap<>(Math.max(16, count * 4 / 3 + 1));
@@ -173,7 +227,56 @@ public final class ReportBlock {
                     : new ReportCell(a, aId, types[b - 1], table[ByteUtils.readVarint(in)]);
             cells.put(cell, readTotals(in));
         }
-        return new ReportBlock(generation, cells);
+        return cells;
+    }
+
+    /** The cell's totals found in the bytes, reading no more than it must: a single ends its search at the first pair (layout 2). */
+    private static Totals find(ByteBuffer in, ReportCell cell) {
+        byte version = in.get(0);
+        in.get();
+        ByteUtils.readVarint(in);
+        int entries = ByteUtils.readVarint(in);
+        byte[] aId = cell.aId().getBytes(StandardCharsets.UTF_8);
+        byte[] bId = cell.isPair() ? cell.bId().getBytes(StandardCharsets.UTF_8) : null;
+        int a = -1;
+        int b = -1;
+        for (int i = 0; i < entries; i++) {
+            int length = ByteUtils.readVarint(in);
+            if (a < 0 && matches(in, length, aId)) {
+                a = i;
+            }
+            if (bId != null && b < 0 && matches(in, length, bId)) {
+                b = i;
+            }
+            in.position(in.position() + length);
+        }
+        if (a < 0 || (bId != null && b < 0)) {
+            return Totals.ZERO;
+        }
+        int wantedA = cell.a().ordinal() + 1;
+        int wantedB = cell.isPair() ? cell.b().ordinal() + 1 : 0;
+        int count = ByteUtils.readVarint(in);
+        for (int c = 0; c < count; c++) {
+            int dimA = in.get();
+            int idA = ByteUtils.readVarint(in);
+            int dimB = in.get();
+            if (dimB != 0 && wantedB == 0 && version >= 2) {
+                return Totals.ZERO; // the singles are over
+            }
+            int idB = dimB == 0 ? -1 : ByteUtils.readVarint(in);
+            if (dimA == wantedA && idA == a && dimB == wantedB && (dimB == 0 || idB == b)) {
+                return readTotals(in);
+            }
+            for (int field = 0; field < TOTALS_FIELDS; field++) {
+                while ((in.get() & 0x80) != 0) { // skip one variable-length integer
+                }
+            }
+        }
+        return Totals.ZERO;
+    }
+
+    private static boolean matches(ByteBuffer in, int length, byte[] wanted) {
+        return length == wanted.length && Arrays.equals(in.array(), in.position(), in.position() + length, wanted, 0, length);
     }
 
     private static Totals readTotals(ByteBuffer in) {

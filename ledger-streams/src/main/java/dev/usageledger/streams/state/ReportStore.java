@@ -29,19 +29,19 @@ import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
- * The reporting part's usage ({@value Names#REPORT_QUARTER_STORE} and
- * {@value Names#REPORT_DAY_STORE}): per tenant and quarter hour, one {@link ReportBlock} of
- * {@link ReportCell}s (the tenant's total, every scope's total, every pair of scopes), so an event
- * changes one block, not a row per scope, and a commit writes each changed block once however many
- * users, keys and models it covers.
+ * The reporting part's usage ({@value Names#REPORT_QUARTER_STORE},
+ * {@value Names#REPORT_HOUR_STORE} and {@value Names#REPORT_DAY_STORE}): per tenant and quarter
+ * hour, one {@link ReportBlock} of {@link ReportCell}s (the tenant's total, every scope's total,
+ * every pair of scopes), so an event changes one block, not a row per scope, and a commit writes
+ * each changed block once however many users, keys and models it covers.
  *
  * <p>Every zone's offset today is a multiple of 15 minutes, so any period of any zone starts and
- * ends on a quarter: it reads as the quarters before its first whole UTC day, the whole days, and
- * the quarters after its last one. A UTC day is summed from its quarters once it is over (an hour
- * of event time after its end, {@link #CLOSE_LAG_MS}) into a day block per tenant; a day with no
- * day block yet is read from its quarters. An event of a day already summed goes to its quarter
- * and its day. So a month is about 30 day blocks and at most 190 quarters, and the day being
- * counted costs one block per event, not two.
+ * ends on a quarter. A UTC day is summed from its quarters once it is over (an hour of event time
+ * after its end, {@link #CLOSE_LAG_MS}) into an hour block per hour and a day block per tenant;
+ * a day with no day block yet is read from its quarters. An event of a day already summed goes to
+ * its quarter, its hour and its day. So a month in any zone is about 30 day blocks, the hours and
+ * quarters at either end and the quarters of the day being counted, and that day costs one block
+ * per event.
  *
  * <p>A block that outgrows {@value #PART_MAX_CELLS} cells is split: the bucket's cells of users
  * are spread by user over 2<sup>g</sup> parts (generation g; the cells of no user stay in part 0),
@@ -64,10 +64,13 @@ public sealed class ReportStore permits ReportStore.Writable {
     static final String CLOSED_KEY = KeyParts.SEP + "closed";
 
     private final ReadOnlyWindowStore<String, ReportBlock> quarters;
+    private final ReadOnlyWindowStore<String, ReportBlock> hours;
     private final ReadOnlyWindowStore<String, ReportBlock> days;
 
-    public ReportStore(ReadOnlyWindowStore<String, ReportBlock> quarters, ReadOnlyWindowStore<String, ReportBlock> days) {
+    public ReportStore(ReadOnlyWindowStore<String, ReportBlock> quarters, ReadOnlyWindowStore<String, ReportBlock> hours,
+                       ReadOnlyWindowStore<String, ReportBlock> days) {
         this.quarters = quarters;
+        this.hours = hours;
         this.days = days;
     }
 
@@ -76,7 +79,12 @@ public sealed class ReportStore permits ReportStore.Writable {
         return builder(Names.REPORT_QUARTER_STORE, retention, Buckets.QUARTER_MS);
     }
 
-    /** The UTC day blocks, kept for {@code retention}; written once per block and commit. */
+    /** The hour blocks of the days summed, kept for {@code retention}. */
+    public static StoreBuilder<WindowStore<String, ReportBlock>> hours(Duration retention) {
+        return builder(Names.REPORT_HOUR_STORE, retention, Buckets.HOUR_MS);
+    }
+
+    /** The UTC day blocks of the days summed, kept for {@code retention}. */
     public static StoreBuilder<WindowStore<String, ReportBlock>> days(Duration retention) {
         return builder(Names.REPORT_DAY_STORE, retention, Buckets.DAY_MS);
     }
@@ -112,10 +120,8 @@ public sealed class ReportStore permits ReportStore.Writable {
 
     /** The scope's usage over {@code period}, which must be {@link #answerable}. */
     public Totals totals(String tenant, SubjectType type, String id, PeriodWindow period) {
-        ReportCell cell = ReportCell.single(type, id);
-        Totals[] sum = {Totals.ZERO};
-        blocks(tenant, period, partsOf(type == SubjectType.user ? id : null), block -> sum[0] = sum[0].plus(block.get(cell)));
-        return sum[0];
+        IntFunction<int[]> parts = partsOf(type == SubjectType.user ? id : null);
+        return totals(tenant, ReportCell.single(type, id), period, parts, summedDays(tenant, List.of(period), parts));
     }
 
     /**
@@ -134,13 +140,13 @@ public sealed class ReportStore permits ReportStore.Writable {
         IntFunction<int[]> parts = type == SubjectType.user ? partsOf(id) : dimension == SubjectType.user ? ReportStore::allParts
                 : partsOf(null);
         if (type == SubjectType.tenant) {
-            blocks(tenant, period, parts, block -> block.forEach((cell, totals) -> {
+            blocks(tenant, period, parts, summedDays(tenant, List.of(period), parts), block -> block.forEach((cell, totals) -> {
                 if (!cell.isPair() && cell.a() == dimension) {
                     byMember.merge(cell.aId(), totals, Totals::plus);
                 }
             }));
         } else {
-            blocks(tenant, period, parts, block -> block.forEach((cell, totals) -> {
+            blocks(tenant, period, parts, summedDays(tenant, List.of(period), parts), block -> block.forEach((cell, totals) -> {
                 String member = cell.isPair() ? cell.partner(type, id, dimension) : null;
                 if (member != null) {
                     byMember.merge(member, totals, Totals::plus);
@@ -152,11 +158,20 @@ public sealed class ReportStore permits ReportStore.Writable {
 
     /** The scope's usage over each of {@code periods}, in their order. */
     public List<Map.Entry<PeriodWindow, Totals>> series(String tenant, SubjectType type, String id, List<PeriodWindow> periods) {
+        IntFunction<int[]> parts = partsOf(type == SubjectType.user ? id : null);
+        Map<Long, List<ReportBlock>> summed = summedDays(tenant, periods, parts);
+        ReportCell cell = ReportCell.single(type, id);
         List<Map.Entry<PeriodWindow, Totals>> series = new ArrayList<>(periods.size());
         for (PeriodWindow period : periods) {
-            series.add(Map.entry(period, totals(tenant, type, id, period)));
+            series.add(Map.entry(period, totals(tenant, cell, period, parts, summed)));
         }
         return series;
+    }
+
+    private Totals totals(String tenant, ReportCell cell, PeriodWindow period, IntFunction<int[]> parts, Map<Long, List<ReportBlock>> summed) {
+        Totals[] sum = {Totals.ZERO};
+        blocks(tenant, period, parts, summed, block -> sum[0] = sum[0].plus(block.get(cell)));
+        return sum[0];
     }
 
     /** For a generation, the parts that hold {@code user}'s cells (every cell of no user when null). */
@@ -172,26 +187,54 @@ public sealed class ReportStore permits ReportStore.Writable {
         return all;
     }
 
-    /** The tenant's blocks in {@code period} (the parts {@code parts} names of each): head quarters, whole UTC days, tail quarters. */
-    private void blocks(String tenant, PeriodWindow period, IntFunction<int[]> parts, Consumer<ReportBlock> each) {
+    /**
+     * The day blocks of the days {@code periods} touch, by day: a day with none is not summed yet
+     * (or had no usage) and is read from its quarters.
+     */
+    private Map<Long, List<ReportBlock>> summedDays(String tenant, List<PeriodWindow> periods, IntFunction<int[]> parts) {
+        Map<Long, List<ReportBlock>> byDay = new HashMap<>();
+        long first = periods.stream().mapToLong(period -> period.start().toEpochMilli()).min().orElseThrow();
+        long last = periods.stream().mapToLong(period -> period.end().toEpochMilli() - 1).max().orElseThrow();
+        blocks(days, tenant, Buckets.day(first), Buckets.day(last), parts,
+                (day, block) -> byDay.computeIfAbsent(day, d -> new ArrayList<>()).add(block));
+        return byDay;
+    }
+
+    /**
+     * The tenant's blocks in {@code period} (the parts {@code parts} names of each), UTC day by
+     * UTC day: a whole day summed is its day block; part of a day summed is its whole hours and
+     * the quarters at either end; a day not summed is its quarters.
+     */
+    private void blocks(String tenant, PeriodWindow period, IntFunction<int[]> parts, Map<Long, List<ReportBlock>> summed,
+                        Consumer<ReportBlock> each) {
         if (!answerable(period)) {
             throw new IllegalArgumentException("usage is kept in quarter hours; " + period + " does not start and end on one");
         }
-        PeriodUsage.Cut cut = PeriodUsage.Cut.around(period);
-        blocks(quarters, tenant, cut.headFrom(), cut.headTo(), parts, (bucket, block) -> each.accept(block));
-        if (cut.daysTo() >= cut.daysFrom()) {
-            java.util.Set<Long> summed = new java.util.HashSet<>();
-            blocks(days, tenant, cut.daysFrom(), cut.daysTo(), parts, (day, block) -> {
-                summed.add(day);
-                each.accept(block);
-            });
-            for (long day = cut.daysFrom(); day <= cut.daysTo(); day += Buckets.DAY_MS) {
-                if (!summed.contains(day)) { // not over yet, or no usage: its quarters
-                    blocks(quarters, tenant, day, day + Buckets.DAY_MS - 1, parts, (bucket, block) -> each.accept(block));
-                }
+        long start = period.start().toEpochMilli();
+        long end = period.end().toEpochMilli();
+        BucketConsumer blocks = (bucket, block) -> each.accept(block);
+        for (long day = Buckets.day(start); day < end; day += Buckets.DAY_MS) {
+            long from = Math.max(start, day);
+            long to = Math.min(end, day + Buckets.DAY_MS);
+            List<ReportBlock> dayBlocks = summed.get(day);
+            if (dayBlocks == null) {
+                range(quarters, tenant, from, to, parts, blocks);
+            } else if (from == day && to == day + Buckets.DAY_MS) {
+                dayBlocks.forEach(each);
+            } else {
+                long firstHour = Math.ceilDiv(from, Buckets.HOUR_MS) * Buckets.HOUR_MS;
+                long lastHour = Math.max(firstHour, Buckets.hour(to));
+                range(quarters, tenant, from, Math.min(firstHour, to), parts, blocks);
+                range(hours, tenant, firstHour, lastHour, parts, blocks);
+                range(quarters, tenant, Math.max(lastHour, from), to, parts, blocks);
             }
         }
-        blocks(quarters, tenant, cut.tailFrom(), cut.tailTo(), parts, (bucket, block) -> each.accept(block));
+    }
+
+    /** The tenant's blocks of buckets starting in {@code [from, to)}. */
+    private static void range(ReadOnlyWindowStore<String, ReportBlock> store, String tenant, long from, long to, IntFunction<int[]> parts,
+                              BucketConsumer each) {
+        blocks(store, tenant, from, to - 1, parts, each);
     }
 
     /**
@@ -241,28 +284,33 @@ public sealed class ReportStore permits ReportStore.Writable {
         private static final int NOT_SUMMED = -1;
 
         private final WindowStore<String, ReportBlock> quarters;
+        private final WindowStore<String, ReportBlock> hours;
         private final WindowStore<String, ReportBlock> days;
         private final Map<Bucket, Integer> generations = new HashMap<>();
         /** The start of the last day summed; every day up to it is over (summed, or read from its quarters). */
         private long lastClosed;
         private long newest = Long.MIN_VALUE;
 
-        public Writable(WindowStore<String, ReportBlock> quarters, WindowStore<String, ReportBlock> days) {
-            super(quarters, days);
+        public Writable(WindowStore<String, ReportBlock> quarters, WindowStore<String, ReportBlock> hours,
+                        WindowStore<String, ReportBlock> days) {
+            super(quarters, hours, days);
             this.quarters = quarters;
+            this.hours = hours;
             this.days = days;
             try (WindowStoreIterator<ReportBlock> marks = days.backwardFetch(CLOSED_KEY, Instant.EPOCH, Instant.ofEpochMilli(Long.MAX_VALUE))) {
                 lastClosed = marks.hasNext() ? marks.next().key : Long.MIN_VALUE;
             }
         }
 
-        private record Bucket(boolean day, String tenant, long start) {
+        private enum Level { QUARTER, HOUR, DAY }
+
+        private record Bucket(Level level, String tenant, long start) {
         }
 
         /**
-         * Adds a counted event to every cell it counts toward in its quarter (and its day, when the
-         * day is over), every new amount computed before any is written; then sums the days that
-         * are now over.
+         * Adds a counted event to every cell it counts toward in its quarter (and its hour and day,
+         * when the day is summed), every new amount computed before any is written; then sums the
+         * days that are now over.
          *
          * @throws ArithmeticException when an amount would overflow: nothing of the event is written
          */
@@ -273,25 +321,27 @@ public sealed class ReportStore permits ReportStore.Writable {
                 lastClosed = Buckets.day(at - CLOSE_LAG_MS) - Buckets.DAY_MS;
             }
             List<ReportCell> cells = ReportCell.of(Scopes.of(usage.event()));
-            Change quarter = change(new Bucket(false, tenant, Buckets.quarter(at)), cells, usage);
-            Change day = null;
+            List<Change> changes = new ArrayList<>(3);
+            changes.add(change(new Bucket(Level.QUARTER, tenant, Buckets.quarter(at)), cells, usage));
             if (Buckets.day(at) <= lastClosed) {
-                Bucket bucket = new Bucket(true, tenant, Buckets.day(at));
-                if (generation(bucket) == NOT_SUMMED) {
-                    sumDay(tenant, bucket.start());
+                Bucket day = new Bucket(Level.DAY, tenant, Buckets.day(at));
+                if (generation(day) == NOT_SUMMED) {
+                    sumDay(tenant, day.start());
                 }
-                day = change(bucket, cells, usage);
+                changes.add(change(new Bucket(Level.HOUR, tenant, Buckets.hour(at)), cells, usage));
+                changes.add(change(day, cells, usage));
             }
-            quarter.apply();
-            if (day != null) {
-                day.apply();
-            }
+            changes.forEach(Change::apply);
             newest = Math.max(newest, at);
             closeDaysUpTo(Buckets.day(newest - CLOSE_LAG_MS) - Buckets.DAY_MS);
         }
 
         private WindowStore<String, ReportBlock> store(Bucket bucket) {
-            return bucket.day() ? days : quarters;
+            return switch (bucket.level()) {
+                case QUARTER -> quarters;
+                case HOUR -> hours;
+                case DAY -> days;
+            };
         }
 
         /** The bucket's generation; for a day, {@link #NOT_SUMMED} when the tenant has no day block. */
@@ -302,7 +352,7 @@ public sealed class ReportStore permits ReportStore.Writable {
             }
             ReportBlock header = store(bucket).fetch(headerKey(bucket.tenant()), bucket.start());
             int generation = header != null ? header.generation()
-                    : bucket.day() && store(bucket).fetch(partKey(bucket.tenant(), 0, 0), bucket.start()) == null ? NOT_SUMMED : 0;
+                    : bucket.level() == Level.DAY && store(bucket).fetch(partKey(bucket.tenant(), 0, 0), bucket.start()) == null ? NOT_SUMMED : 0;
             known(bucket, generation);
             return generation;
         }
@@ -316,7 +366,7 @@ public sealed class ReportStore permits ReportStore.Writable {
 
         private ReportBlock part(Bucket bucket, int generation, int part) {
             ReportBlock block = store(bucket).fetch(partKey(bucket.tenant(), generation, part), bucket.start());
-            return block == null ? new ReportBlock(generation) : block;
+            return block == null ? new ReportBlock(generation) : block.decoded();
         }
 
         private Change change(Bucket bucket, List<ReportCell> cells, RatedUsage usage) {
@@ -403,22 +453,15 @@ public sealed class ReportStore permits ReportStore.Writable {
             known(bucket, generation);
         }
 
-        /** Sums the days after the last one summed, up to {@code lastOver}, each into a day block per tenant. */
+        /** Sums the days after the last one summed, up to {@code lastOver}, each into hour and day blocks per tenant. */
         private void closeDaysUpTo(long lastOver) {
             if (lastOver <= lastClosed) {
                 return;
             }
             long from = Math.max(lastClosed + Buckets.DAY_MS, lastOver - (CLOSE_MAX_DAYS - 1) * Buckets.DAY_MS);
             for (long day = from; day <= lastOver; day += Buckets.DAY_MS) {
-                Map<String, Map<ReportCell, Totals>> byTenant = new HashMap<>();
-                for (Map.Entry<Long, Map<String, List<ReportBlock>>> quarter : bucketsIn(day).entrySet()) {
-                    quarter.getValue().forEach((tenant, blocks) -> {
-                        Map<ReportCell, Totals> sum = byTenant.computeIfAbsent(tenant, t -> new HashMap<>());
-                        blocks.forEach(block -> block.forEach((cell, totals) -> sum.merge(cell, totals, Totals::plus)));
-                    });
-                }
                 long start = day;
-                byTenant.forEach((tenant, cells) -> write(new Bucket(true, tenant, start), 0, cells));
+                quartersOf(day).forEach((tenant, byQuarter) -> writeSummed(tenant, start, byQuarter));
                 days.put(CLOSED_KEY, new ReportBlock(0), day);
             }
             lastClosed = lastOver;
@@ -426,14 +469,29 @@ public sealed class ReportStore permits ReportStore.Writable {
 
         /** One tenant's day summed from its quarters, for an event of a day already over that the tenant had no day block of. */
         private void sumDay(String tenant, long day) {
-            Map<ReportCell, Totals> sum = new HashMap<>();
+            Map<Long, List<ReportBlock>> byQuarter = new HashMap<>();
             blocks(quarters, tenant, day, day + Buckets.DAY_MS - 1, ReportStore::allParts,
-                    (bucket, block) -> block.forEach((cell, totals) -> sum.merge(cell, totals, Totals::plus)));
-            write(new Bucket(true, tenant, day), 0, sum);
+                    (quarter, block) -> byQuarter.computeIfAbsent(quarter, q -> new ArrayList<>()).add(block));
+            writeSummed(tenant, day, byQuarter);
         }
 
-        /** Every quarter block of the day, by quarter and tenant: each bucket's parts of its own generation. */
-        private Map<Long, Map<String, List<ReportBlock>>> bucketsIn(long day) {
+        /** Writes the tenant's hour blocks and day block of {@code day}, summed from its quarter blocks (every part of each). */
+        private void writeSummed(String tenant, long day, Map<Long, List<ReportBlock>> byQuarter) {
+            Map<ReportCell, Totals> daySum = new HashMap<>();
+            Map<Long, Map<ReportCell, Totals>> hourSums = new TreeMap<>();
+            byQuarter.forEach((quarter, blocks) -> {
+                Map<ReportCell, Totals> hourSum = hourSums.computeIfAbsent(Buckets.hour(quarter), h -> new HashMap<>());
+                blocks.forEach(block -> block.forEach((cell, totals) -> {
+                    hourSum.merge(cell, totals, Totals::plus);
+                    daySum.merge(cell, totals, Totals::plus);
+                }));
+            });
+            hourSums.forEach((hour, cells) -> write(new Bucket(Level.HOUR, tenant, hour), 0, cells));
+            write(new Bucket(Level.DAY, tenant, day), 0, daySum);
+        }
+
+        /** Every quarter block of the day, by tenant and quarter: each bucket's parts of its own generation. */
+        private Map<String, Map<Long, List<ReportBlock>>> quartersOf(long day) {
             Map<Long, Map<String, Integer>> generationsOf = new HashMap<>();
             Map<Long, Map<String, Map<Integer, List<ReportBlock>>>> parts = new HashMap<>();
             try (KeyValueIterator<Windowed<String>, ReportBlock> all = quarters.fetchAll(Instant.ofEpochMilli(day),
@@ -451,10 +509,10 @@ public sealed class ReportStore permits ReportStore.Writable {
                     }
                 });
             }
-            Map<Long, Map<String, List<ReportBlock>>> chosen = new HashMap<>();
+            Map<String, Map<Long, List<ReportBlock>>> chosen = new HashMap<>();
             parts.forEach((bucket, byTenant) -> byTenant.forEach((tenant, byGeneration) -> {
                 int generation = generationsOf.getOrDefault(bucket, Map.of()).getOrDefault(tenant, 0);
-                chosen.computeIfAbsent(bucket, b -> new HashMap<>()).put(tenant, byGeneration.getOrDefault(generation, List.of()));
+                chosen.computeIfAbsent(tenant, t -> new HashMap<>()).put(bucket, byGeneration.getOrDefault(generation, List.of()));
             }));
             return chosen;
         }

@@ -19,7 +19,7 @@ final class ReportProcessor extends ContextualProcessor<String, RatedUsageEvent,
     @Override
     public void init(ProcessorContext<Void, Void> context) {
         super.init(context);
-        reports = new ReportStore.Writable(context.getStateStore(Names.REPORT_QUARTER_STORE),
+        reports = new ReportStore.Writable(context.getStateStore(Names.REPORT_QUARTER_STORE), context.getStateStore(Names.REPORT_HOUR_STORE),
                 context.getStateStore(Names.REPORT_DAY_STORE));
     }
 

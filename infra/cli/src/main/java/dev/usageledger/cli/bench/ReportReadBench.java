@@ -128,7 +128,7 @@ public final class ReportReadBench implements Callable<Integer> {
                         + " the job stays running%n", job.records(),
                         job.ingestNanos() / 1e9, job.records() / (job.ingestNanos() / 1e9));
                 ReportStore reports = new ReportStore(store(job.streams(), Names.REPORT_QUARTER_STORE),
-                        store(job.streams(), Names.REPORT_DAY_STORE));
+                        store(job.streams(), Names.REPORT_HOUR_STORE), store(job.streams(), Names.REPORT_DAY_STORE));
                 printStoreSizes(job.streams(), out);
                 if (!matches(reports, month, expected, job.records(), out)) {
                     return 1;
@@ -235,7 +235,7 @@ public final class ReportReadBench implements Callable<Integer> {
 
     /** RocksDB's estimates of the reporting stores' keys and bytes, from the job's metrics (summed over tasks and segments). */
     private static void printStoreSizes(KafkaStreams streams, PrintWriter out) {
-        for (String store : List.of(Names.REPORT_QUARTER_STORE, Names.REPORT_DAY_STORE)) {
+        for (String store : List.of(Names.REPORT_QUARTER_STORE, Names.REPORT_HOUR_STORE, Names.REPORT_DAY_STORE)) {
             out.printf("  %s: about %,d blocks; %,d bytes in SST files, %,d in memtables%n", store,
                     rocksDbMetric(streams, store, "estimate-num-keys"), rocksDbMetric(streams, store, "total-sst-files-size"),
                     rocksDbMetric(streams, store, "size-all-mem-tables"));
