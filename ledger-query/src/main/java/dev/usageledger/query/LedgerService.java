@@ -8,6 +8,7 @@ import dev.usageledger.query.holds.ReservationDesk;
 import dev.usageledger.query.state.BookWriter;
 import dev.usageledger.query.state.LedgerState;
 import dev.usageledger.query.state.Progress;
+import dev.usageledger.query.state.ReportState;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.HoldEvent;
 import dev.usageledger.schemas.avro.PriceChange;
@@ -15,6 +16,7 @@ import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.LedgerStreamsConfig;
 import dev.usageledger.streams.LedgerTopology;
+import dev.usageledger.streams.ReportingTopology;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.state.PolicyIndexCache;
 import io.helidon.webserver.WebServer;
@@ -51,19 +53,23 @@ public final class LedgerService implements AutoCloseable {
 
     private final WebServer server;
     private final KafkaStreams streams;
+    private final KafkaStreams reporting;
     private final BookWriter writer;
     private final ReservationDesk desk;
     private final RestSchemaRegistryClient registry;
     private final LedgerState state;
+    private final ReportState reports;
 
-    private LedgerService(WebServer server, KafkaStreams streams, BookWriter writer, ReservationDesk desk,
-                          RestSchemaRegistryClient registry, LedgerState state) {
+    private LedgerService(WebServer server, KafkaStreams streams, KafkaStreams reporting, BookWriter writer, ReservationDesk desk,
+                          RestSchemaRegistryClient registry, LedgerState state, ReportState reports) {
         this.server = server;
         this.streams = streams;
+        this.reporting = reporting;
         this.writer = writer;
         this.desk = desk;
         this.registry = registry;
         this.state = state;
+        this.reports = reports;
     }
 
     /** Starts the service; it answers 503 until the local state is restored and running. */
@@ -92,6 +98,7 @@ public final class LedgerService implements AutoCloseable {
         PolicyIndexCache policyIndexes = new PolicyIndexCache();
         LiveState live = new LiveState();
         LedgerState state = new LedgerState(progress, policyIndexes, live);
+        ReportState reports = new ReportState(streamsConfig.topics().rated());
         ReservationDesk desk = Journals.desk(streamsConfig, registry, state, settings.bookWait());
         state.journalOverlay(desk);
         WebServer server = WebServer.builder()
@@ -99,25 +106,22 @@ public final class LedgerService implements AutoCloseable {
                 .port(config.getInt(ServiceConfig.HTTP_PORT_CONFIG))
                 .maxPayloadSize(SERVER_MAX_PAYLOAD)
                 .shutdownHook(false)
-                .routing(routing -> LedgerRoutes.routes(routing, state, writer, desk, auth, settings, metrics))
+                .routing(routing -> LedgerRoutes.routes(routing, state, reports, writer, desk, auth, settings, metrics))
                 .build()
                 .start();
         HostInfo self = new HostInfo(config.advertisedHost(), server.port());
         LedgerStreamsConfig withServer = config.streamsWithServer(server.port());
         KafkaStreams streams = new KafkaStreams(LedgerTopology.build(withServer, registry, progress, policyIndexes, live), withServer.streamsProperties());
-        streams.setUncaughtExceptionHandler(e -> {
-            LOG.error("the topology failed and stops; /health reports down until the process is restarted", e);
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
-        streams.setStateListener((now, before) -> {
-            state.topologyChanged();
-            LOG.info("topology state {} -> {}", before, now);
-        });
-        new KafkaStreamsMetrics(streams).bindTo(metrics);
+        watch(streams, "the topology", "/health reports down", state::topologyChanged, metrics);
         state.attach(streams, self);
+        KafkaStreams reporting = new KafkaStreams(ReportingTopology.build(withServer, registry, reports.progress()),
+                withServer.reportingProperties());
+        watch(reporting, "the reporting part", "reports answer 503", reports::topologyChanged, metrics);
+        reports.attach(reporting, self);
         streams.start();
+        reporting.start();
         LOG.info("ledger service listening on {} (application.server {})", server.port(), self);
-        return new LedgerService(server, streams, writer, desk, registry, state);
+        return new LedgerService(server, streams, reporting, writer, desk, registry, state, reports);
     }
 
     public int port() {
@@ -132,6 +136,16 @@ public final class LedgerService implements AutoCloseable {
         return streams;
     }
 
+    /** The reporting part as the API reads it: routes, report rows, progress. */
+    public ReportState reports() {
+        return reports;
+    }
+
+    /** The reporting part's application, which keeps the report rows from the rated topic. */
+    public KafkaStreams reporting() {
+        return reporting;
+    }
+
     /** The state the API reads: for in-process callers such as benchmarks of the decision path. */
     public LedgerState state() {
         return state;
@@ -142,13 +156,31 @@ public final class LedgerService implements AutoCloseable {
         server.stop();
         // Leave the group on the way out: Kafka Streams otherwise stays a member until its session
         // times out (45 s), and an instance restarted in the meantime waits that long for its tasks.
-        if (!streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-                .withTimeout(CLOSE_TIMEOUT))) {
-            LOG.warn("the topology did not stop within {}", CLOSE_TIMEOUT);
-        }
+        close(streams, "the topology");
+        close(reporting, "the reporting part");
         desk.close();
         writer.close();
         registry.close();
+    }
+
+    /** Logs {@code app}'s state changes and tells {@code changed}; a thread that fails stops the app (it is not replaced). */
+    private static void watch(KafkaStreams app, String what, String meanwhile, Runnable changed, PrometheusMeterRegistry metrics) {
+        app.setUncaughtExceptionHandler(e -> {
+            LOG.error("{} failed and stops; {} until the process is restarted", what, meanwhile, e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        app.setStateListener((now, before) -> {
+            changed.run();
+            LOG.info("{}: state {} -> {}", what, before, now);
+        });
+        new KafkaStreamsMetrics(app).bindTo(metrics);
+    }
+
+    private static void close(KafkaStreams app, String what) {
+        if (!app.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(CLOSE_TIMEOUT))) {
+            LOG.warn("{} did not stop within {}", what, CLOSE_TIMEOUT);
+        }
     }
 
     private static Properties producerProperties(LedgerStreamsConfig config) {

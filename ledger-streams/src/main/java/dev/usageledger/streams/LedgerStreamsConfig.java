@@ -42,6 +42,7 @@ public final class LedgerStreamsConfig extends AbstractConfig {
     public static final String ROLLING_MAX_MS_CONFIG = "ledger.rolling.max.duration.ms";
     public static final String STANDBY_REPLICAS_CONFIG = "ledger.standby.replicas";
     public static final String STREAM_THREADS_CONFIG = "ledger.stream.threads";
+    public static final String REPORTS_COMMIT_INTERVAL_MS_CONFIG = "ledger.reports.commit.interval.ms";
     public static final String STATE_DIR_CONFIG = "ledger.state.dir";
     public static final String STREAMS_PREFIX = "streams.";
 
@@ -89,6 +90,9 @@ public final class LedgerStreamsConfig extends AbstractConfig {
             .define(STANDBY_REPLICAS_CONFIG, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
                     "Warm copies of each task's state on other instances, for fast fail-over.")
             .define(STREAM_THREADS_CONFIG, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM, "Stream threads per instance.")
+            .define(REPORTS_COMMIT_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, Range.atLeast(100), Importance.LOW,
+                    "How often the reporting part commits: its rows are written once per commit, however many events changed"
+                    + " them, and reports read every counted event at once, committed or not.")
             .define(STATE_DIR_CONFIG, Type.STRING, "ledger-state", Importance.HIGH,
                     "Where RocksDB state lives; keep it across restarts to avoid a full restore.");
 
@@ -139,6 +143,22 @@ public final class LedgerStreamsConfig extends AbstractConfig {
     }
 
     /** The Kafka Streams properties the ledger runs with. */
+    /**
+     * The reporting part's settings: the enforcement part's, under its own application id
+     * ({@code <application.id>-reports}), one stream thread, and its own commit interval.
+     */
+    public Properties reportingProperties() {
+        Properties props = streamsProperties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, reportingApplicationId());
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, getLong(REPORTS_COMMIT_INTERVAL_MS_CONFIG));
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        return props;
+    }
+
+    public String reportingApplicationId() {
+        return getString(APPLICATION_ID_CONFIG) + "-reports";
+    }
+
     public Properties streamsProperties() {
         Map<String, Object> props = new HashMap<>(originalsWithPrefix(STREAMS_PREFIX));
         // An event changes some twenty totals buckets and its policies' counters. The buckets are

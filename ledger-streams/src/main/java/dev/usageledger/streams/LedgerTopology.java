@@ -22,11 +22,14 @@ import dev.usageledger.streams.state.RollingCounterStore;
 import dev.usageledger.streams.state.TotalsStore;
 import dev.usageledger.streams.steps.Steps;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.StreamPartitioner;
 
 /**
  * The ledger's topology, built from configuration alone: validate, then count (dedupe, rate,
@@ -36,6 +39,10 @@ import org.apache.kafka.streams.Topology;
  * tenant's task (the usage topic is keyed by tenant), so no step repartitions.
  */
 public final class LedgerTopology {
+    /** A rated record goes to the partition number its usage came from, marks included (they have no tenant). */
+    private static final StreamPartitioner<String, RatedUsageEvent> SAME_PARTITION_AS_USAGE =
+            (topic, key, value, partitions) -> Optional.of(Set.of(value.getSourcePartition()));
+
     private LedgerTopology() {
     }
 
@@ -67,10 +74,10 @@ public final class LedgerTopology {
                 config.retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG), policyIndexes, live, listener), Names.VALIDATE);
         topology.addSink(Names.BREACHES_SINK, topics.breaches(), new StringSerializer(),
                 new AvroSerializer<BudgetBreach>(registry, true, false), Names.COUNT);
-        // the counted usage, one record per counted event, in the transaction that counts it: what
-        // reporting, audits and sinks read
+        // the counted usage, one record per counted event, in the transaction that counts it, and
+        // position marks (validate's): what reporting, audits and sinks read
         topology.addSink(Names.RATED_SINK, topics.rated(), new StringSerializer(),
-                new AvroSerializer<RatedUsageEvent>(registry, true, false), Names.COUNT);
+                new AvroSerializer<RatedUsageEvent>(registry, true, false), SAME_PARTITION_AS_USAGE, Names.COUNT, Names.VALIDATE);
         // Holds: requests and voids arrive on their own topic, expiries on the holds topic, both keyed by
         // tenant like usage, so they are decided in the tenant's task; a counted usage event settles
         // the hold it names. Requests stay off the holds topic because the task writes that topic in

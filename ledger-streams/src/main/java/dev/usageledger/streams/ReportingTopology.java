@@ -20,10 +20,19 @@ public final class ReportingTopology {
     }
 
     public static Topology build(LedgerStreamsConfig config, SchemaRegistryClient registry) {
+        return build(config, registry, TopologyListener.NONE);
+    }
+
+    /**
+     * The topology, telling {@code listener} after each counted event which usage offset of its
+     * partition the rows now include ({@link TopologyListener#recordApplied}, with the event's
+     * usage partition and offset: the offsets a publish receipt names).
+     */
+    public static Topology build(LedgerStreamsConfig config, SchemaRegistryClient registry, TopologyListener listener) {
         Topology topology = new Topology();
         topology.addSource(Names.RATED_SOURCE, new StringDeserializer(), new AvroDeserializer<>(RatedUsageEvent.class, registry),
                 config.topics().rated());
-        topology.addProcessor(Names.REPORT, Steps.report(), Names.RATED_SOURCE);
+        topology.addProcessor(Names.REPORT, Steps.report(listener), Names.RATED_SOURCE);
         Duration retention = config.retention(LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG);
         topology.addStateStore(ReportStore.quarters(retention), Names.REPORT);
         topology.addStateStore(ReportStore.hours(retention), Names.REPORT);

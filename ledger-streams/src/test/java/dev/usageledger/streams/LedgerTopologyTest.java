@@ -61,6 +61,18 @@ class LedgerTopologyTest {
     }
 
     @Test
+    void shouldMarkOnTheRatedTopicHowFarThePartitionWasProcessed() {
+        ledger.send(TopologyFixture.event("a", "acme", T0).setCostMicros(5L).build(), T0);
+        ledger.send(TopologyFixture.event("a", "acme", T0).setCostMicros(5L).build(), T0.plusSeconds(1));
+        ledger.driver.advanceWallClockTime(Duration.ofSeconds(1));
+        ledger.driver.advanceWallClockTime(Duration.ofSeconds(1));
+
+        assertThat(ledger.rated.readValuesToList()).as("the duplicate leaves only the mark; no new record, no second mark")
+                .extracting(r -> (r.getUsage() == null ? "mark" : r.getUsage().getEventId()) + " @" + r.getSourceOffset())
+                .containsExactly("a @0", "mark @1");
+    }
+
+    @Test
     void shouldRejectEveryBadInputWithItsReasonAndTheOriginalBytes() {
         UsageEvent good = TopologyFixture.event("ok", "acme", T0).build();
         byte[] garbage = "{\"tenant_id\":\"acme\"}".getBytes(StandardCharsets.UTF_8);

@@ -1,20 +1,21 @@
 package dev.usageledger.query.api;
 
-import dev.usageledger.streams.rules.PolicyRules;
-import dev.usageledger.streams.decision.BudgetLine;
-import dev.usageledger.streams.decision.Decision;
 import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.BudgetVerdict;
 import dev.usageledger.schemas.avro.EnforcementDecision;
 import dev.usageledger.schemas.avro.Period;
 import dev.usageledger.schemas.avro.PriceChange;
+import dev.usageledger.streams.decision.BudgetLine;
+import dev.usageledger.streams.decision.Decision;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.rules.PeriodWindow;
+import dev.usageledger.streams.rules.PolicyRules;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.List;
 import java.util.Map;
 
@@ -139,6 +140,9 @@ public final class Views {
         view.put("events", totals.events());
         view.put("errors", totals.errors());
         view.put("unpriced", totals.unpriced());
+        view.put("error_rate", totals.events() == 0 ? null
+                : BigDecimal.valueOf(totals.errors()).divide(BigDecimal.valueOf(totals.events()), 4, RoundingMode.HALF_EVEN));
+        view.put("latency_ms_avg", totals.latencyEvents() == 0 ? null : totals.latencyMsSum() / totals.latencyEvents());
         return view;
     }
 

@@ -5,6 +5,7 @@ import dev.usageledger.query.holds.ReservationDesk;
 import dev.usageledger.query.state.BookWriter;
 import dev.usageledger.query.state.Checks;
 import dev.usageledger.query.state.LedgerState;
+import dev.usageledger.query.state.ReportState;
 import dev.usageledger.query.state.Reports;
 import dev.usageledger.query.state.StateUnavailableException;
 import io.helidon.webserver.http.HttpRouting;
@@ -28,9 +29,10 @@ public final class LedgerRoutes {
     }
 
     /** Adds every route to {@code routing}; answers the endpoints added, as {@code "METHOD /path"}. */
-    public static List<String> routes(HttpRouting.Builder routing, LedgerState state, BookWriter writer, ReservationDesk desk,
+    public static List<String> routes(HttpRouting.Builder routing, LedgerState state, ReportState reports, BookWriter writer,
+                                      ReservationDesk desk,
                                       Auth auth, ApiSettings settings, PrometheusMeterRegistry metrics) {
-        TenantRouter router = new TenantRouter(state, new Forwarder(settings.forwardTimeout()), settings.readWait());
+        TenantRouter router = new TenantRouter(state, reports, new Forwarder(settings.forwardTimeout()), settings.readWait());
         Timer decisions = Timer.builder("ledger.check.decision").description("The check decision over local state")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(1_000)).maximumExpectedValue(Duration.ofMillis(100))
                 .register(metrics);

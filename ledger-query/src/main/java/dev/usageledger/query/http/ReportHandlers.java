@@ -11,7 +11,7 @@ import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.streams.rules.PeriodCalendar;
 import dev.usageledger.streams.rules.PeriodSpec;
 import dev.usageledger.streams.rules.PeriodWindow;
-import dev.usageledger.streams.state.PeriodUsage;
+import dev.usageledger.streams.state.ReportStore;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.DayOfWeek;
@@ -53,10 +53,10 @@ final class ReportHandlers {
         String tenant = tenant(request);
         Scope scope = scope(request, tenant);
         PeriodWindow span = span(request);
-        router.answer(request, response, tenant, new byte[0], minOffset(request), stores -> {
+        router.report(request, response, tenant, minOffset(request), rows -> {
             Map<String, Object> answer = new LinkedHashMap<>();
             answer.put("scope", Views.subject(scope.type().name(), scope.id()));
-            answer.putAll(Views.totals(span, Reports.totals(stores, tenant, scope.type(), scope.id(), span)));
+            answer.putAll(Views.totals(span, rows.totals(tenant, scope.type(), scope.id(), span)));
             return answer;
         });
     }
@@ -64,47 +64,64 @@ final class ReportHandlers {
     private void breakdown(ServerRequest request, ServerResponse response) {
         String tenant = tenant(request);
         Scope scope = scope(request, tenant);
-        if (scope.type() != SubjectType.tenant) {
-            throw ApiException.invalid("scope", "breakdowns are kept for the whole tenant; use scope=tenant:" + tenant);
-        }
         String by = Exchange.query(request, "by").orElseThrow(() -> ApiException.invalid("by",
                 "by is required: one of model, provider, feature, api_key, user, team"));
-        SubjectType type = switch (by) {
+        SubjectType dimension = switch (by) {
             case "model", "provider", "feature", "api_key", "user", "team" -> SubjectType.valueOf(by);
             default -> throw ApiException.invalid("by", "by must be one of model, provider, feature, api_key, user, team, got '"
                     + by + "'");
         };
+        if (dimension == scope.type()) {
+            throw ApiException.invalid("by", "a " + by + " is not broken down by " + by + "; choose another dimension or scope");
+        }
         PeriodWindow span = span(request);
-        router.answer(request, response, tenant, new byte[0], minOffset(request), stores -> {
-            List<Map<String, Object>> rows = new ArrayList<>();
-            Reports.breakdown(stores, tenant, type, span).forEach((member, totals) -> {
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put(by, member);
-                row.putAll(Views.totals(span, totals));
-                rows.add(row);
+        router.report(request, response, tenant, minOffset(request), rows -> {
+            List<Map<String, Object>> lines = new ArrayList<>();
+            rows.breakdown(tenant, scope.type(), scope.id(), dimension, span).forEach((member, totals) -> {
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put(by, member);
+                line.putAll(Views.totals(span, totals));
+                lines.add(line);
             });
-            return Map.of("by", by, "rows", rows);
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("scope", Views.subject(scope.type().name(), scope.id()));
+            answer.put("by", by);
+            answer.put("rows", lines);
+            return answer;
         });
     }
 
+    /** The scope's usage per day, week or month of a zone, every period from the one containing {@code from} up to {@code to}. */
     private void trends(ServerRequest request, ServerResponse response) {
         String tenant = tenant(request);
         Scope scope = scope(request, tenant);
         String interval = Exchange.query(request, "interval").orElse("day");
-        if (!interval.equals("day")) {
-            throw ApiException.invalid("interval", "interval must be day (UTC days), got '" + interval + "'");
-        }
-        PeriodWindow span = fromTo(request).orElseGet(() -> {
+        PeriodKind kind = switch (interval) {
+            case "day", "week", "month" -> PeriodKind.valueOf(interval);
+            default -> throw ApiException.invalid("interval", "interval must be day, week or month, got '" + interval + "'");
+        };
+        PeriodSpec spec = periodSpec(request, kind);
+        PeriodWindow range = fromTo(request).orElseGet(() -> {
             Instant now = settings.clock().instant();
             return new PeriodWindow(now.minus(Duration.ofDays(30)), now);
         });
-        if (Duration.between(span.start(), span.end()).toDays() > MAX_SERIES) {
-            throw ApiException.invalid("to", "a series covers at most " + MAX_SERIES + " days");
+        List<PeriodWindow> periods = new ArrayList<>();
+        for (PeriodWindow period = PeriodCalendar.windowAt(spec, range.start()); period.start().isBefore(range.end());
+             period = PeriodCalendar.next(spec, period)) {
+            if (periods.size() == MAX_SERIES) {
+                throw ApiException.invalid("to", "a series has at most " + MAX_SERIES + " periods; narrow from and to");
+            }
+            periods.add(answerable(period, "time_zone"));
         }
-        router.answer(request, response, tenant, new byte[0], minOffset(request), stores -> {
-            List<Map<String, Object>> rows = new ArrayList<>();
-            Reports.dailySeries(stores, tenant, scope.type(), scope.id(), span).forEach(kv -> rows.add(Views.totals(kv.key, kv.value)));
-            return Map.of("scope", Views.subject(scope.type().name(), scope.id()), "interval", interval, "rows", rows);
+        router.report(request, response, tenant, minOffset(request), rows -> {
+            List<Map<String, Object>> lines = new ArrayList<>();
+            rows.series(tenant, scope.type(), scope.id(), periods).forEach(entry -> lines.add(Views.totals(entry.getKey(), entry.getValue())));
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("scope", Views.subject(scope.type().name(), scope.id()));
+            answer.put("interval", interval);
+            answer.put("time_zone", spec.zone().getId());
+            answer.put("rows", lines);
+            return answer;
         });
     }
 
@@ -188,36 +205,43 @@ final class ReportHandlers {
     /** {@code from}/{@code to}, or the period of kind {@code period} containing {@code at} (default now). */
     private PeriodWindow span(ServerRequest request) {
         var explicit = fromTo(request);
-        PeriodWindow span;
         if (explicit.isPresent()) {
-            span = explicit.get();
-        } else {
-            String kind = Exchange.query(request, "period").orElse("month");
-            PeriodKind periodKind = switch (kind) {
-                case "day", "week", "month", "year" -> PeriodKind.valueOf(kind);
-                default -> throw ApiException.invalid("period", "period must be day, week, month or year (or give from and to), got '"
-                        + kind + "'");
-            };
-            DayOfWeek weekStart = Exchange.query(request, "week_start").map(value -> {
-                try {
-                    return DayOfWeek.valueOf(value);
-                } catch (IllegalArgumentException e) {
-                    throw ApiException.invalid("week_start", "week_start must be MONDAY..SUNDAY, got '" + value + "'");
-                }
-            }).orElse(null);
-            PeriodSpec spec;
+            return answerable(explicit.get(), "from");
+        }
+        String kind = Exchange.query(request, "period").orElse("month");
+        PeriodKind periodKind = switch (kind) {
+            case "day", "week", "month", "year" -> PeriodKind.valueOf(kind);
+            default -> throw ApiException.invalid("period", "period must be day, week, month or year (or give from and to), got '"
+                    + kind + "'");
+        };
+        PeriodSpec spec = periodSpec(request, periodKind);
+        return answerable(PeriodCalendar.windowAt(spec, Exchange.instant(request, "at").orElseGet(() -> settings.clock().instant())),
+                "time_zone");
+    }
+
+    /** Periods of {@code kind} in the request's {@code time_zone} (default UTC), weeks from its {@code week_start}. */
+    private static PeriodSpec periodSpec(ServerRequest request, PeriodKind kind) {
+        DayOfWeek weekStart = Exchange.query(request, "week_start").map(value -> {
             try {
-                spec = PeriodSpec.of(periodKind, Exchange.query(request, "time_zone").orElse("UTC"), weekStart, null, null, null, null);
+                return DayOfWeek.valueOf(value);
             } catch (IllegalArgumentException e) {
-                throw ApiException.invalid("time_zone", e.getMessage());
+                throw ApiException.invalid("week_start", "week_start must be MONDAY..SUNDAY, got '" + value + "'");
             }
-            span = PeriodCalendar.windowAt(spec, Exchange.instant(request, "at").orElseGet(() -> settings.clock().instant()));
+        }).orElse(null);
+        try {
+            return PeriodSpec.of(kind, Exchange.query(request, "time_zone").orElse("UTC"), weekStart, null, null, null, null);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("time_zone", e.getMessage());
         }
-        if (!PeriodUsage.answerable(span)) {
-            throw ApiException.invalid(explicit.isPresent() ? "from" : "time_zone", "totals are kept per UTC hour: " + span.start()
-                    + " .. " + span.end() + " does not start and end on a whole UTC hour");
+    }
+
+    /** {@code period} when the report rows can answer it exactly: it starts and ends on a quarter hour. */
+    private static PeriodWindow answerable(PeriodWindow period, String field) {
+        if (!ReportStore.answerable(period)) {
+            throw ApiException.invalid(field, "usage is kept per quarter hour: " + period.start() + " .. " + period.end()
+                    + " does not start and end on one");
         }
-        return span;
+        return period;
     }
 
     private static java.util.Optional<PeriodWindow> fromTo(ServerRequest request) {

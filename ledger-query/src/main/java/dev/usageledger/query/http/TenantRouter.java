@@ -3,8 +3,10 @@ package dev.usageledger.query.http;
 import dev.usageledger.query.api.Iso;
 import dev.usageledger.query.state.LedgerState;
 import dev.usageledger.query.state.Progress;
+import dev.usageledger.query.state.ReportState;
 import dev.usageledger.query.state.Route;
 import dev.usageledger.query.state.TenantStores;
+import dev.usageledger.streams.state.ReportStore;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -24,11 +26,13 @@ final class TenantRouter {
     private static final long RETRY_AFTER_MS = 1_000;
 
     private final LedgerState state;
+    private final ReportState reports;
     private final Forwarder forwarder;
     private final Duration readWait;
 
-    TenantRouter(LedgerState state, Forwarder forwarder, Duration readWait) {
+    TenantRouter(LedgerState state, ReportState reports, Forwarder forwarder, Duration readWait) {
         this.state = state;
+        this.reports = reports;
         this.forwarder = forwarder;
         this.readWait = readWait;
     }
@@ -51,19 +55,39 @@ final class TenantRouter {
         route(request, response, tenant, body, null, true, change);
     }
 
+    /**
+     * Answers a report (usage, breakdown, trends) where the tenant's report rows are: the owner of
+     * its partition of the reporting part, which need not be the instance that enforces for it.
+     */
+    void report(ServerRequest request, ServerResponse response, String tenant, Long minOffset,
+                Function<ReportStore, Map<String, Object>> read) {
+        dispatch(request, response, tenant, new byte[0], false, reports.route(tenant, Forwarder.wasForwarded(request)),
+                (partition, stale) -> answerReport(response, partition, stale, minOffset, read));
+    }
+
     private void route(ServerRequest request, ServerResponse response, String tenant, byte[] body, Long minOffset, boolean write,
                        Function<TenantStores, Reply> read) {
-        Route route = state.route(tenant, Forwarder.wasForwarded(request));
+        dispatch(request, response, tenant, body, write, state.route(tenant, Forwarder.wasForwarded(request)),
+                (partition, stale) -> answerLocally(response, partition, stale, minOffset, read));
+    }
+
+    /** Answers here from a partition, active or ({@code stale}) a standby copy. */
+    private interface LocalAnswer {
+        void answer(int partition, boolean stale);
+    }
+
+    private void dispatch(ServerRequest request, ServerResponse response, String tenant, byte[] body, boolean write, Route route,
+                          LocalAnswer local) {
         switch (route) {
-            case Route.Local local when write && local.stale() -> throw ApiException.unavailable(
+            case Route.Local here when write && here.stale() -> throw ApiException.unavailable(
                     "the owner of tenant " + tenant + " cannot be reached and a standby does not take writes; retry shortly", RETRY_AFTER_MS);
-            case Route.Local local -> answerLocally(response, local.partition(), local.stale(), minOffset, read);
+            case Route.Local here -> local.answer(here.partition(), here.stale());
             case Route.Remote remote -> {
                 Optional<HttpResponse<byte[]>> relayed = forwarder.forward(request, body, remote.owner());
                 if (relayed.isPresent()) {
                     relay(response, relayed.get());
                 } else if (remote.standbyHere() && !write) {
-                    answerLocally(response, remote.partition(), true, minOffset, read);
+                    local.answer(remote.partition(), true);
                 } else {
                     throw ApiException.unavailable("the instance owning tenant " + tenant + " (" + remote.owner()
                             + ") does not answer and no standby is here; retry shortly", RETRY_AFTER_MS);
@@ -73,13 +97,37 @@ final class TenantRouter {
         }
     }
 
+    /**
+     * A report from the local report rows. Its {@code as_of} is the reporting part's (the usage
+     * offset of the last counted event in the rows); {@code behind_events} says how many counted
+     * events of the partition the rows do not include yet.
+     */
+    private void answerReport(ServerResponse response, int partition, boolean stale, Long minOffset,
+                              Function<ReportStore, Map<String, Object>> read) {
+        if (minOffset != null) {
+            awaitOffset(reports.progress(), partition, minOffset);
+        }
+        Map<String, Object> answer = new LinkedHashMap<>(read.apply(reports.reports(partition, stale)));
+        Progress.Applied applied = reports.progress().applied(partition);
+        Map<String, Object> asOf = asOf(applied);
+        long behind = reports.behind(partition);
+        if (behind >= 0) {
+            asOf.put("behind_events", behind);
+        }
+        answer.put("as_of", asOf);
+        if (stale) {
+            answer.put("stale", true);
+        }
+        Exchange.send(response, 200, answer);
+    }
+
     private void answerLocally(ServerResponse response, int partition, boolean stale, Long minOffset,
                                Function<TenantStores, Reply> read) {
         if (!stale) {
             awaitJournal(partition);
         }
         if (minOffset != null) {
-            awaitOffset(partition, minOffset);
+            awaitOffset(state.progress(), partition, minOffset);
         }
         Reply reply = read.apply(state.stores(partition, stale));
         Map<String, Object> answer = new LinkedHashMap<>(reply.body());
@@ -103,10 +151,10 @@ final class TenantRouter {
         }
     }
 
-    private void awaitOffset(int partition, long minOffset) {
+    private void awaitOffset(Progress progress, int partition, long minOffset) {
         try {
-            if (!state.progress().awaitOffset(partition, minOffset, readWait)) {
-                Progress.Applied applied = state.progress().applied(partition);
+            if (!progress.awaitOffset(partition, minOffset, readWait)) {
+                Progress.Applied applied = progress.applied(partition);
                 throw new ApiException(503, "not_yet_applied", "partition " + partition + " has applied offsets up to "
                         + applied.offset() + "; min_offset " + minOffset + " was not reached within " + readWait.toMillis()
                         + " ms", "min_offset", RETRY_AFTER_MS);

@@ -23,10 +23,7 @@ import java.time.Instant;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
@@ -41,12 +38,11 @@ import org.apache.kafka.streams.state.ReadOnlyWindowStore;
  * policy and price books. Nothing here blocks: when the state cannot answer, the outcome says so.
  */
 public final class LedgerState {
-    private static final Serializer<String> KEYS = new StringSerializer();
     private static final long RETRY_AFTER_MS = 1_000;
 
     private final Progress progress;
     private final AtomicLong generation = new AtomicLong();
-    private final Versioned<String, KeyQueryMetadata> owners = new Versioned<>(generation::get);
+    private final Ownership ownership = new Ownership(Names.POLICY_COUNTER_STORE, "the ledger", generation);
     private final Versioned<Integer, TenantStores> activeStores = new Versioned<>(generation::get);
     private final PolicyIndexCache policyIndexes;
     private final LiveState live;
@@ -130,30 +126,7 @@ public final class LedgerState {
      * forwarded again: it is answered from a local standby (stale) or not at all.
      */
     public Route route(String tenant, boolean forwarded) {
-        KafkaStreams current = streams;
-        if (current == null) {
-            return new Route.Unavailable("the ledger is starting");
-        }
-        KeyQueryMetadata metadata;
-        try {
-            metadata = current.state() == KafkaStreams.State.RUNNING
-                    ? owners.get(tenant, t -> current.queryMetadataForKey(Names.POLICY_COUNTER_STORE, t, KEYS))
-                    : current.queryMetadataForKey(Names.POLICY_COUNTER_STORE, tenant, KEYS);
-        } catch (IllegalStateException e) {
-            return new Route.Unavailable("the ledger is not running yet: " + e.getMessage());
-        }
-        if (metadata == null || KeyQueryMetadata.NOT_AVAILABLE.equals(metadata)) {
-            return new Route.Unavailable("the ledger is starting or rebalancing; no instance owns tenant " + tenant + " yet");
-        }
-        boolean standbyHere = metadata.standbyHosts().contains(self);
-        if (metadata.activeHost().equals(self)) {
-            return new Route.Local(metadata.partition(), false);
-        }
-        if (forwarded) {
-            return standbyHere ? new Route.Local(metadata.partition(), true)
-                    : new Route.Unavailable("partition " + metadata.partition() + " moved while the request was forwarded");
-        }
-        return new Route.Remote(metadata.activeHost(), metadata.partition(), standbyHere);
+        return ownership.route(streams, self, tenant, forwarded);
     }
 
     /** Adds the hold decisions journaled here but not yet applied to every read of holds and held amounts. */
@@ -252,16 +225,6 @@ public final class LedgerState {
     }
 
     private <T> T store(String name, QueryableStoreType<T> type, int partition, boolean stale) {
-        KafkaStreams current = streams;
-        if (current == null) {
-            throw new StateUnavailableException("the ledger is starting", RETRY_AFTER_MS);
-        }
-        StoreQueryParameters<T> parameters = StoreQueryParameters.fromNameAndType(name, type).withPartition(partition);
-        try {
-            return current.store(stale ? parameters.enableStaleStores() : parameters);
-        } catch (InvalidStateStoreException e) {
-            throw new StateUnavailableException("partition " + partition + " of " + name + " cannot be read here now: "
-                    + e.getMessage(), RETRY_AFTER_MS);
-        }
+        return LocalStores.open(streams, "the ledger", name, type, partition, stale);
     }
 }

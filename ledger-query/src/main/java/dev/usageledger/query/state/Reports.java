@@ -5,23 +5,19 @@ import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.streams.model.PolicyCounter;
-import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.rules.Buckets;
 import dev.usageledger.streams.rules.PeriodCalendar;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.streams.rules.RollingWindow;
 import dev.usageledger.streams.state.PolicyUsage;
-import dev.usageledger.streams.state.TotalsStore;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import org.apache.kafka.streams.KeyValue;
 
-/** Reporting reads over one partition's stores: totals of a span, breakdowns, budget status, breaches. */
+/** Reads over one partition's enforcement stores: budget status and breaches (usage, breakdowns and trends are the reporting part's, see {@code ReportStore}). */
 public final class Reports {
     /** One budget's standing at an instant. */
     public record BudgetStatus(BudgetLine line, int[] crossed, long burnRatePerDay, long projectedAtPeriodEnd, Long warnAt) {
@@ -31,29 +27,6 @@ public final class Reports {
 
     public Reports(LedgerState state) {
         this.state = state;
-    }
-
-    /** The scope's totals over {@code span}, which must start and end on UTC hours. */
-    public static Totals totals(TenantStores stores, String tenant, SubjectType type, String id, PeriodWindow span) {
-        return stores.periodUsage().totals(tenant, type, id, span);
-    }
-
-    /** The tenant's totals over {@code span} for each member of {@code type} (one range scan per bucket size). */
-    public static Map<String, Totals> breakdown(TenantStores stores, String tenant, SubjectType type, PeriodWindow span) {
-        return stores.periodUsage().byMember(tenant, type, span);
-    }
-
-    /** Day buckets (UTC) of a scope in {@code [from, to)}, every day listed, zero when nothing was used. */
-    public static List<KeyValue<PeriodWindow, Totals>> dailySeries(TenantStores stores, String tenant, SubjectType type, String id,
-                                                                   PeriodWindow span) {
-        Map<Long, Totals> found = stores.days().buckets(TotalsStore.scopeKey(tenant, type, id), span.start(),
-                span.end().minusMillis(1));
-        List<KeyValue<PeriodWindow, Totals>> series = new ArrayList<>();
-        for (long day = Buckets.day(span.start().toEpochMilli()); day < span.end().toEpochMilli(); day += Buckets.DAY_MS) {
-            series.add(KeyValue.pair(new PeriodWindow(Instant.ofEpochMilli(day), Instant.ofEpochMilli(day + Buckets.DAY_MS)),
-                    found.getOrDefault(day, Totals.ZERO)));
-        }
-        return series;
     }
 
     /** Every budget that applies to the scope's member at {@code at}, after precedence. */

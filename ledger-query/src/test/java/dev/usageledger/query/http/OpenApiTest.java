@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.usageledger.query.state.LedgerState;
 import dev.usageledger.query.state.Progress;
+import dev.usageledger.query.state.ReportState;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.state.PolicyIndexCache;
 import io.helidon.webserver.http.HttpRouting;
@@ -27,7 +28,7 @@ class OpenApiTest {
     @Test
     void shouldDocumentEveryRouteAndNothingElse() throws Exception {
         LedgerState state = new LedgerState(new Progress(), new PolicyIndexCache(), new LiveState());
-        List<String> registered = LedgerRoutes.routes(HttpRouting.builder(), state, null, null, Auth.of(List.of()),
+        List<String> registered = LedgerRoutes.routes(HttpRouting.builder(), state, new ReportState("rated"), null, null, Auth.of(List.of()),
                 new ApiSettings(1024, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), Duration.ofMinutes(10),
                         Duration.ofDays(1), Clock.systemUTC()),
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));

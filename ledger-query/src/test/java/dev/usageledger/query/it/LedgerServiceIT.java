@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.usageledger.infra.embedded.testkit.Await;
 import dev.usageledger.infra.embedded.testkit.LedgerCluster;
 import dev.usageledger.infra.embedded.testkit.LedgerClusterExtension;
 import dev.usageledger.query.LedgerService;
@@ -16,6 +17,7 @@ import dev.usageledger.schemas.avro.UsageStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -151,6 +153,15 @@ class LedgerServiceIT {
         assertThat(byUser).hasSize(2);
         assertThat(byUser.get(0).get("user").asText()).isEqualTo("acme-u03");
         assertThat(byUser.get(1).get("cost_micros").asLong()).isEqualTo(1_200_000L);
+        JsonNode byModel = api.get("/v1/tenants/acme/breakdown?scope=user:acme-u03&by=model&period=day", ACME_TOKEN).json();
+        assertThat(byModel.get("scope").get("id").asText()).isEqualTo("acme-u03");
+        assertThat(byModel.get("rows").findValuesAsText("model")).containsExactly("gpt-4.1-mini");
+        assertThat(byModel.get("rows").get(0).get("cost_micros").asLong()).isEqualTo(299_000L);
+
+        // a day in Asia/Kolkata (UTC+05:30) starts on a half hour, which the quarter-hour rows answer
+        JsonNode kolkata = api.get("/v1/tenants/acme/usage?period=day&time_zone=Asia/Kolkata", ACME_TOKEN).json();
+        assertThat(kolkata.get("period_start").asText()).endsWith(":30:00.000Z");
+        assertThat(kolkata.get("as_of").get("offset").asLong()).isGreaterThanOrEqualTo(lastEvent.offset());
 
         JsonNode status = api.get("/v1/tenants/acme/status?scope=user:acme-u03", ACME_TOKEN).json().get("budgets").get(0);
         assertThat(status.get("used").asLong()).isEqualTo(299_000L);
@@ -247,7 +258,9 @@ class LedgerServiceIT {
             GET  | /v1/tenants/acme/usage?period=fortnight | | 400 | invalid_field | period
             GET  | /v1/tenants/acme/usage?scope=planet:earth | | 400 | invalid_field | scope
             GET  | /v1/tenants/acme/usage?at=noon | | 400 | invalid_field | at
-            GET  | /v1/tenants/acme/usage?period=day&time_zone=Asia/Kolkata | | 400 | invalid_field | time_zone
+            GET  | /v1/tenants/acme/usage?period=day&time_zone=America/New_York&at=1880-06-01T12:00:00Z | | 400 | invalid_field | time_zone
+            GET  | /v1/tenants/acme/breakdown?scope=user:acme-u03&by=user | | 400 | invalid_field | by
+            GET  | /v1/tenants/acme/trends?interval=year | | 400 | invalid_field | interval
             GET  | /v1/tenants/acme/breaches?limit=0 | | 400 | invalid_field | limit
             GET  | /v1/nothing-here   |                                                        | 404 | not_found      | 
             """)
@@ -306,8 +319,9 @@ class LedgerServiceIT {
         assertThat(fields(answer.get("budgets").get(0))).isSubsetOf(fields(schemas.get("Budget").get("properties")))
                 .contains("policy_id", "subject", "period_start", "period_end", "used", "held", "limit", "remaining", "pct_after");
         JsonNode usage = api.get("/v1/tenants/acme/usage", ACME_TOKEN).json();
+        // every field the schema lists, but stale (only when true) and those null here (no latency was reported)
         assertThat(fields(usage)).isEqualTo(fields(schemas.get("Totals").get("properties")).stream()
-                .filter(f -> !f.equals("stale")).toList());
+                .filter(f -> !f.equals("stale") && !f.equals("latency_ms_avg")).toList());
     }
 
     @Test
@@ -326,9 +340,12 @@ class LedgerServiceIT {
         return names;
     }
 
+    /** Until enforcement and reporting have both applied the last event published. */
     private void awaitApplied() {
         assertThat(api.post("/v1/check", ACME_TOKEN, check("acme-u03", "\"cost_micros\": 0", lastEvent.offset())).status())
                 .isEqualTo(200);
+        Await.until(() -> api.get("/v1/tenants/acme/usage?min_offset=" + lastEvent.offset(), ACME_TOKEN).status() == 200,
+                Duration.ofSeconds(60), "the reporting part to apply the last event");
     }
 
     private static String check(String user, String estimate, Long minOffset) {

@@ -2,6 +2,7 @@ package dev.usageledger.streams.steps;
 
 import dev.usageledger.schemas.avro.RatedUsageEvent;
 import dev.usageledger.streams.Names;
+import dev.usageledger.streams.TopologyListener;
 import dev.usageledger.streams.model.RatedUsage;
 import dev.usageledger.streams.state.ReportStore;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
@@ -14,7 +15,12 @@ import org.apache.kafka.streams.processor.api.Record;
  * writes it in the transaction that counts it), so nothing is deduplicated here.
  */
 final class ReportProcessor extends ContextualProcessor<String, RatedUsageEvent, Void, Void> {
+    private final TopologyListener listener;
     private ReportStore.Writable reports;
+
+    ReportProcessor(TopologyListener listener) {
+        this.listener = listener;
+    }
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
@@ -26,6 +32,11 @@ final class ReportProcessor extends ContextualProcessor<String, RatedUsageEvent,
     @Override
     public void process(Record<String, RatedUsageEvent> record) {
         RatedUsageEvent counted = record.value();
+        if (counted.getUsage() == null) { // a position mark: every counted event up to its offset is in the rows
+            listener.recordApplied(counted.getSourcePartition(), counted.getSourceOffset(), -1);
+            return;
+        }
         reports.add(new RatedUsage(counted.getUsage(), counted.getCostMicros(), counted.getUnpriced()));
+        listener.recordApplied(counted.getSourcePartition(), counted.getSourceOffset(), counted.getUsage().getOccurredAt().toEpochMilli());
     }
 }

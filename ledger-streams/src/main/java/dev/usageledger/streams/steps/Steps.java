@@ -47,8 +47,8 @@ public final class Steps {
     }
 
     /** Adds each counted event of the rated topic to the report rows of every scope it counts toward. */
-    public static ProcessorSupplier<String, RatedUsageEvent, Void, Void> report() {
-        return ReportProcessor::new;
+    public static ProcessorSupplier<String, RatedUsageEvent, Void, Void> report(TopologyListener listener) {
+        return () -> new ReportProcessor(listener);
     }
 
     /** Keeps the global price book in the store {@code storeName}. */

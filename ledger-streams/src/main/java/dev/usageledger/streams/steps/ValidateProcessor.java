@@ -1,5 +1,6 @@
 package dev.usageledger.streams.steps;
 
+import dev.usageledger.schemas.avro.RatedUsageEvent;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.MalformedPayloadException;
@@ -12,7 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
@@ -22,12 +25,22 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * the event's tenant, or an event older than the newest seen by more than the grace
  * ({@code too_late}). Time is the records' own (their timestamps), so a replay rejects exactly
  * what the live run rejected.
+ *
+ * <p>It also marks, on the rated topic, how far the partition has been processed: a record
+ * rejected or found a duplicate leaves nothing there, so without the mark a reader of the rated
+ * topic could not tell that it has every counted event up to a usage offset. A mark goes out at
+ * most every {@link #MARK_INTERVAL} of wall-clock time, and only when the partition moved on.
  */
 final class ValidateProcessor extends ContextualProcessor<byte[], byte[], Object, Object> {
     private final AvroDeserializer<UsageEvent> deserializer;
     private final UsageEventRules rules;
     private final Duration lateGrace;
+    static final Duration MARK_INTERVAL = Duration.ofMillis(200);
+
     private final TopologyListener listener;
+    private int partition = -1;
+    private long processed = -1;
+    private long marked = -1;
 
     ValidateProcessor(AvroDeserializer<UsageEvent> deserializer, Duration maxFutureSkew, Duration lateGrace,
                       TopologyListener listener) {
@@ -37,6 +50,12 @@ final class ValidateProcessor extends ContextualProcessor<byte[], byte[], Object
         this.listener = listener;
     }
 
+    @Override
+    public void init(ProcessorContext<Object, Object> context) {
+        super.init(context);
+        context.schedule(MARK_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> mark());
+    }
+
     /**
      * Runs the whole chain for the record (forwarding is synchronous), then reports its offset
      * as applied: from then on every store reflects it.
@@ -44,7 +63,21 @@ final class ValidateProcessor extends ContextualProcessor<byte[], byte[], Object
     @Override
     public void process(Record<byte[], byte[]> record) {
         long eventTime = validateAndForward(record);
-        context().recordMetadata().ifPresent(m -> listener.recordApplied(m.partition(), m.offset(), eventTime));
+        context().recordMetadata().ifPresent(m -> {
+            partition = m.partition();
+            processed = m.offset();
+            listener.recordApplied(m.partition(), m.offset(), eventTime);
+        });
+    }
+
+    /** Puts a position mark on the rated topic when the partition has moved on since the last one. */
+    private void mark() {
+        if (processed > marked) {
+            RatedUsageEvent mark = RatedUsageEvent.newBuilder().setUsage(null).setCostMicros(0).setUnpriced(false)
+                    .setSourcePartition(partition).setSourceOffset(processed).build();
+            context().forward(new Record<>(null, mark, context().currentStreamTimeMs()), Names.RATED_SINK);
+            marked = processed;
+        }
     }
 
     /** The event time of the record: its occurred_at when it could be read, else its timestamp. */

@@ -59,6 +59,8 @@ final class AuditReport implements AutoCloseable {
     final Map<Key, Totals> days = new HashMap<>();
     final Map<Key, Totals> months = new HashMap<>();
     final Map<Integer, PartitionDigest> partitions = new TreeMap<>();
+    /** Each tenant's last counted event: its usage offset (a tenant's events are all on one partition). */
+    final Map<String, Long> lastCounted = new HashMap<>();
     Totals grand = Totals.ZERO;
     long counted;
     long unpriced;
@@ -97,6 +99,7 @@ final class AuditReport implements AutoCloseable {
             digest.firstOffset = counted.offset();
         }
         digest.lastOffset = counted.offset();
+        lastCounted.merge(e.getTenantId(), counted.offset(), Math::max);
         try {
             events.write(String.join(",", Integer.toString(counted.partition()), Long.toString(counted.offset()), csv(e.getEventId()),
                     csv(e.getTenantId()), at.toString(), csv(e.getUserId()), csv(e.getApiKeyId()), csv(e.getProvider()), csv(e.getModel()),

@@ -18,6 +18,7 @@ import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Compares the audit's totals with the ledger service's answers for the same scope and span:
@@ -25,6 +26,7 @@ import java.util.Map;
  */
 final class Reconciler {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int CATCH_UP_SECONDS = 60;
     private static final String[] FIELDS = {"cost_micros", "input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens",
             "requests", "events", "errors", "unpriced"};
 
@@ -54,22 +56,22 @@ final class Reconciler {
             csv.write(header.append(",match\n").toString());
             for (var entry : AuditReport.sorted(report.months).entrySet()) {
                 YearMonth month = YearMonth.parse(entry.getKey().period());
-                compare(csv, entry.getKey(), "month", month.atDay(1), month.plusMonths(1).atDay(1), entry.getValue());
+                compare(csv, report, entry.getKey(), "month", month.atDay(1), month.plusMonths(1).atDay(1), entry.getValue());
             }
             for (var entry : AuditReport.sorted(report.days).entrySet()) {
                 if (entry.getKey().scope().equals("tenant:" + entry.getKey().tenant())) {
                     LocalDate day = LocalDate.parse(entry.getKey().period());
-                    compare(csv, entry.getKey(), "day", day, day.plusDays(1), entry.getValue());
+                    compare(csv, report, entry.getKey(), "day", day, day.plusDays(1), entry.getValue());
                 }
             }
         }
     }
 
-    private void compare(BufferedWriter csv, AuditReport.Key key, String granularity, LocalDate start, LocalDate end, Totals audit)
+    private void compare(BufferedWriter csv, AuditReport report, AuditReport.Key key, String granularity, LocalDate start, LocalDate end, Totals audit)
             throws IOException, InterruptedException {
         Instant spanFrom = max(from, start.atStartOfDay().toInstant(ZoneOffset.UTC));
         Instant spanTo = min(to, end.atStartOfDay().toInstant(ZoneOffset.UTC));
-        JsonNode answer = usage(key.tenant(), key.scope(), spanFrom, spanTo);
+        JsonNode answer = usage(key.tenant(), key.scope(), spanFrom, spanTo, report.lastCounted.get(key.tenant()));
         Map<String, Long> ours = Map.of("cost_micros", audit.costMicros(), "input_tokens", audit.inputTokens(), "cached_input_tokens",
                 audit.cachedInputTokens(), "output_tokens", audit.outputTokens(), "reasoning_tokens", audit.reasoningTokens(),
                 "requests", audit.requests(), "events", audit.events(), "errors", audit.errors(), "unpriced", audit.unpriced());
@@ -96,18 +98,31 @@ final class Reconciler {
         }
     }
 
-    private JsonNode usage(String tenant, String scope, Instant spanFrom, Instant spanTo) throws IOException, InterruptedException {
+    /**
+     * The service's usage for the span, once its reports include the tenant's last counted event
+     * ({@code min_offset}): the reporting part may trail the usage topic by seconds. While it does,
+     * the service answers 503 and the question is asked again, for at most {@value #CATCH_UP_SECONDS} s.
+     */
+    private JsonNode usage(String tenant, String scope, Instant spanFrom, Instant spanTo, Long lastCounted)
+            throws IOException, InterruptedException {
         URI uri = ledger.resolve("/v1/tenants/" + URLEncoder.encode(tenant, StandardCharsets.UTF_8) + "/usage?scope="
-                + URLEncoder.encode(scope, StandardCharsets.UTF_8) + "&from=" + spanFrom + "&to=" + spanTo);
+                + URLEncoder.encode(scope, StandardCharsets.UTF_8) + "&from=" + spanFrom + "&to=" + spanTo
+                + (lastCounted == null ? "" : "&min_offset=" + lastCounted));
         HttpRequest.Builder request = HttpRequest.newBuilder(uri);
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
-        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
-            throw new IOException("the ledger answered " + response.statusCode() + " for " + uri + ": " + response.body());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CATCH_UP_SECONDS);
+        while (true) {
+            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 200) {
+                return JSON.readTree(response.body());
+            }
+            if (response.statusCode() != 503 || System.nanoTime() > deadline) {
+                throw new IOException("the ledger answered " + response.statusCode() + " for " + uri + ": " + response.body());
+            }
+            TimeUnit.MILLISECONDS.sleep(500);
         }
-        return JSON.readTree(response.body());
     }
 
     private static Instant max(Instant a, Instant b) {
