@@ -1,7 +1,7 @@
 package dev.usageledger.query.state;
 
 import dev.usageledger.streams.Names;
-import dev.usageledger.streams.model.ReportRow;
+import dev.usageledger.streams.model.ReportBlock;
 import dev.usageledger.streams.state.ReportStore;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -83,9 +83,9 @@ public final class ReportState {
     }
 
     private ReportStore open(int partition, boolean stale) {
-        ReadOnlyWindowStore<String, ReportRow> quarters = LocalStores.open(streams, "reporting", Names.REPORT_QUARTER_STORE,
+        ReadOnlyWindowStore<String, ReportBlock> quarters = LocalStores.open(streams, "reporting", Names.REPORT_QUARTER_STORE,
                 QueryableStoreTypes.windowStore(), partition, stale);
-        ReadOnlyWindowStore<String, ReportRow> days = LocalStores.open(streams, "reporting", Names.REPORT_DAY_STORE,
+        ReadOnlyWindowStore<String, ReportBlock> days = LocalStores.open(streams, "reporting", Names.REPORT_DAY_STORE,
                 QueryableStoreTypes.windowStore(), partition, stale);
         return new ReportStore(quarters, days);
     }
