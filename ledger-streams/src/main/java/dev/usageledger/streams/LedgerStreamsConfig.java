@@ -91,7 +91,7 @@ public final class LedgerStreamsConfig extends AbstractConfig {
                     "Warm copies of each task's state on other instances, for fast fail-over.")
             .define(STREAM_THREADS_CONFIG, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM, "Stream threads per instance.")
             .define(REPORTS_COMMIT_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, Range.atLeast(100), Importance.LOW,
-                    "How often the reporting part commits: its rows are written once per commit, however many events changed"
+                    "How often the reporting part commits: its blocks are written once per commit, however many events changed"
                     + " them, and reports read every counted event at once, committed or not.")
             .define(STATE_DIR_CONFIG, Type.STRING, "ledger-state", Importance.HIGH,
                     "Where RocksDB state lives; keep it across restarts to avoid a full restore.");
