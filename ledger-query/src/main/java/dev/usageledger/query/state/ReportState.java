@@ -85,8 +85,10 @@ public final class ReportState {
     private ReportStore open(int partition, boolean stale) {
         ReadOnlyWindowStore<String, ReportBlock> quarters = LocalStores.open(streams, "reporting", Names.REPORT_QUARTER_STORE,
                 QueryableStoreTypes.windowStore(), partition, stale);
+        ReadOnlyWindowStore<String, ReportBlock> hours = LocalStores.open(streams, "reporting", Names.REPORT_HOUR_STORE,
+                QueryableStoreTypes.windowStore(), partition, stale);
         ReadOnlyWindowStore<String, ReportBlock> days = LocalStores.open(streams, "reporting", Names.REPORT_DAY_STORE,
                 QueryableStoreTypes.windowStore(), partition, stale);
-        return new ReportStore(quarters, days);
+        return new ReportStore(quarters, hours, days);
     }
 }
