@@ -32,12 +32,12 @@ public final class LedgerStreamsConfig extends AbstractConfig {
     public static final String HOLD_REQUESTS_TOPIC_CONFIG = "ledger.hold.requests.topic";
     public static final String HOLD_JOURNAL_TOPIC_CONFIG = "ledger.hold.journal.topic";
     public static final String RATED_TOPIC_CONFIG = "ledger.rated.topic";
+    public static final String SEEDS_TOPIC_CONFIG = "ledger.seeds.topic";
     public static final String HOLD_TTL_MAX_MS_CONFIG = "ledger.hold.ttl.max.ms";
     public static final String DEDUPE_HORIZON_MS_CONFIG = "ledger.dedupe.horizon.ms";
     public static final String LATE_GRACE_MS_CONFIG = "ledger.late.grace.ms";
     public static final String MAX_FUTURE_SKEW_MS_CONFIG = "ledger.max.future.skew.ms";
-    public static final String MINUTE_RETENTION_MS_CONFIG = "ledger.retention.minute.ms";
-    public static final String HOUR_RETENTION_MS_CONFIG = "ledger.retention.hour.ms";
+    public static final String BREACH_RETENTION_MS_CONFIG = "ledger.retention.breach.ms";
     public static final String DAY_RETENTION_MS_CONFIG = "ledger.retention.day.ms";
     public static final String ROLLING_MAX_MS_CONFIG = "ledger.rolling.max.duration.ms";
     public static final String STANDBY_REPLICAS_CONFIG = "ledger.standby.replicas";
@@ -71,6 +71,9 @@ public final class LedgerStreamsConfig extends AbstractConfig {
             .define(RATED_TOPIC_CONFIG, Type.STRING, Topics.defaults().rated(), Importance.LOW,
                     "Topic of the counted usage: one record per event the ledger counted (valid, first seen), with its cost,"
                     + " written in the transaction that counts it; reporting, audits and sinks read it.")
+            .define(SEEDS_TOPIC_CONFIG, Type.STRING, Topics.defaults().seeds(), Importance.LOW,
+                    "Topic of the reporting part's answers to seed requests: what a newly registered policy's members used"
+                    + " before it, which enforcement adds to their counters once.")
             .define(HOLD_TTL_MAX_MS_CONFIG, Type.LONG, DAY_MS, Range.atLeast(1_000), Importance.LOW,
                     "The longest a hold may live before it expires.")
             .define(DEDUPE_HORIZON_MS_CONFIG, Type.LONG, 35 * DAY_MS, Range.atLeast(1), Importance.MEDIUM,
@@ -79,12 +82,10 @@ public final class LedgerStreamsConfig extends AbstractConfig {
                     "Events older than the newest seen by more than this are rejected as too_late.")
             .define(MAX_FUTURE_SKEW_MS_CONFIG, Type.LONG, UsageEventRules.DEFAULT_MAX_FUTURE_SKEW.toMillis(), Range.atLeast(0), Importance.LOW,
                     "Events dated further ahead of the record's timestamp are rejected as future_timestamp.")
-            .define(MINUTE_RETENTION_MS_CONFIG, Type.LONG, 2 * DAY_MS, Range.atLeast(60_000), Importance.LOW,
-                    "How long minute buckets are kept.")
-            .define(HOUR_RETENTION_MS_CONFIG, Type.LONG, 90 * DAY_MS, Range.atLeast(3_600_000), Importance.LOW,
-                    "How long hour buckets are kept.")
+            .define(BREACH_RETENTION_MS_CONFIG, Type.LONG, 90 * DAY_MS, Range.atLeast(3_600_000), Importance.LOW,
+                    "How long enforcement keeps the breaches it emitted, for the breaches endpoint (the breaches topic keeps them a year).")
             .define(DAY_RETENTION_MS_CONFIG, Type.LONG, 800 * DAY_MS, Range.atLeast(DAY_MS), Importance.LOW,
-                    "How long day buckets are kept (month buckets are kept for good).")
+                    "How long the reporting part keeps its blocks (quarter hours, hours and days): the oldest usage a report can read.")
             .define(ROLLING_MAX_MS_CONFIG, Type.LONG, 31 * DAY_MS, Range.atLeast(1_000), Importance.LOW,
                     "The longest rolling window a policy may use; rolling counters are kept this long plus the late grace.")
             .define(STANDBY_REPLICAS_CONFIG, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
@@ -108,7 +109,7 @@ public final class LedgerStreamsConfig extends AbstractConfig {
         return new Topics(getString(USAGE_TOPIC_CONFIG), getString(POLICIES_TOPIC_CONFIG), getString(PRICES_TOPIC_CONFIG),
                 getString(HOLDS_TOPIC_CONFIG), getString(BREACHES_TOPIC_CONFIG), getString(REJECTED_TOPIC_CONFIG),
                 getString(DECISIONS_TOPIC_CONFIG), getString(HOLD_REQUESTS_TOPIC_CONFIG), getString(HOLD_JOURNAL_TOPIC_CONFIG),
-                getString(RATED_TOPIC_CONFIG));
+                getString(RATED_TOPIC_CONFIG), getString(SEEDS_TOPIC_CONFIG));
     }
 
     public Duration dedupeHorizon() {

@@ -3,11 +3,12 @@ package dev.usageledger.streams;
 import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.avro.EnforcementDecision;
 import dev.usageledger.schemas.avro.HoldEvent;
+import dev.usageledger.schemas.avro.PolicySeed;
 import dev.usageledger.schemas.avro.RatedUsageEvent;
 import dev.usageledger.schemas.registry.SchemaRegistryClient;
+import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.live.LiveState;
-import dev.usageledger.streams.rules.Buckets;
 import dev.usageledger.streams.state.BreachStore;
 import dev.usageledger.streams.state.DedupeStore;
 import dev.usageledger.streams.state.HeldStore;
@@ -17,9 +18,9 @@ import dev.usageledger.streams.state.MonthTotalsStore;
 import dev.usageledger.streams.state.PolicyBook;
 import dev.usageledger.streams.state.PolicyCounterStore;
 import dev.usageledger.streams.state.PolicyIndexCache;
+import dev.usageledger.streams.state.PolicySeedStore;
 import dev.usageledger.streams.state.PriceBook;
 import dev.usageledger.streams.state.RollingCounterStore;
-import dev.usageledger.streams.state.TotalsStore;
 import dev.usageledger.streams.steps.Steps;
 import java.time.Duration;
 import java.util.Optional;
@@ -32,8 +33,8 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.StreamPartitioner;
 
 /**
- * The ledger's topology, built from configuration alone: validate, then count (dedupe, rate,
- * aggregate, policy counters and breaches, settle holds) wholly or not at all, and the holds
+ * The ledger's enforcement topology, built from configuration alone: validate, then count (dedupe, rate,
+ * policy counters and breaches, settle holds, the counted event on the rated topic) wholly or not at all, and the holds
  * step — each a named processor, each store named in {@link Names} and built by its class in the
  * state layer ({@code dev.usageledger.streams.state}). Everything about a tenant is in that
  * tenant's task (the usage topic is keyed by tenant), so no step repartitions.
@@ -70,8 +71,12 @@ public final class LedgerTopology {
         topology.addSink(Names.REJECTED_SINK, topics.rejected(), new ByteArraySerializer(), new ByteArraySerializer(), Names.VALIDATE);
         // One processor counts an event through every step (dedupe, rating, totals, policy counters and
         // breaches, settling its hold), so it can judge the event wholly before writing any of it.
-        topology.addProcessor(Names.COUNT, Steps.count(config.dedupeHorizon(), config.lateGrace(),
-                config.retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG), policyIndexes, live, listener), Names.VALIDATE);
+        // the reporting part's answers to seed requests (what a new policy's members used before it), keyed
+        // by tenant on the usage partition's number, applied by the same processor as the counts
+        topology.addSource(Names.SEEDS_SOURCE, new StringDeserializer(), new AvroDeserializer<>(PolicySeed.class, registry), topics.seeds());
+        topology.addProcessor(Names.COUNT, Steps.count(config.dedupeHorizon(), config.lateGrace(), config.maxFutureSkew(),
+                config.retention(LedgerStreamsConfig.BREACH_RETENTION_MS_CONFIG), policyIndexes, live, listener), Names.VALIDATE,
+                Names.SEEDS_SOURCE);
         topology.addSink(Names.BREACHES_SINK, topics.breaches(), new StringSerializer(),
                 new AvroSerializer<BudgetBreach>(registry, true, false), Names.COUNT);
         // the counted usage, one record per counted event, in the transaction that counts it, and
@@ -95,18 +100,13 @@ public final class LedgerTopology {
 
         Duration dedupeRetention = config.dedupeHorizon().plus(config.lateGrace());
         topology.addStateStore(DedupeStore.builder(dedupeRetention), Names.COUNT);
-        topology.addStateStore(TotalsStore.builder(Names.TOTALS_MINUTE_STORE,
-                config.retention(LedgerStreamsConfig.MINUTE_RETENTION_MS_CONFIG), Buckets.MINUTE_MS), Names.COUNT);
-        topology.addStateStore(TotalsStore.builder(Names.TOTALS_HOUR_STORE,
-                config.retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG), Buckets.HOUR_MS), Names.COUNT, Names.HOLDS);
-        topology.addStateStore(TotalsStore.builder(Names.TOTALS_DAY_STORE,
-                config.retention(LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG), Buckets.DAY_MS), Names.COUNT, Names.HOLDS);
         topology.addStateStore(HoldStore.builder(), Names.HOLDS, Names.COUNT);
         topology.addStateStore(HeldStore.builder(), Names.HOLDS, Names.COUNT);
         topology.addStateStore(HoldDueStore.builder(), Names.HOLDS, Names.COUNT);
-        topology.addStateStore(MonthTotalsStore.builder(), Names.COUNT);
         topology.addStateStore(PolicyCounterStore.builder(), Names.COUNT, Names.HOLDS);
+        topology.addStateStore(MonthTotalsStore.builder(), Names.COUNT);
         topology.addStateStore(BreachStore.builder(), Names.COUNT);
+        topology.addStateStore(PolicySeedStore.builder(), Names.COUNT);
         Duration rollingRetention = config.retention(LedgerStreamsConfig.ROLLING_MAX_MS_CONFIG).plus(config.lateGrace());
         topology.addStateStore(RollingCounterStore.builder(rollingRetention), Names.COUNT, Names.HOLDS);
 

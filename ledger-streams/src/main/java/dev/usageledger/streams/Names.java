@@ -12,6 +12,8 @@ public final class Names {
     public static final String REJECTED_SINK = "rejected-sink";
     public static final String BREACHES_SINK = "breaches-sink";
     public static final String RATED_SINK = "rated-sink";
+    public static final String SEEDS_SOURCE = "seeds-source";
+    public static final String SEEDS_SINK = "seeds-sink";
     public static final String HOLDS_SOURCE = "holds-source";
     public static final String HOLDS = "holds";
     public static final String HOLDS_SINK = "holds-sink";
@@ -28,14 +30,12 @@ public final class Names {
 
     public static final String DEDUPE_STORE = "dedupe-store";
     public static final String PRICE_STORE = "price-store";
-    public static final String TOTALS_MINUTE_STORE = "totals-minute-store";
-    public static final String TOTALS_HOUR_STORE = "totals-hour-store";
-    public static final String TOTALS_DAY_STORE = "totals-day-store";
     public static final String TOTALS_MONTH_STORE = "totals-month-store";
     public static final String POLICY_STORE = "policy-store";
     public static final String POLICY_COUNTER_STORE = "policy-counter-store";
     public static final String ROLLING_COUNTER_STORE = "rolling-counter-store";
     public static final String BREACH_STORE = "breach-store";
+    public static final String POLICY_SEED_STORE = "policy-seed-store";
     public static final String HOLD_STORE = "hold-store";
     public static final String HELD_STORE = "held-store";
     public static final String HOLD_DUE_STORE = "hold-due-store";

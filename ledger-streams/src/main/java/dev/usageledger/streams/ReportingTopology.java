@@ -1,12 +1,17 @@
 package dev.usageledger.streams;
 
+import dev.usageledger.schemas.avro.PolicySeed;
 import dev.usageledger.schemas.avro.RatedUsageEvent;
 import dev.usageledger.schemas.registry.SchemaRegistryClient;
 import dev.usageledger.schemas.serde.AvroDeserializer;
+import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.state.ReportStore;
 import dev.usageledger.streams.steps.Steps;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.Topology;
 
 /**
@@ -32,8 +37,11 @@ public final class ReportingTopology {
         Topology topology = new Topology();
         topology.addSource(Names.RATED_SOURCE, new StringDeserializer(), new AvroDeserializer<>(RatedUsageEvent.class, registry),
                 config.topics().rated());
-        topology.addProcessor(Names.REPORT, Steps.report(listener), Names.RATED_SOURCE);
         Duration retention = config.retention(LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG);
+        topology.addProcessor(Names.REPORT, Steps.report(listener, retention), Names.RATED_SOURCE);
+        // answers to seed requests, on the partition of the usage the request came from
+        topology.addSink(Names.SEEDS_SINK, config.topics().seeds(), new StringSerializer(), new AvroSerializer<PolicySeed>(registry, true, false),
+                (topic, key, seed, partitions) -> Optional.of(Set.of(seed.getSourcePartition())), Names.REPORT);
         topology.addStateStore(ReportStore.quarters(retention), Names.REPORT);
         topology.addStateStore(ReportStore.hours(retention), Names.REPORT);
         topology.addStateStore(ReportStore.days(retention), Names.REPORT);

@@ -7,7 +7,6 @@ import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.avro.UsageStatus;
 import dev.usageledger.streams.errors.RejectHeaders;
 import dev.usageledger.streams.model.Totals;
-import dev.usageledger.streams.state.TotalsStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +14,6 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,7 +29,7 @@ class LedgerTopologyTest {
 
     @BeforeEach
     void start() {
-        ledger = new TopologyFixture(state, Map.of());
+        ledger = new TopologyFixture(state, Map.of(), true);
     }
 
     @AfterEach
@@ -48,7 +46,7 @@ class LedgerTopologyTest {
         ledger.send(TopologyFixture.event("e-1", "globex", T0).setCostMicros(700L).build(), T0.plusSeconds(7));
 
         // the rated topic carries each counted event once, keyed by tenant, with where it came from
-        assertThat(ledger.rated.readRecordsToList()).extracting(r -> r.key() + "/" + r.value().getUsage().getEventId() + " "
+        assertThat(ledger.ratedRecords()).extracting(r -> r.key() + "/" + r.value().getUsage().getEventId() + " "
                         + r.value().getCostMicros() + " @" + r.value().getSourcePartition() + ":" + r.value().getSourceOffset())
                 .containsExactly("acme/e-1 1500 @0:0", "acme/e-2 500 @0:3", "globex/e-1 700 @0:4");
         Totals acme = ledger.month("acme", SubjectType.tenant, "acme", "2026-11");
@@ -67,7 +65,7 @@ class LedgerTopologyTest {
         ledger.driver.advanceWallClockTime(Duration.ofSeconds(1));
         ledger.driver.advanceWallClockTime(Duration.ofSeconds(1));
 
-        assertThat(ledger.rated.readValuesToList()).as("the duplicate leaves only the mark; no new record, no second mark")
+        assertThat(ledger.ratedRecords().stream().map(TestRecord::value).toList()).as("the duplicate leaves only the mark; no new record, no second mark")
                 .extracting(r -> (r.getUsage() == null ? "mark" : r.getUsage().getEventId()) + " @" + r.getSourceOffset())
                 .containsExactly("a @0", "mark @1");
     }
@@ -100,7 +98,7 @@ class LedgerTopologyTest {
                 .containsExactly("0", "1", "2", "3", "4", "5", "6", "7", "8");
         assertThat(TopologyFixture.header(out.get(4), RejectHeaders.DETAIL)).contains("output_tokens must be >= 0, got -1");
         assertThat(ledger.month("acme", SubjectType.tenant, "acme", "2026-11").events()).as("only the good one counts").isEqualTo(1);
-        assertThat(ledger.rated.readValuesToList()).as("only the good one is on the rated topic")
+        assertThat(ledger.ratedRecords().stream().map(TestRecord::value).toList()).as("only the good one is on the rated topic")
                 .extracting(r -> r.getUsage().getEventId() + " @" + r.getSourceOffset()).containsExactly("ok @9");
     }
 
@@ -126,7 +124,7 @@ class LedgerTopologyTest {
         assertThat(tenant.unpriced()).isEqualTo(1);
         assertThat(tenant.events()).isEqualTo(4);
         assertThat(tenant.inputTokens()).as("unpriced tokens still count").isEqualTo(4 * 1_200L);
-        assertThat(ledger.rated.readValuesToList()).extracting(r -> r.getUsage().getEventId() + " " + r.getCostMicros() + " " + r.getUnpriced())
+        assertThat(ledger.ratedRecords().stream().map(TestRecord::value).toList()).extracting(r -> r.getUsage().getEventId() + " " + r.getCostMicros() + " " + r.getUnpriced())
                 .containsExactly("before 1060 false", "after 795 false", "explicit 42 false", "unpriced 0 true");
         assertThat(ledger.driver.metrics().entrySet()).filteredOn(m -> m.getKey().name().equals("unpriced-events-total"))
                 .singleElement().satisfies(m -> assertThat(m.getValue().metricValue()).isEqualTo(1.0));
@@ -164,20 +162,18 @@ class LedgerTopologyTest {
 
     @Test
     void shouldRejectAnEventWhoseSumsOverflowWithNothingOfItCounted() {
-        // Given a huge cost at 12:00, then an event at 12:30 whose tenant minute is new but whose hour would overflow
+        // Given a huge cost at 12:00, then an event at 12:30 of another user, which would take the tenant's month past a long
         long huge = Long.MAX_VALUE - 10;
         ledger.send(TopologyFixture.event("big", "acme", T0).setUserId("u1").setCostMicros(huge).build(), T0);
         Instant later = T0.plus(Duration.ofMinutes(30));
         ledger.send(TopologyFixture.event("more", "acme", later).setUserId("u2").setCostMicros(100L).build(), later);
 
-        // Then it is rejected, and no bucket counts it: not even its fresh minute, nor its user's month
+        // Then it is rejected, and nothing counts it: not its user's month (a fresh total), not the reports
         List<TestRecord<byte[], byte[]>> out = ledger.rejected.readRecordsToList();
         assertThat(out).extracting(r -> TopologyFixture.header(r, RejectHeaders.REASON)).containsExactly("amount_overflow");
-        WindowStore<String, Totals> minutes = ledger.driver.getWindowStore(Names.TOTALS_MINUTE_STORE);
-        assertThat(minutes.fetch(TotalsStore.scopeKey("acme", SubjectType.tenant, "acme"), later.toEpochMilli())).isNull();
         assertThat(ledger.month("acme", SubjectType.user, "u2", "2026-11").events()).isZero();
         assertThat(ledger.month("acme", SubjectType.tenant, "acme", "2026-11").costMicros()).isEqualTo(huge);
-        assertThat(ledger.rated.readValuesToList()).as("only the counted event is on the rated topic")
+        assertThat(ledger.ratedRecords().stream().map(TestRecord::value).toList()).as("only the counted event is on the rated topic")
                 .extracting(r -> r.getUsage().getEventId()).containsExactly("big");
     }
 }

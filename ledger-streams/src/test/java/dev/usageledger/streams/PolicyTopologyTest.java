@@ -29,7 +29,7 @@ class PolicyTopologyTest {
 
     @BeforeEach
     void start() {
-        ledger = new TopologyFixture(state, Map.of());
+        ledger = new TopologyFixture(state, Map.of(), true);
     }
 
     @AfterEach
@@ -103,20 +103,54 @@ class PolicyTopologyTest {
         spend("acme", "u7", 300, Instant.parse("2026-11-03T10:00:00Z"));
         spend("acme", "u7", 250, Instant.parse("2026-11-19T22:30:00Z"));
         spend("acme", "u8", 999, Instant.parse("2026-11-19T23:30:00Z"));
+        spend("acme", "u9", 40, Instant.parse("2026-10-31T22:59:59Z")); // October in Berlin
 
         // When a monthly per-user budget in Berlin time is created on the 20th, and u7 spends again
         ledger.policy(TopologyFixture.policy("each-user-month", "acme", SubjectType.user, "*", 1_000, PeriodKind.month,
                 "Europe/Berlin").setThresholds(List.of(50, 100)).build());
         spend("acme", "u7", 100, T0);
 
-        // Then u7's counter holds the whole month so far, and the 50% breach names this event
+        // Then each user's counter holds the whole month so far: the reporting part's seed plus what came after
         Instant berlinNovember = Instant.parse("2026-10-31T23:00:00Z");
         assertThat(ledger.counter("acme", "each-user-month", "u7", berlinNovember)).isEqualTo(650);
-        assertThat(ledger.breaches.readValuesToList()).singleElement().satisfies(b -> {
-            assertThat(b.getThreshold()).isEqualTo(50);
-            assertThat(b.getUsedAtCrossing()).isEqualTo(650);
-            assertThat(b.getSubject().getId()).isEqualTo("u7");
-        });
+        assertThat(ledger.counter("acme", "each-user-month", "u8", berlinNovember)).isEqualTo(999);
+        assertThat(ledger.counter("acme", "each-user-month", "u9", berlinNovember)).as("October's spend is not November's").isZero();
+        assertThat(ledger.counter("acme", "each-user-month", "u9", Instant.parse("2026-09-30T22:00:00Z")))
+                .as("October ended more than the late grace before the policy came: no event can reach it, so it is not seeded").isZero();
+        // and the seed raises the breaches it crosses, once each, naming the seed
+        assertThat(ledger.breaches.readValuesToList()).extracting(b -> b.getSubject().getId() + " " + b.getThreshold() + " "
+                + b.getUsedAtCrossing() + " " + b.getCrossingEventId().startsWith("seed:")).containsExactlyInAnyOrder(
+                "u7 50 650 true", "u8 50 999 true");
+
+        // And later usage adds to the seeded counters without a second seed
+        spend("acme", "u8", 1, T0.plusSeconds(5));
+        assertThat(ledger.counter("acme", "each-user-month", "u8", berlinNovember)).isEqualTo(1_000);
+        assertThat(ledger.breaches.readValuesToList()).extracting(b -> b.getSubject().getId() + " " + b.getThreshold() + " "
+                + b.getCrossingEventId()).singleElement().asString().startsWith("u8 100 ");
+    }
+
+    @Test
+    void shouldSeedAFilteredPolicyFromPairsAndAQuarterHourZoneExactly() {
+        // Given spend on gpt and claude models in Kathmandu's day (UTC+05:45)
+        Instant kathmanduDay = Instant.parse("2026-11-19T18:15:00Z");
+        spendModel("u7", "gpt", 300, kathmanduDay.plusSeconds(60));
+        spendModel("u7", "claude", 700, kathmanduDay.plusSeconds(120));
+        spendModel("u7", "gpt", 5_000, kathmanduDay.minusSeconds(1)); // the day before there
+        spendModel("u8", "gpt", 20, kathmanduDay.plusSeconds(180));
+
+        // When a daily gpt-only budget for u7 in Kathmandu is created, and the tenant spends again
+        ledger.policy(TopologyFixture.policy("u7-gpt", "acme", SubjectType.user, "u7", 1_000, PeriodKind.day, "Asia/Kathmandu")
+                .setFilters(new PolicyFilters(List.of("gpt"), List.of(), List.of(), List.of())).build());
+        spendModel("u8", "claude", 1, kathmanduDay.plusSeconds(240));
+
+        // Then the counter holds u7's gpt spend of that day only, to the micro-unit
+        assertThat(ledger.counter("acme", "u7-gpt", "u7", kathmanduDay)).isEqualTo(300);
+        assertThat(ledger.counter("acme", "u7-gpt", "u8", kathmanduDay)).as("a policy of u7 seeds u7 only").isZero();
+    }
+
+    private void spendModel(String user, String model, long cost, Instant at) {
+        ledger.send(TopologyFixture.event("e" + ids++, "acme", at).setUserId(user).setModel(model).setProvider("p").setCostMicros(cost)
+                .build(), at);
     }
 
     @Test

@@ -20,13 +20,15 @@ import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.state.HoldStore;
-import dev.usageledger.streams.state.MonthTotalsStore;
+import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.state.PolicyCounterStore;
 import dev.usageledger.streams.state.PriceBook;
-import dev.usageledger.streams.state.TotalsStore;
+import dev.usageledger.streams.state.ReportStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +43,6 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.test.TestRecord;
 
 /** The production topology in a TopologyTestDriver, with helpers to feed it and read its stores. */
@@ -59,6 +60,14 @@ final class TopologyFixture implements AutoCloseable {
     final TestOutputTopic<String, byte[]> holdEvents;
     final TestOutputTopic<String, EnforcementDecision> decisions;
     final TestOutputTopic<String, RatedUsageEvent> rated;
+    /** The reporting part, fed the rated topic after each input, its seed answers fed back; null unless asked for. */
+    private final TopologyTestDriver reports;
+    private TestInputTopic<String, byte[]> reportsRated;
+    private TestOutputTopic<String, byte[]> reportsSeeds;
+    private TestOutputTopic<String, byte[]> ratedBytes;
+    private TestInputTopic<String, byte[]> seeds;
+    private final java.util.ArrayList<TestRecord<String, RatedUsageEvent>> ratedLog = new java.util.ArrayList<>();
+    private final AvroDeserializer<RatedUsageEvent> ratedDeserializer = new AvroDeserializer<>(RatedUsageEvent.class, registry);
     private final AvroSerializer<HoldEvent> holdSerializer = new AvroSerializer<>(registry, true, false);
     private final AvroSerializer<HoldState> holdStateSerializer = new AvroSerializer<>(registry, true, false);
     final AvroDeserializer<HoldEvent> holdDeserializer = new AvroDeserializer<>(HoldEvent.class, registry);
@@ -68,6 +77,14 @@ final class TopologyFixture implements AutoCloseable {
     private static final Instant T_POLICY = Instant.parse("2026-01-01T00:00:00Z");
 
     TopologyFixture(Path stateDir, Map<String, Object> overrides) {
+        this(stateDir, overrides, false);
+    }
+
+    /**
+     * @param withReporting also run the reporting part in a driver of its own: after each input, the
+     *     rated records go to it and its answers to seed requests come back, until none is left
+     */
+    TopologyFixture(Path stateDir, Map<String, Object> overrides, boolean withReporting) {
         Map<String, Object> settings = new HashMap<>();
         settings.put(LedgerStreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         settings.put(LedgerStreamsConfig.REGISTRY_URL_CONFIG, "http://unused:8081");
@@ -90,17 +107,45 @@ final class TopologyFixture implements AutoCloseable {
         decisions = driver.createOutputTopic(topics.decisions(), new StringDeserializer(),
                 new AvroDeserializer<>(EnforcementDecision.class, registry));
         rated = driver.createOutputTopic(topics.rated(), new StringDeserializer(), new AvroDeserializer<>(RatedUsageEvent.class, registry));
+        if (withReporting) {
+            Map<String, Object> reportSettings = new HashMap<>(settings);
+            reportSettings.put(LedgerStreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("reports").toString());
+            Properties reportProps = new LedgerStreamsConfig(reportSettings).reportingProperties();
+            reportProps.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+            reports = new TopologyTestDriver(ReportingTopology.build(config, registry), reportProps);
+            reportsRated = reports.createInputTopic(topics.rated(), new StringSerializer(), new ByteArraySerializer());
+            reportsSeeds = reports.createOutputTopic(topics.seeds(), new StringDeserializer(), new ByteArrayDeserializer());
+            ratedBytes = driver.createOutputTopic(topics.rated(), new StringDeserializer(), new ByteArrayDeserializer());
+            seeds = driver.createInputTopic(topics.seeds(), new StringSerializer(), new ByteArraySerializer());
+        } else {
+            reports = null;
+        }
+    }
+
+    /** Moves rated records to the reporting part and its seed answers back, until neither has more. */
+    private void pump() {
+        if (reports == null) {
+            return;
+        }
+        for (List<TestRecord<String, byte[]>> batch = ratedBytes.readRecordsToList(); !batch.isEmpty(); batch = ratedBytes.readRecordsToList()) {
+            batch.forEach(reportsRated::pipeInput);
+            batch.forEach(r -> ratedLog.add(new TestRecord<>(r.key(), ratedDeserializer.deserialize("", r.value()), r.headers(),
+                    r.getRecordTime())));
+            reportsSeeds.readRecordsToList().forEach(seeds::pipeInput);
+        }
     }
 
     /** Puts a hold request or void on the hold-requests topic, keyed by its tenant, at its own time. */
     void hold(HoldEvent event) {
         holds.pipeInput(event.getTenantId(), holdSerializer.serialize(config.topics().holdRequests(), event), event.getOccurredAt());
+        pump();
     }
 
     /** Puts a decided hold on the hold journal, as the partition's reservation writer does, at its decision time. */
     void journal(HoldState decided) {
         journal.pipeInput(decided.getTenantId(), holdStateSerializer.serialize(config.topics().holdJournal(), decided),
                 decided.getAnswer().getDecidedAt());
+        pump();
     }
 
     HoldState holdState(String tenant, String holdId) {
@@ -121,6 +166,7 @@ final class TopologyFixture implements AutoCloseable {
 
     void send(String key, byte[] value, Instant producedAt) {
         usage.pipeInput(key == null ? null : key.getBytes(StandardCharsets.UTF_8), value, producedAt);
+        pump();
     }
 
     byte[] bytes(UsageEvent event) {
@@ -153,16 +199,35 @@ final class TopologyFixture implements AutoCloseable {
                 .setThresholds(List.of(50, 80, 100)).setEnforce(true);
     }
 
-    Totals month(String tenant, SubjectType type, String id, String month) {
-        KeyValueStore<String, Totals> store = driver.getKeyValueStore(Names.TOTALS_MONTH_STORE);
-        Totals totals = store.get(MonthTotalsStore.key(TotalsStore.scopeKey(tenant, type, id), month));
-        return totals == null ? Totals.ZERO : totals;
+    /** What the rated topic received since the last call. */
+    List<TestRecord<String, RatedUsageEvent>> ratedRecords() {
+        if (reports == null) {
+            return rated.readRecordsToList();
+        }
+        pump();
+        List<TestRecord<String, RatedUsageEvent>> taken = List.copyOf(ratedLog);
+        ratedLog.clear();
+        return taken;
     }
 
+    /** The scope's totals over a UTC month ({@code 2026-11}), as the reporting part reads them. */
+    Totals month(String tenant, SubjectType type, String id, String month) {
+        YearMonth ym = YearMonth.parse(month);
+        return reported(tenant, type, id, new PeriodWindow(ym.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant(),
+                ym.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant()));
+    }
+
+    /** The scope's totals over the UTC day starting at {@code dayStart}, as the reporting part reads them. */
     Totals day(String tenant, SubjectType type, String id, Instant dayStart) {
-        WindowStore<String, Totals> store = driver.getWindowStore(Names.TOTALS_DAY_STORE);
-        Totals totals = store.fetch(TotalsStore.scopeKey(tenant, type, id), dayStart.toEpochMilli());
-        return totals == null ? Totals.ZERO : totals;
+        return reported(tenant, type, id, new PeriodWindow(dayStart, dayStart.plus(java.time.Duration.ofDays(1))));
+    }
+
+    private Totals reported(String tenant, SubjectType type, String id, PeriodWindow period) {
+        if (reports == null) {
+            throw new IllegalStateException("totals are the reporting part's: build the fixture with it");
+        }
+        return new ReportStore(reports.getWindowStore(Names.REPORT_QUARTER_STORE), reports.getWindowStore(Names.REPORT_HOUR_STORE),
+                reports.getWindowStore(Names.REPORT_DAY_STORE)).totals(tenant, type, id, period);
     }
 
     static UsageEvent.Builder event(String id, String tenant, Instant at) {
@@ -179,5 +244,8 @@ final class TopologyFixture implements AutoCloseable {
     @Override
     public void close() {
         driver.close();
+        if (reports != null) {
+            reports.close();
+        }
     }
 }

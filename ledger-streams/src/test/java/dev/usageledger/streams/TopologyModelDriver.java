@@ -15,13 +15,19 @@ import dev.usageledger.streams.TopologyModelInputs.PolicyIn;
 import dev.usageledger.streams.TopologyModelInputs.PriceIn;
 import dev.usageledger.streams.TopologyModelInputs.UsageIn;
 import dev.usageledger.streams.TopologyModelSteps.Flaw;
+import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.streams.model.PolicyCounter;
+import dev.usageledger.streams.model.ReportBlock;
+import dev.usageledger.streams.rules.PeriodWindow;
+import dev.usageledger.streams.state.ReportStore;
 import dev.usageledger.streams.model.Totals;
 import java.nio.charset.StandardCharsets;
 import org.apache.avro.specific.SpecificRecord;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -29,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -63,6 +70,12 @@ final class TopologyModelDriver implements AutoCloseable {
     private final AvroDeserializer<HoldEvent> holdDeserializer = new AvroDeserializer<>(HoldEvent.class, registry);
     private byte[] lastSent;
     private long now;
+    /** The reporting part, fed the rated topic after each input; its answers to seed requests come back. */
+    private final TopologyTestDriver reports;
+    private final TestOutputTopic<String, byte[]> rated;
+    private final TestInputTopic<String, byte[]> reportsRated;
+    private final TestOutputTopic<String, byte[]> reportsSeeds;
+    private final TestInputTopic<String, byte[]> seeds;
 
     TopologyModelDriver(Path stateDir, long start) {
         Map<String, Object> settings = new HashMap<>();
@@ -88,6 +101,22 @@ final class TopologyModelDriver implements AutoCloseable {
         holdEvents = driver.createOutputTopic(topics.holds(), new StringDeserializer(), new ByteArrayDeserializer());
         decisions = driver.createOutputTopic(topics.decisions(), new StringDeserializer(),
                 new AvroDeserializer<>(EnforcementDecision.class, registry));
+        settings.put(LedgerStreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("reports").toString());
+        Properties reportProps = new LedgerStreamsConfig(settings).reportingProperties();
+        reportProps.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+        reports = new TopologyTestDriver(ReportingTopology.build(config, registry), reportProps, Instant.ofEpochMilli(start));
+        rated = driver.createOutputTopic(topics.rated(), new StringDeserializer(), new ByteArrayDeserializer());
+        reportsRated = reports.createInputTopic(topics.rated(), new StringSerializer(), new ByteArraySerializer());
+        reportsSeeds = reports.createOutputTopic(topics.seeds(), new StringDeserializer(), new ByteArrayDeserializer());
+        seeds = driver.createInputTopic(topics.seeds(), new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** Moves the rated records to the reporting part and its seed answers back, until neither has more. */
+    private void pump() {
+        for (var batch = rated.readRecordsToList(); !batch.isEmpty(); batch = rated.readRecordsToList()) {
+            batch.forEach(reportsRated::pipeInput);
+            reportsSeeds.readRecordsToList().forEach(seeds::pipeInput);
+        }
     }
 
     void apply(Input input) {
@@ -113,6 +142,7 @@ final class TopologyModelDriver implements AutoCloseable {
                 }
             }
         }
+        pump();
     }
 
     /** What the last step put on the output topics. */
@@ -152,10 +182,8 @@ final class TopologyModelDriver implements AutoCloseable {
     TopologyModelSnapshot stores(long counterHorizon) {
         TopologyModelSnapshot s = new TopologyModelSnapshot();
         KeyValueStore<String, Totals> months = driver.getKeyValueStore(Names.TOTALS_MONTH_STORE);
-        forEach(months, kv -> s.put(TopologyModelSnapshot.totalsLine("month", kv.key, null), totals(kv.value)));
-        windows(Names.TOTALS_MINUTE_STORE, "minute", s);
-        windows(Names.TOTALS_HOUR_STORE, "hour", s);
-        windows(Names.TOTALS_DAY_STORE, "day", s);
+        forEach(months, kv -> s.put(TopologyModelSnapshot.totalsLine("tenant-month", kv.key, null), totals(kv.value)));
+        reportedMonths(s);
         KeyValueStore<String, PolicyCounter> counters = driver.getKeyValueStore(Names.POLICY_COUNTER_STORE);
         forEach(counters, kv -> {
             if (kv.value.periodEndMillis() >= counterHorizon) {
@@ -183,14 +211,33 @@ final class TopologyModelDriver implements AutoCloseable {
         return s;
     }
 
-    private void windows(String store, String label, TopologyModelSnapshot s) {
-        WindowStore<String, Totals> buckets = driver.getWindowStore(store);
-        forEach(buckets.all(), kv -> {
-            String line = TopologyModelSnapshot.totalsLine(label, kv.key.key(), kv.key.window().start());
-            if (!label.equals("minute") || TopologyModelReference.minuteComparable(line, now)) {
-                s.put(line, totals(kv.value));
+    /** Every scope's UTC months as the reporting part reads them from its blocks (the tenant's, and each member of each dimension). */
+    private void reportedMonths(TopologyModelSnapshot s) {
+        WindowStore<String, ReportBlock> quarters = reports.getWindowStore(Names.REPORT_QUARTER_STORE);
+        ReportStore store = new ReportStore(quarters, reports.getWindowStore(Names.REPORT_HOUR_STORE),
+                reports.getWindowStore(Names.REPORT_DAY_STORE));
+        TreeMap<String, TreeSet<YearMonth>> months = new TreeMap<>();
+        forEach(quarters.all(), kv -> months.computeIfAbsent(kv.key.key().substring(0, kv.key.key().indexOf('\u0000')), t -> new TreeSet<>())
+                .add(YearMonth.from(Instant.ofEpochMilli(kv.key.window().start()).atZone(ZoneOffset.UTC))));
+        months.forEach((tenant, yearMonths) -> yearMonths.forEach(month -> {
+            PeriodWindow period = new PeriodWindow(month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant(),
+                    month.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant());
+            Totals tenantTotals = store.totals(tenant, SubjectType.tenant, tenant, period);
+            if (tenantTotals.events() > 0) {
+                s.put(monthLine(tenant, SubjectType.tenant, tenant, month), totals(tenantTotals));
             }
-        });
+            for (SubjectType type : SubjectType.values()) {
+                if (type != SubjectType.tenant) {
+                    store.breakdown(tenant, SubjectType.tenant, tenant, type, period)
+                            .forEach((member, t) -> s.put(monthLine(tenant, type, member, month), totals(t)));
+                }
+            }
+        }));
+    }
+
+    private static String monthLine(String tenant, SubjectType type, String id, YearMonth month) {
+        return TopologyModelSnapshot.totalsLine("month", TopologyModelKeys.month(TopologyModelKeys.scope(tenant, type, id), month.toString()),
+                null);
     }
 
     private static <K, V> void forEach(KeyValueStore<K, V> store, java.util.function.Consumer<KeyValue<K, V>> each) {
@@ -217,5 +264,6 @@ final class TopologyModelDriver implements AutoCloseable {
     @Override
     public void close() {
         driver.close();
+        reports.close();
     }
 }

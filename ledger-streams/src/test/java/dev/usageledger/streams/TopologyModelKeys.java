@@ -5,10 +5,8 @@ import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.state.HeldStore;
 import dev.usageledger.streams.state.HoldStore;
-import dev.usageledger.streams.state.MonthTotalsStore;
 import dev.usageledger.streams.state.PolicyCounterStore;
 import dev.usageledger.streams.state.RollingCounterStore;
-import dev.usageledger.streams.state.TotalsStore;
 import java.time.Instant;
 
 /**
@@ -22,14 +20,14 @@ final class TopologyModelKeys {
     private TopologyModelKeys() {
     }
 
-    /** A totals store key of one scope. */
+    /** A scope's key: tenant, type, id (the tenant's month store starts its keys with it). */
     static String scope(String tenant, SubjectType type, String id) {
-        return TotalsStore.scopeKey(tenant, type, id);
+        return tenant + SEP + type.name() + SEP + id;
     }
 
-    /** The month store's key: the scope, then the UTC month ({@code 2026-11}). */
+    /** A scope's UTC month ({@code 2026-11}): the tenant month store's key for the tenant scope. */
     static String month(String scopeKey, String yearMonth) {
-        return MonthTotalsStore.key(scopeKey, yearMonth);
+        return scopeKey + SEP + yearMonth;
     }
 
     static String counter(String tenant, String policyId, String member, long periodStartMs) {

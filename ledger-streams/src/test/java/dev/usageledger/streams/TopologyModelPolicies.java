@@ -60,6 +60,21 @@ final class TopologyModelPolicies {
         return out;
     }
 
+    /** Every policy of the book, in no particular order. */
+    List<BudgetPolicy> all() {
+        return List.copyOf(byId.values());
+    }
+
+    /** Whether {@code policy} governs {@code member} now (after precedence). */
+    boolean governsNow(BudgetPolicy policy, String member) {
+        return governs(policy, member);
+    }
+
+    /** Whether the call is counted by {@code policy} at all (its filters). */
+    static boolean counts(BudgetPolicy policy, Call call) {
+        return admits(policy, call);
+    }
+
     static boolean rolling(BudgetPolicy policy) {
         return policy.getPeriod().getKind() == PeriodKind.rolling;
     }

@@ -24,6 +24,8 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.Set;
+import java.util.HashSet;
 import java.util.regex.Pattern;
 
 /**
@@ -64,6 +66,9 @@ final class TopologyModelReference {
     private final Map<String, Counter> counters = new HashMap<>();
     private final Map<String, Long> rolling = new HashMap<>();
     private final List<String> breaches = new ArrayList<>();
+    /** Policies registered on the partition (tenant|policy id), and tenants with a counted event. */
+    private final Set<String> registered = new HashSet<>();
+    private final Set<String> knownTenants = new HashSet<>();
     private final TopologyModelHolds holds = new TopologyModelHolds(policies, new TopologyModelHolds.Usage() {
         @Override
         public long used(BudgetPolicy policy, String member, long[] period) {
@@ -128,6 +133,8 @@ final class TopologyModelReference {
         if (seen != null && Math.abs(seen - at) <= HORIZON_MS) {
             return;
         }
+        boolean firstEvent = !knownTenants.contains(e.getTenantId());
+        List<BudgetPolicy> registering = unregistered(e.getTenantId());
         Map<String, long[]> newTotals = new HashMap<>();
         Map<String, Counter> newCounters = new HashMap<>();
         Map<String, Long> newRolling = new HashMap<>();
@@ -146,6 +153,7 @@ final class TopologyModelReference {
             return;
         }
         firstSeen.put(seenKey, at);
+        List<Counted> before = List.copyOf(counted);
         counted.add(new Counted(e, cost));
         totals.putAll(newTotals);
         counters.putAll(newCounters);
@@ -155,6 +163,92 @@ final class TopologyModelReference {
             out.count("out breach " + breach);
         }
         settle(e, cost);
+        knownTenants.add(e.getTenantId());
+        register(registering, !firstEvent, before);
+    }
+
+    // ---- seeds: a policy's counters start from what was counted before it ----
+
+    /** The tenant's calendar policies not registered yet. */
+    private List<BudgetPolicy> unregistered(String tenant) {
+        List<BudgetPolicy> out = new ArrayList<>();
+        for (BudgetPolicy policy : policies.all()) {
+            if (policy.getTenantId().equals(tenant) && !TopologyModelPolicies.rolling(policy)
+                    && !registered.contains(policy.getTenantId() + "|" + policy.getPolicyId())) {
+                out.add(policy);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Registers policies at stream time S; unless nothing of the tenant was counted before, each
+     * gets, in every period overlapping [S - grace, S + skew], what the events counted before
+     * added for each member it governs (when the reports can sum it: at most one filter list, not
+     * endpoints), saturating at Long.MAX_VALUE, with the breaches that crosses.
+     */
+    private void register(List<BudgetPolicy> registering, boolean seeded, List<Counted> before) {
+        for (BudgetPolicy policy : registering) {
+            registered.add(policy.getTenantId() + "|" + policy.getPolicyId());
+            if (seeded && answerable(policy)) {
+                applySeed(policy, before);
+            }
+        }
+    }
+
+    private static boolean answerable(BudgetPolicy policy) {
+        var f = policy.getFilters();
+        int lists = (f.getModels().isEmpty() ? 0 : 1) + (f.getProviders().isEmpty() ? 0 : 1) + (f.getFeatures().isEmpty() ? 0 : 1);
+        return f.getEndpoints().isEmpty() && lists <= 1;
+    }
+
+    private void applySeed(BudgetPolicy policy, List<Counted> before) {
+        long s = streamTime;
+        for (long[] period = TopologyModelPolicies.period(policy, s - GRACE_MS); period[0] <= s + SKEW_MS;
+             period = TopologyModelPolicies.period(policy, period[1])) {
+            TreeMap<String, BigInteger> amounts = new TreeMap<>();
+            for (Counted c : before) {
+                UsageEvent e = c.event();
+                long at = e.getOccurredAt().toEpochMilli();
+                if (!e.getTenantId().equals(policy.getTenantId()) || at < period[0] || at >= period[1]
+                        || !TopologyModelPolicies.counts(policy, call(e))) {
+                    continue;
+                }
+                for (String member : TopologyModelPolicies.members(policy.getSubject().getType(), call(e))) {
+                    if ("*".equals(policy.getSubject().getId()) || policy.getSubject().getType() == SubjectType.tenant
+                            || policy.getSubject().getId().equals(member)) {
+                        amounts.merge(member, TopologyModelPolicies.amount(policy, e.getInputTokens(), e.getOutputTokens(),
+                                e.getReasoningTokens(), e.getRequests(), c.cost()), BigInteger::add);
+                    }
+                }
+            }
+            long crossingAt = Math.max(period[0], Math.min(s, period[1] - 1));
+            for (Map.Entry<String, BigInteger> amount : amounts.entrySet()) {
+                if (amount.getValue().signum() > 0 && policies.governsNow(policy, amount.getKey())) {
+                    addSeed(policy, amount.getKey(), period, amount.getValue(), crossingAt);
+                }
+            }
+        }
+    }
+
+    private void addSeed(BudgetPolicy policy, String member, long[] period, BigInteger amount, long crossingAt) {
+        String key = TopologyModelKeys.counter(policy.getTenantId(), policy.getPolicyId(), member, period[0]);
+        Counter before = counters.get(key);
+        BigInteger sum = amount.add(big(before == null ? 0 : before.used()));
+        long used = sum.compareTo(LONG_MAX) > 0 ? Long.MAX_VALUE : sum.longValueExact();
+        TreeSet<Integer> crossed = before == null ? new TreeSet<>() : new TreeSet<>(before.crossed());
+        for (int threshold : policy.getThresholds()) {
+            if (!crossed.contains(threshold) && used > 0
+                    && big(used).compareTo(TopologyModelPolicies.percentOf(policy.getLimit(), threshold)) >= 0) {
+                crossed.add(threshold);
+                String breach = TopologyModelSnapshot.breachText(policy.getTenantId(), policy.getPolicyId(),
+                        policy.getSubject().getType().name(), member, policy.getMetric().name(), period[0], period[1], threshold,
+                        policy.getLimit(), used, "seed:" + policy.getPolicyId(), crossingAt);
+                breaches.add(breach);
+                out.count("out breach " + breach);
+            }
+        }
+        counters.put(key, new Counter(used, crossed, before == null ? period[1] : before.end()));
     }
 
     private static boolean valid(UsageEvent e, String key, long recordTime) {
@@ -250,8 +344,7 @@ final class TopologyModelReference {
             long[] period = TopologyModelPolicies.period(policy, at);
             String key = TopologyModelKeys.counter(policy.getTenantId(), policy.getPolicyId(), budget.member(), period[0]);
             Counter before = staged.getOrDefault(key, counters.get(key));
-            long used = before != null ? fit(big(before.used()).add(big(amount)))
-                    : seed(policy, budget.member(), period, new Counted(e, cost)).orElse(amount);
+            long used = before != null ? fit(big(before.used()).add(big(amount))) : amount;
             TreeSet<Integer> crossed = before == null ? new TreeSet<>() : new TreeSet<>(before.crossed());
             for (int threshold : policy.getThresholds()) {
                 if (!crossed.contains(threshold) && used > 0
@@ -266,32 +359,6 @@ final class TopologyModelReference {
         }
     }
 
-    /**
-     * What the ledger already holds for a policy's member over a period (plus {@code extra}), when
-     * it can say: an unfiltered policy whose period starts and ends on a UTC hour. A counter
-     * starts there, so a policy created mid-period counts the period's earlier usage.
-     */
-    private OptionalLong seed(BudgetPolicy policy, String member, long[] period, Counted extra) {
-        if (!TopologyModelPolicies.unfiltered(policy) || period[0] % HOUR != 0 || period[1] % HOUR != 0) {
-            return OptionalLong.empty();
-        }
-        BigInteger sum = BigInteger.ZERO;
-        List<Counted> events = new ArrayList<>(counted);
-        if (extra != null) {
-            events.add(extra);
-        }
-        for (Counted c : events) {
-            UsageEvent e = c.event();
-            long at = e.getOccurredAt().toEpochMilli();
-            if (e.getTenantId().equals(policy.getTenantId()) && at >= period[0] && at < period[1]
-                    && TopologyModelPolicies.members(policy.getSubject().getType(), call(e)).contains(member)) {
-                sum = sum.add(TopologyModelPolicies.amount(policy, e.getInputTokens(), e.getOutputTokens(), e.getReasoningTokens(),
-                        e.getRequests(), c.cost()));
-            }
-        }
-        return OptionalLong.of(fit(sum));
-    }
-
     private static Call call(UsageEvent e) {
         return new Call(e.getTenantId(), e.getTeamIds(), e.getUserId(), e.getApiKeyId(), e.getFeature(), e.getEndpoint(),
                 e.getProvider(), e.getModel());
@@ -303,6 +370,12 @@ final class TopologyModelReference {
     private void advance(long ms) {
         if (ms > 0) {
             now += ms;
+            // the task's book scan (every 100 ms of wall clock) registers new policies of tenants it knows, before expiries come back
+            List<BudgetPolicy> registering = new ArrayList<>();
+            for (String tenant : new TreeSet<>(knownTenants)) {
+                registering.addAll(unregistered(tenant));
+            }
+            register(registering, true, List.copyOf(counted));
             if (holds.expire(now, out)) {
                 streamTime = Math.max(streamTime, now);
             }
@@ -324,7 +397,7 @@ final class TopologyModelReference {
     /** What a hold weighs for a calendar budget: its counter, or what a new counter would start from. */
     private long used(BudgetPolicy policy, String member, long[] period) {
         Counter counter = counters.get(TopologyModelKeys.counter(policy.getTenantId(), policy.getPolicyId(), member, period[0]));
-        return counter != null ? counter.used() : seed(policy, member, period, null).orElse(0);
+        return counter != null ? counter.used() : 0;
     }
 
     /** The usage in a rolling window at {@code at}: the sub-buckets starting in (at - duration, at]. */
@@ -347,9 +420,13 @@ final class TopologyModelReference {
 
     TopologyModelSnapshot stores() {
         TopologyModelSnapshot s = new TopologyModelSnapshot();
+        // every scope's months as the reporting part reads them; the tenant's also as enforcement's overflow bound
         totals.forEach((line, value) -> {
-            if (!line.startsWith("totals minute ") || minuteComparable(line, now)) {
+            if (line.startsWith("totals month ")) {
                 s.put(line, TopologyModelSnapshot.totalsValue(value));
+                if (line.substring("totals month ".length()).split("\\|")[1].equals("tenant")) {
+                    s.put(line.replace("totals month ", "totals tenant-month "), TopologyModelSnapshot.totalsValue(value));
+                }
             }
         });
         counters.forEach((key, c) -> {
@@ -374,14 +451,6 @@ final class TopologyModelReference {
      */
     long counterHorizon() {
         return streamTime - GRACE_MS;
-    }
-
-    /**
-     * Minute buckets are kept two days (by the newest bucket written); only those of the last day
-     * are compared, which no event can have reached after they aged out.
-     */
-    static boolean minuteComparable(String line, long now) {
-        return Instant.parse(line.substring(line.lastIndexOf('@') + 1)).toEpochMilli() >= now - TopologyModelSteps.DAY;
     }
 
     private static long fit(BigInteger value) {

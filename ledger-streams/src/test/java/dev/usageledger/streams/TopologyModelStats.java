@@ -23,6 +23,9 @@ final class TopologyModelStats {
             String[] words = what.split(" ");
             String kind = words[1].equals("hold-event") ? "hold " + words[2] : words[1];
             add(kind, what.startsWith("out decision") ? 1 : Long.parseLong(value));
+            if (what.contains("|by seed:")) { // raised when a policy new in its period got the usage counted before it
+                add("breach by a seed", Long.parseLong(value));
+            }
         });
     }
 

@@ -33,7 +33,7 @@ class WholeEventTest {
 
     @BeforeEach
     void start() {
-        ledger = new TopologyFixture(state, Map.of());
+        ledger = new TopologyFixture(state, Map.of(), true);
     }
 
     @AfterEach

@@ -5,7 +5,6 @@ import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.model.PolicyCounter;
-import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.live.PointReads;
 import dev.usageledger.streams.rules.PolicyIndex;
@@ -15,10 +14,9 @@ import dev.usageledger.streams.state.HoldStore;
 import dev.usageledger.streams.state.PolicyBook;
 import dev.usageledger.streams.state.PolicyCounterStore;
 import dev.usageledger.streams.state.PolicyIndexCache;
-import dev.usageledger.streams.state.PolicyUsage;
+import dev.usageledger.streams.state.PolicySeedStore;
 import dev.usageledger.streams.state.PriceBook;
 import dev.usageledger.streams.state.RollingCounterStore;
-import dev.usageledger.streams.state.TotalsStore;
 import java.time.Instant;
 import java.time.Duration;
 import java.util.List;
@@ -46,7 +44,7 @@ public final class LedgerState {
     private final Versioned<Integer, TenantStores> activeStores = new Versioned<>(generation::get);
     private final PolicyIndexCache policyIndexes;
     private final LiveState live;
-    private final SeedMemo seeds;
+    private final SeedWait seedWait = new SeedWait();
     private volatile JournalOverlay journalOverlay = JournalOverlay.NONE;
     private final Versioned<String, List<PriceChange>> priceHistories;
     private volatile HostInfo self;
@@ -66,7 +64,6 @@ public final class LedgerState {
         this.progress = progress;
         this.policyIndexes = policyIndexes;
         this.live = live;
-        this.seeds = new SeedMemo(progress);
         this.priceHistories = new Versioned<>(progress::bookVersion);
     }
 
@@ -185,11 +182,15 @@ public final class LedgerState {
                 return journaled != null ? journaled : holdStore.get(key);
             }));
         }
+        ReadOnlyKeyValueStore<String, PolicySeedStore.Mark> seedMarks =
+                store(Names.POLICY_SEED_STORE, QueryableStoreTypes.<String, PolicySeedStore.Mark>keyValueStore(), partition, stale);
+        if (!stale) {
+            seedMarks = live.direct().of(partition, Names.POLICY_SEED_STORE, seedMarks);
+        }
         return new TenantStores(partition, stale, new PolicyCounterStore(counters), new RollingCounterStore(rolling),
-                new TotalsStore(store(Names.TOTALS_HOUR_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale)),
-                new TotalsStore(store(Names.TOTALS_DAY_STORE, QueryableStoreTypes.<String, Totals>windowStore(), partition, stale)),
+                new PolicySeedStore(seedMarks),
                 new BreachStore(store(Names.BREACH_STORE, QueryableStoreTypes.<String, BudgetBreach>keyValueStore(), partition, stale)),
-                new HoldStore(holds), new HeldStore(held), stale ? PolicyUsage.Seeds.READ : (key, read) -> seeds.seed(partition, key, read));
+                new HoldStore(holds), new HeldStore(held), seedWait);
     }
 
     /** The global policy book. */

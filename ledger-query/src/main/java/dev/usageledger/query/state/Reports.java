@@ -36,6 +36,7 @@ public final class Reports {
         for (BudgetPolicy policy : state.policiesOf(tenant).governing(type, id)) {
             if (PeriodCalendar.isFixed(policy.getPeriod())) {
                 PeriodWindow period = PeriodCalendar.windowAt(policy.getPeriod(), at);
+                stores.awaitSeeded(usage, policy);
                 PolicyCounter counter = usage.counter(policy, id, period);
                 statuses.add(status(policy, id, period, counter.used(), stores.held().held(policy, id, period),
                         counter.crossed(), at));

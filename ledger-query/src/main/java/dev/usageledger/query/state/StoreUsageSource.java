@@ -17,6 +17,7 @@ public final class StoreUsageSource implements UsageSource {
 
     @Override
     public long used(BudgetPolicy policy, String member, PeriodWindow period) {
+        stores.awaitSeeded(usage, policy);
         return usage.counter(policy, member, period).used();
     }
 

@@ -117,6 +117,34 @@ class LedgerServiceIT {
     }
 
     @Test
+    void shouldStartABudgetCreatedMidPeriodFromTheUsageBeforeIt() {
+        // Given u04's call counted today, before any request budget existed
+        assertThat(api.post("/v1/check", ACME_TOKEN, check("acme-u04", "\"cost_micros\": 0", lastEvent.offset())).status())
+                .isEqualTo(200);
+
+        // When a budget of one request a day is created for u04 (no thresholds: no breach to disturb the breach tests)
+        String policy = """
+                {"policy_id": "acme-u04-one-request", "tenant_id": "acme", "subject": {"type": "user", "id": "acme-u04"},
+                 "filters": {"models": [], "providers": [], "features": [], "endpoints": []},
+                 "metric": "requests", "limit": 1, "period": {"kind": "day", "time_zone": "America/New_York"},
+                 "thresholds": [], "enforce": true}""";
+        assertThat(api.put("/v1/policies/acme-u04-one-request", ADMIN_TOKEN, policy).status()).isEqualTo(200);
+
+        // Then the very next check counts the earlier call in the new budget (the seed from the reporting part) and denies
+        JsonNode answer = api.post("/v1/check", ACME_TOKEN, check("acme-u04", "\"cost_micros\": 0", null)).json();
+        JsonNode line = null;
+        for (JsonNode budget : answer.get("budgets")) {
+            if (budget.get("policy_id").asText().equals("acme-u04-one-request")) {
+                line = budget;
+            }
+        }
+        assertThat(line).as(answer.toString()).isNotNull();
+        assertThat(line.get("used").asLong()).isEqualTo(1);
+        assertThat(line.get("verdict").asText()).isEqualTo("deny");
+        assertThat(answer.get("decision").asText()).isEqualTo("deny");
+    }
+
+    @Test
     void shouldRateAnEstimateWithoutCostFromThePriceInForce() {
         JsonNode answer = api.post("/v1/check", ACME_TOKEN,
                 check("acme-u05", "\"input_tokens\": 1200, \"output_tokens\": 300", lastEvent.offset())).json();

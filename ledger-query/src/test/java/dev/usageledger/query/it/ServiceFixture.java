@@ -44,6 +44,7 @@ final class ServiceFixture {
                     new TopicSpec(prefix + ".hold-requests", partitions, Map.of()),
                     new TopicSpec(prefix + ".hold-journal", partitions, Map.of()),
                     new TopicSpec(prefix + ".rated", partitions, Map.of()),
+                    new TopicSpec(prefix + ".seeds", partitions, Map.of()),
                     new TopicSpec(prefix + ".breaches", partitions, Map.of()),
                     new TopicSpec(prefix + ".decisions", partitions, Map.of())));
         }
@@ -62,6 +63,7 @@ final class ServiceFixture {
         config.put(LedgerStreamsConfig.HOLD_REQUESTS_TOPIC_CONFIG, prefix + ".hold-requests");
         config.put(LedgerStreamsConfig.HOLD_JOURNAL_TOPIC_CONFIG, prefix + ".hold-journal");
         config.put(LedgerStreamsConfig.RATED_TOPIC_CONFIG, prefix + ".rated");
+        config.put(LedgerStreamsConfig.SEEDS_TOPIC_CONFIG, prefix + ".seeds");
         config.put(LedgerStreamsConfig.BREACHES_TOPIC_CONFIG, prefix + ".breaches");
         config.put(LedgerStreamsConfig.DECISIONS_TOPIC_CONFIG, prefix + ".decisions");
         config.put(LedgerStreamsConfig.STATE_DIR_CONFIG, stateDir.toString());

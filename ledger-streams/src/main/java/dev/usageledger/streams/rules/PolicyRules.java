@@ -6,6 +6,7 @@ import dev.usageledger.schemas.avro.PolicyFilters;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.streams.model.RatedUsage;
+import dev.usageledger.streams.model.Totals;
 import java.util.List;
 import java.util.Objects;
 
@@ -74,9 +75,21 @@ public final class PolicyRules {
      */
     public static long amount(Metric metric, long costMicros, long inputTokens, long outputTokens, long reasoningTokens,
                               long requests) {
+        return amount(metric, costMicros, inputTokens, outputTokens, reasoningTokens, requests, false);
+    }
+
+    /** The part of {@code totals} a metric counts, held at {@link Long#MAX_VALUE} rather than overflowing (what a seed adds). */
+    public static long amountSaturating(Metric metric, Totals totals) {
+        return amount(metric, totals.costMicros(), totals.inputTokens(), totals.outputTokens(), totals.reasoningTokens(), totals.requests(),
+                true);
+    }
+
+    private static long amount(Metric metric, long costMicros, long inputTokens, long outputTokens, long reasoningTokens, long requests,
+                               boolean saturating) {
         return switch (metric) {
             case cost_micros -> costMicros;
-            case tokens -> Math.addExact(Math.addExact(inputTokens, outputTokens), reasoningTokens);
+            case tokens -> saturating ? addSaturating(addSaturating(inputTokens, outputTokens), reasoningTokens)
+                    : Math.addExact(Math.addExact(inputTokens, outputTokens), reasoningTokens);
             case input_tokens -> inputTokens;
             case output_tokens -> outputTokens;
             case requests -> requests;

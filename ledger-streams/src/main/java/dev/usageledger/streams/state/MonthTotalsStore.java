@@ -4,29 +4,35 @@ import dev.usageledger.streams.Names;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.store.CombiningStores;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The month totals ({@value Names#TOTALS_MONTH_STORE}): each scope's totals per UTC calendar
- * month, kept for good, keyed {@code scope-key \0 yyyy-MM} (the scope key of {@link TotalsStore}).
+ * Each tenant's totals per UTC calendar month ({@value Names#TOTALS_MONTH_STORE}), kept for good:
+ * the bound every report cell of the tenant stays within. Enforcement refuses an event that would
+ * take one of them past a long ({@code amount_overflow}), so no quarter, hour or day the
+ * reporting part sums from counted events can overflow. Keyed
+ * {@code tenant \0 tenant \0 tenant-id \0 yyyy-MM} (the tenant's scope key, then the month).
  */
 public final class MonthTotalsStore {
-    private final KeyValueStore<String, Totals> store;
+    private final ReadOnlyKeyValueStore<String, Totals> store;
+    private final KeyValueStore<String, Totals> writable;
 
     public MonthTotalsStore(KeyValueStore<String, Totals> store) {
         this.store = store;
+        this.writable = store;
     }
 
-    /** The store: its writes are combined in memory until the task commits, like the buckets' ({@link TotalsStore#builder}). */
+    /** The store: its writes are combined in memory until the task commits. */
     public static StoreBuilder<KeyValueStore<String, Totals>> builder() {
         return CombiningStores.keyValueStore(Stores.persistentKeyValueStore(Names.TOTALS_MONTH_STORE), Totals.serde(),
-                TotalsStore.PENDING_MAX).withCachingDisabled();
+                CombiningStores.MAX_PENDING).withCachingDisabled();
     }
 
-    /** The key of a scope's month, {@code month} as {@code yyyy-MM}. */
-    public static String key(String scopeKey, String month) {
-        return scopeKey + KeyParts.SEP + month;
+    /** The key of a tenant's month, {@code month} as {@code yyyy-MM}. */
+    public static String key(String tenant, String month) {
+        return tenant + KeyParts.SEP + "tenant" + KeyParts.SEP + tenant + KeyParts.SEP + month;
     }
 
     /** The month's totals, or null when nothing was counted in it. */
@@ -35,6 +41,6 @@ public final class MonthTotalsStore {
     }
 
     public void put(String key, Totals totals) {
-        store.put(key, totals);
+        writable.put(key, totals);
     }
 }

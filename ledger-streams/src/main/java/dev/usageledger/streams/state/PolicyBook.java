@@ -41,6 +41,15 @@ public sealed class PolicyBook permits PolicyBook.Writable {
         return policies;
     }
 
+    /** Every policy of every tenant. */
+    public List<BudgetPolicy> all() {
+        List<BudgetPolicy> policies = new ArrayList<>();
+        try (KeyValueIterator<String, BudgetPolicy> it = store.range("t" + KeyParts.SEP, "t" + KeyParts.SEP + '\uffff')) {
+            it.forEachRemaining(kv -> policies.add(kv.value));
+        }
+        return policies;
+    }
+
     /** One policy by id, or null. */
     public BudgetPolicy byId(String policyId) {
         return store.get(idKey(policyId));

@@ -30,6 +30,11 @@ public final class PolicyIndexCache {
         return index;
     }
 
+    /** Grows with every change of the book. */
+    public long version() {
+        return version.get();
+    }
+
     /** The book changed: every index is rebuilt on its next use. */
     public void invalidate() {
         version.incrementAndGet();

@@ -1,5 +1,7 @@
 package dev.usageledger.streams.steps;
 
+import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.PolicySeed;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.schemas.avro.RatedUsageEvent;
 import dev.usageledger.schemas.avro.UsageEvent;
@@ -8,6 +10,7 @@ import dev.usageledger.streams.TopologyListener;
 import dev.usageledger.streams.errors.UncountableEventException;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.model.RatedUsage;
+import dev.usageledger.streams.rules.PolicyIndex;
 import dev.usageledger.streams.rules.Rating;
 import dev.usageledger.streams.state.DedupeStore;
 import dev.usageledger.streams.state.HeldStore;
@@ -15,8 +18,9 @@ import dev.usageledger.streams.state.HoldDueStore;
 import dev.usageledger.streams.state.HoldStore;
 import dev.usageledger.streams.state.MonthTotalsStore;
 import dev.usageledger.streams.state.PolicyIndexCache;
+import dev.usageledger.streams.state.PolicySeedStore;
+import dev.usageledger.streams.state.PolicySeedStore.Mark;
 import dev.usageledger.streams.state.PriceBook;
-import dev.usageledger.streams.state.TotalsStore;
 import java.time.Duration;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -26,19 +30,23 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
- * Counts a valid usage event, wholly or not at all: dedupe, rating, the totals of every scope,
- * the counter of every governing policy with the breaches it raises, the hold it settles, and
- * the counted event itself on the rated topic. One
+ * Counts a valid usage event, wholly or not at all: dedupe, rating, the counter of every governing
+ * policy with the breaches it raises, the hold it settles, and the counted event itself on the
+ * rated topic (from which the reporting part keeps every scope's totals). One
  * processor judges the event through all of them and gathers every change ({@link EventChanges})
- * before making any, so an event that cannot be counted (a total or counter would overflow, its
- * tokens cannot be rated) is rejected with nothing of it written — no dedupe mark, no total, no
- * counter — and a corrected re-send with the same id counts.
+ * before making any, so an event that cannot be counted (a counter or its tenant's month would overflow, its
+ * tokens cannot be rated) is rejected with nothing of it written — no dedupe mark, no counter,
+ * no rated record — and a corrected re-send with the same id counts. It also registers policies
+ * ({@link PolicySeeding}) and applies the seeds the reporting part answers.
  */
-final class CountProcessor extends ContextualProcessor<String, UsageEvent, String, Object> {
+final class CountProcessor extends ContextualProcessor<String, Object, String, Object> {
     private static final Duration EXPIRY_INTERVAL = Duration.ofHours(1);
+    /** How often the task looks for policies the book gained, to register them before a check asks. */
+    private static final Duration BOOK_SCAN_INTERVAL = Duration.ofMillis(100);
 
     private final Duration dedupeHorizon;
     private final Duration lateGrace;
+    private final Duration maxFutureSkew;
     private final Duration breachRetention;
     private final PolicyIndexCache indexes;
     private final LiveState live;
@@ -47,13 +55,17 @@ final class CountProcessor extends ContextualProcessor<String, UsageEvent, Strin
     private Dedupe dedupe;
     private Aggregation aggregation;
     private PolicyCounting policies;
+    private PolicySeedStore.Writable seedMarks;
+    private PolicySeeding seeding;
+    private long lastUsageOffset = -1;
     private Settlement settlement;
     private Sensor unpriced;
 
-    CountProcessor(Duration dedupeHorizon, Duration lateGrace, Duration breachRetention, PolicyIndexCache indexes,
-                   LiveState live, TopologyListener listener) {
+    CountProcessor(Duration dedupeHorizon, Duration lateGrace, Duration maxFutureSkew, Duration breachRetention,
+                   PolicyIndexCache indexes, LiveState live, TopologyListener listener) {
         this.dedupeHorizon = dedupeHorizon;
         this.lateGrace = lateGrace;
+        this.maxFutureSkew = maxFutureSkew;
         this.breachRetention = breachRetention;
         this.indexes = indexes;
         this.live = live;
@@ -65,11 +77,12 @@ final class CountProcessor extends ContextualProcessor<String, UsageEvent, Strin
         super.init(context);
         prices = new PriceBook(context.getStateStore(Names.PRICE_STORE));
         dedupe = new Dedupe(new DedupeStore(context.getStateStore(Names.DEDUPE_STORE)), dedupeHorizon);
-        aggregation = new Aggregation(new TotalsStore.Writable(context.getStateStore(Names.TOTALS_MINUTE_STORE)),
-                new TotalsStore.Writable(context.getStateStore(Names.TOTALS_HOUR_STORE)),
-                new TotalsStore.Writable(context.getStateStore(Names.TOTALS_DAY_STORE)),
-                new MonthTotalsStore(context.getStateStore(Names.TOTALS_MONTH_STORE)));
+        aggregation = new Aggregation(new MonthTotalsStore(context.getStateStore(Names.TOTALS_MONTH_STORE)));
         policies = new PolicyCounting(context, indexes, live, lateGrace, breachRetention);
+        seedMarks = new PolicySeedStore.Writable(context.getStateStore(Names.POLICY_SEED_STORE));
+        seeding = new PolicySeeding(context, seedMarks, policies.book(), indexes, lateGrace.toMillis(), maxFutureSkew.toMillis());
+        live.direct().opened(context.taskId().partition(), Names.POLICY_SEED_STORE, context.getStateStore(Names.POLICY_SEED_STORE));
+        context.schedule(BOOK_SCAN_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> seeding.afterBookChange(lastUsageOffset));
         settlement = new Settlement(new HoldStore.Writable(context.getStateStore(Names.HOLD_STORE)),
                 new HeldStore.Writable(context.getStateStore(Names.HELD_STORE)),
                 new HoldDueStore(context.getStateStore(Names.HOLD_DUE_STORE)), live, context.taskId().partition(), lateGrace);
@@ -85,8 +98,18 @@ final class CountProcessor extends ContextualProcessor<String, UsageEvent, Strin
     }
 
     @Override
-    public void process(Record<String, UsageEvent> record) {
+    public void process(Record<String, Object> record) {
+        if (record.value() instanceof PolicySeed seed) {
+            applySeed(seed, record.timestamp());
+        } else {
+            count(record.withValue((UsageEvent) record.value()));
+        }
+    }
+
+    private void count(Record<String, UsageEvent> record) {
         UsageEvent event = record.value();
+        RecordMetadata source = context().recordMetadata().orElseThrow();
+        lastUsageOffset = source.offset();
         if (dedupe.seen(event)) {
             return;
         }
@@ -101,7 +124,9 @@ final class CountProcessor extends ContextualProcessor<String, UsageEvent, Strin
         try {
             dedupe.mark(event, changes);
             aggregation.add(usage, changes);
-            policies.add(usage, record.timestamp(), changes);
+            PolicyIndex index = policies.index(event.getTenantId());
+            seeding.beforeCounting(event.getTenantId(), index, source.offset(), changes);
+            policies.add(usage, index, record.timestamp(), changes);
             settlement.settle(usage, record.timestamp(), changes);
             changes.send(Names.RATED_SINK, new Record<>(event.getTenantId(), counted(usage), record.timestamp()));
         } catch (ArithmeticException e) {
@@ -116,6 +141,27 @@ final class CountProcessor extends ContextualProcessor<String, UsageEvent, Strin
         if (event.getHoldId() != null) {
             listener.holdApplied(event.getTenantId(), event.getHoldId());
         }
+    }
+
+    /**
+     * Applies the reporting part's answer to a seed request, once: only while the policy waits for
+     * that very request (a duplicate, or the answer to a request this task no longer waits for,
+     * changes nothing). The last record of the answer ends the wait.
+     */
+    private void applySeed(PolicySeed seed, long timestamp) {
+        Mark mark = seedMarks.mark(seed.getTenantId(), seed.getPolicyId());
+        if (mark == null || !mark.pending() || !mark.requestId().equals(seed.getRequestId())) {
+            return;
+        }
+        BudgetPolicy policy = policies.policy(seed.getPolicyId());
+        EventChanges changes = new EventChanges();
+        if (policy != null && seed.getAnswerable()) { // amounts saturate: a seed never fails
+            policies.seed(policy, seed, timestamp, Math.max(timestamp, context().currentStreamTimeMs()), changes);
+        }
+        if (seed.getLast()) {
+            changes.write(() -> seedMarks.put(seed.getTenantId(), seed.getPolicyId(), Mark.SEEDED));
+        }
+        changes.apply(context());
     }
 
     /** The event as counted, with where it is on the usage topic. */

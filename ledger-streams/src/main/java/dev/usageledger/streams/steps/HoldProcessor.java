@@ -19,13 +19,11 @@ import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.state.HeldStore;
 import dev.usageledger.streams.state.HoldDueStore;
 import dev.usageledger.streams.state.HoldStore;
-import dev.usageledger.streams.state.PeriodUsage;
 import dev.usageledger.streams.state.PolicyBook;
 import dev.usageledger.streams.state.PolicyCounterStore;
 import dev.usageledger.streams.state.PolicyIndexCache;
 import dev.usageledger.streams.state.PolicyUsage;
 import dev.usageledger.streams.state.RollingCounterStore;
-import dev.usageledger.streams.state.TotalsStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -87,9 +85,7 @@ final class HoldProcessor extends ContextualProcessor<String, byte[], String, Ob
         due = new HoldDueStore(context.getStateStore(Names.HOLD_DUE_STORE));
         dueIndexed = false;
         usage = new PolicyUsage(new PolicyCounterStore(context.getStateStore(Names.POLICY_COUNTER_STORE)),
-                new RollingCounterStore(context.getStateStore(Names.ROLLING_COUNTER_STORE)),
-                new PeriodUsage(new TotalsStore(context.getStateStore(Names.TOTALS_HOUR_STORE)),
-                        new TotalsStore(context.getStateStore(Names.TOTALS_DAY_STORE))));
+                new RollingCounterStore(context.getStateStore(Names.ROLLING_COUNTER_STORE)), null);
         context.schedule(EXPIRY_SCAN, PunctuationType.WALL_CLOCK_TIME, this::expireDue);
         partition = context.taskId().partition();
         live.held().open(partition);

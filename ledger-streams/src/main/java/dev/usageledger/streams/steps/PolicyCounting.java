@@ -2,6 +2,7 @@ package dev.usageledger.streams.steps;
 
 import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.PolicySeed;
 import dev.usageledger.schemas.avro.Subject;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.streams.Names;
@@ -16,16 +17,15 @@ import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.streams.rules.RollingWindow;
 import dev.usageledger.streams.state.BreachStore;
-import dev.usageledger.streams.state.PeriodUsage;
 import dev.usageledger.streams.state.PolicyBook;
 import dev.usageledger.streams.state.PolicyCounterStore;
 import dev.usageledger.streams.state.PolicyIndexCache;
-import dev.usageledger.streams.state.PolicyUsage;
 import dev.usageledger.streams.state.RollingCounterStore;
-import dev.usageledger.streams.state.TotalsStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
@@ -43,7 +43,6 @@ final class PolicyCounting {
     private final BreachStore.Writable breaches;
     private final PolicyCounterStore.Writable counters;
     private final RollingCounterStore.Writable rolling;
-    private final PeriodUsage periodUsage;
     private final PolicyIndexCache indexes;
     private final LiveState live;
     private final int partition;
@@ -56,8 +55,6 @@ final class PolicyCounting {
         this.counters = new PolicyCounterStore.Writable(context.getStateStore(Names.POLICY_COUNTER_STORE));
         this.rolling = new RollingCounterStore.Writable(context.getStateStore(Names.ROLLING_COUNTER_STORE));
         this.breaches = new BreachStore.Writable(context.getStateStore(Names.BREACH_STORE));
-        this.periodUsage = new PeriodUsage(new TotalsStore(context.getStateStore(Names.TOTALS_HOUR_STORE)),
-                new TotalsStore(context.getStateStore(Names.TOTALS_DAY_STORE)));
         this.indexes = indexes;
         this.live = live;
         this.partition = context.taskId().partition();
@@ -67,6 +64,20 @@ final class PolicyCounting {
         live.rolling().open(partition);
     }
 
+    /** The tenant's policies, as the book holds them now. */
+    PolicyIndex index(String tenant) {
+        return indexes.forTenant(policies, tenant);
+    }
+
+    /** The policy {@code policyId} as the book holds it now, or null. */
+    BudgetPolicy policy(String policyId) {
+        return policies.byId(policyId);
+    }
+
+    PolicyBook book() {
+        return policies;
+    }
+
     /** Drops the live copies of the partition's counters: the task's processors are closing. */
     void close() {
         live.counters().close(partition);
@@ -74,8 +85,7 @@ final class PolicyCounting {
     }
 
     /** The event's counts, counter by counter, and the breaches they raise, as changes. */
-    void add(RatedUsage usage, long decidedAt, EventChanges changes) {
-        PolicyIndex index = indexes.forTenant(policies, usage.event().getTenantId());
+    void add(RatedUsage usage, PolicyIndex index, long decidedAt, EventChanges changes) {
         if (index.isEmpty()) {
             return;
         }
@@ -98,14 +108,54 @@ final class PolicyCounting {
 
     private void count(BudgetPolicy policy, String member, RatedUsage usage, long decidedAt, EventChanges changes) {
         PeriodWindow period = PeriodCalendar.windowAt(policy.getPeriod(), usage.event().getOccurredAt());
+        add(policy, member, period, PolicyRules.amount(policy, usage), false, usage.event().getEventId(), usage.event().getOccurredAt(),
+                decidedAt, changes);
+    }
+
+    /**
+     * Adds a seed's amounts to the counters of one period of a policy, for the members it governs,
+     * creating the counters not counted in yet, and raises the breaches they now cross. Their
+     * crossing "event" is the seed, {@code seed:<policy-id>}: the usage counted before the policy
+     * was registered at {@code registeredAt} (given as the crossing time, within the period).
+     */
+    void seed(BudgetPolicy policy, PolicySeed seed, long registeredAt, long decidedAt, EventChanges changes) {
+        PeriodWindow period = new PeriodWindow(seed.getPeriodStart(), seed.getPeriodEnd());
+        PolicyIndex index = index(policy.getTenantId());
+        SubjectType type = policy.getSubject().getType();
+        Instant crossingAt = Instant.ofEpochMilli(Math.max(period.start().toEpochMilli(),
+                Math.min(registeredAt, period.end().toEpochMilli() - 1)));
+        for (Map.Entry<String, Long> amount : new TreeMap<>(seed.getAmounts()).entrySet()) {
+            if (governs(index, type, amount.getKey(), policy.getPolicyId())) {
+                add(policy, amount.getKey(), period, amount.getValue(), true, SEED_CROSSING + policy.getPolicyId(), crossingAt, decidedAt,
+                        changes);
+            }
+        }
+    }
+
+    /** The crossing event id of a breach a seed raised, before the policy id. */
+    static final String SEED_CROSSING = "seed:";
+
+    private static boolean governs(PolicyIndex index, SubjectType type, String member, String policyId) {
+        for (BudgetPolicy governing : index.governing(type, member)) {
+            if (governing.getPolicyId().equals(policyId)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Adds to one counter ({@code saturating}: held at Long.MAX_VALUE rather than refused) and raises the breaches it crosses. */
+    private void add(BudgetPolicy policy, String member, PeriodWindow period, long amount, boolean saturating, String crossingEventId,
+                     Instant crossingAt, long decidedAt, EventChanges changes) {
         String key = PolicyCounterStore.key(policy.getTenantId(), policy.getPolicyId(), member, period.start());
         PolicyCounter before = live.counters().read(partition, key, counters::get);
-        PolicyCounter after = before != null ? before.plus(PolicyRules.amount(policy, usage)) : firstCount(policy, member, period, usage);
+        PolicyCounter current = before != null ? before : PolicyCounter.zero(period.end().toEpochMilli());
+        PolicyCounter after = saturating ? current.plus(PolicyRules.addSaturating(current.used(), amount) - current.used()) : current.plus(amount);
         for (int threshold : policy.getUnlimited() ? List.<Integer>of() : policy.getThresholds()) {
             if (!after.hasCrossed(threshold) && after.used() > 0
                     && after.used() >= PolicyRules.boundary(policy.getLimit(), threshold)) {
                 after = after.withCrossed(threshold);
-                BudgetBreach breach = breach(policy, member, period, threshold, after.used(), usage, decidedAt);
+                BudgetBreach breach = breach(policy, member, period, threshold, after.used(), crossingEventId, crossingAt, decidedAt);
                 changes.write(() -> breaches.put(breach));
                 changes.send(Names.BREACHES_SINK, new Record<>(policy.getTenantId(), breach, decidedAt));
             }
@@ -147,19 +197,8 @@ final class PolicyCounting {
         breaches.removeCrossedBefore(streamTime - breachRetentionMs);
     }
 
-    /**
-     * The first count of a policy's period for a member: what the ledger already holds for the
-     * period plus this event (whose totals are written with its other changes, after this is
-     * computed), so a policy created mid-period counts earlier usage. Filtered policies, and
-     * periods the UTC buckets cannot cut exactly, start from this event.
-     */
-    private PolicyCounter firstCount(BudgetPolicy policy, String member, PeriodWindow period, RatedUsage usage) {
-        long earlier = PolicyUsage.seed(periodUsage, policy, member, period);
-        return PolicyCounter.zero(period.end().toEpochMilli()).plus(earlier >= 0 ? earlier : 0).plus(PolicyRules.amount(policy, usage));
-    }
-
     private static BudgetBreach breach(BudgetPolicy policy, String member, PeriodWindow period, int threshold, long used,
-                                       RatedUsage usage, long decidedAt) {
+                                       String crossingEventId, Instant crossingAt, long decidedAt) {
         return BudgetBreach.newBuilder()
                 .setTenantId(policy.getTenantId())
                 .setPolicyId(policy.getPolicyId())
@@ -170,8 +209,8 @@ final class PolicyCounting {
                 .setThreshold(threshold)
                 .setLimit(policy.getLimit())
                 .setUsedAtCrossing(used)
-                .setCrossingEventId(usage.event().getEventId())
-                .setCrossingOccurredAt(usage.event().getOccurredAt())
+                .setCrossingEventId(crossingEventId)
+                .setCrossingOccurredAt(crossingAt)
                 .setDecidedAt(Instant.ofEpochMilli(decidedAt))
                 .build();
     }

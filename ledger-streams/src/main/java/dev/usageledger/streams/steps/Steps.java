@@ -3,6 +3,7 @@ package dev.usageledger.streams.steps;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.HoldEvent;
 import dev.usageledger.schemas.avro.HoldState;
+import dev.usageledger.schemas.avro.PolicySeed;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.schemas.avro.RatedUsageEvent;
 import dev.usageledger.schemas.avro.UsageEvent;
@@ -31,11 +32,15 @@ public final class Steps {
         return () -> new ValidateProcessor(new AvroDeserializer<>(UsageEvent.class, registry), maxFutureSkew, lateGrace, listener);
     }
 
-    /** Counts a valid event wholly or not at all: dedupe, rating, totals, policy counters and breaches, its hold's settlement. */
-    public static ProcessorSupplier<String, UsageEvent, String, Object> count(Duration dedupeHorizon, Duration lateGrace,
-                                                                             Duration breachRetention, PolicyIndexCache indexes,
-                                                                             LiveState live, TopologyListener listener) {
-        return () -> new CountProcessor(dedupeHorizon, lateGrace, breachRetention, indexes, live, listener);
+    /**
+     * Counts a valid event wholly or not at all: dedupe, rating, totals, policy counters and breaches, its hold's
+     * settlement; registers policies and applies their seeds.
+     */
+    public static ProcessorSupplier<String, Object, String, Object> count(Duration dedupeHorizon, Duration lateGrace,
+                                                                         Duration maxFutureSkew, Duration breachRetention,
+                                                                         PolicyIndexCache indexes, LiveState live,
+                                                                         TopologyListener listener) {
+        return () -> new CountProcessor(dedupeHorizon, lateGrace, maxFutureSkew, breachRetention, indexes, live, listener);
     }
 
     /** Decides hold requests and voids, and ends expired holds. */
@@ -46,9 +51,12 @@ public final class Steps {
                 journalTopic, indexes, listener, keepFinished, live);
     }
 
-    /** Adds each counted event of the rated topic to the report rows of every scope it counts toward. */
-    public static ProcessorSupplier<String, RatedUsageEvent, Void, Void> report(TopologyListener listener) {
-        return () -> new ReportProcessor(listener);
+    /**
+     * Adds each counted event of the rated topic to the report blocks of every scope it counts toward, and
+     * answers seed requests from blocks kept for {@code kept}.
+     */
+    public static ProcessorSupplier<String, RatedUsageEvent, String, PolicySeed> report(TopologyListener listener, Duration kept) {
+        return () -> new ReportProcessor(listener, kept);
     }
 
     /** Keeps the global price book in the store {@code storeName}. */

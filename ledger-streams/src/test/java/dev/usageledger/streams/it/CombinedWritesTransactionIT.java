@@ -14,11 +14,11 @@ import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.LedgerStreamsConfig;
 import dev.usageledger.streams.LedgerTopology;
+import dev.usageledger.streams.ReportingTopology;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.rules.Buckets;
 import dev.usageledger.streams.state.MonthTotalsStore;
-import dev.usageledger.streams.state.TotalsStore;
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
 import org.apache.kafka.clients.admin.Admin;
@@ -44,6 +45,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -92,7 +94,7 @@ class CombinedWritesTransactionIT {
             awaitCommitted(cluster, app, usageTopic, BATCH, "the first instance to commit the first batch");
             // Then that commit carried the batch's combined totals, each stamped with the last event that wrote it
             assertCommittedTotals(cluster, months, first, "after the first instance committed the first batch's offsets");
-            assertWindowChangelogIsSizedByRetention(cluster, app, settings);
+            assertWindowChangelogIsSizedByRetention(cluster, settings);
         } finally {
             firstInstance.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                     .withTimeout(Duration.ofSeconds(30)));
@@ -157,20 +159,28 @@ class CombinedWritesTransactionIT {
                 + "recordContexts); the changelog's time retention would go by the wrong time").isEqualTo(lastWritten(events));
     }
 
-    /** The hour store's changelog is compacted and deleted by the store's retention, as for Kafka's own window stores. */
-    private static void assertWindowChangelogIsSizedByRetention(LedgerCluster cluster, String app, Map<String, Object> settings)
-            throws Exception {
-        ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, changelog(app, Names.TOTALS_HOUR_STORE));
-        Config config;
-        try (Admin admin = admin(cluster)) {
-            config = admin.describeConfigs(List.of(topic)).all().get().get(topic);
+    /**
+     * The reporting part's quarter-hour store (a combining window store) has a changelog compacted
+     * and deleted by the store's retention, as for Kafka's own window stores.
+     */
+    private static void assertWindowChangelogIsSizedByRetention(LedgerCluster cluster, Map<String, Object> settings) throws Exception {
+        LedgerStreamsConfig config = new LedgerStreamsConfig(settings);
+        Properties props = config.reportingProperties();
+        String reportsApp = props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
+        ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, changelog(reportsApp, Names.REPORT_QUARTER_STORE));
+        Config topicConfig;
+        try (KafkaStreams reports = new KafkaStreams(ReportingTopology.build(config, RestSchemaRegistryClient.forUrl(cluster.registryUrl())),
+                props); Admin admin = admin(cluster)) {
+            reports.start();
+            Await.until(() -> reports.state() == KafkaStreams.State.RUNNING, Duration.ofSeconds(60), "the reporting part to run");
+            topicConfig = admin.describeConfigs(List.of(topic)).all().get().get(topic);
         }
-        long retention = new LedgerStreamsConfig(settings).retention(LedgerStreamsConfig.HOUR_RETENTION_MS_CONFIG).toMillis();
-        String why = "the hour totals changelog is not a window store's: Kafka Streams no longer takes the combining builder "
+        long retention = config.retention(LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG).toMillis();
+        String why = "the report blocks' changelog is not a window store's: Kafka Streams no longer takes the combining builder "
                 + "(CombiningStores, through StreamsInternals.windowStoreBuilder) for a WindowStoreBuilder "
                 + "(StoreBuilderWrapper.retentionPeriod); the changelog would keep every bucket for good";
-        assertThat(config.get("cleanup.policy").value()).as(why).isEqualTo("compact,delete");
-        assertThat(Long.parseLong(config.get("retention.ms").value())).as(why).isEqualTo(retention + Duration.ofDays(1).toMillis());
+        assertThat(topicConfig.get("cleanup.policy").value()).as(why).isEqualTo("compact,delete");
+        assertThat(Long.parseLong(topicConfig.get("retention.ms").value())).as(why).isEqualTo(retention + Duration.ofDays(1).toMillis());
     }
 
     private static Map<String, ConsumerRecord<String, Totals>> committedChangelog(LedgerCluster cluster, String topic) {
@@ -181,7 +191,7 @@ class CombinedWritesTransactionIT {
     private static Map<String, Count> monthTotals(Map<String, ConsumerRecord<String, Totals>> records) {
         Map<String, Count> totals = new TreeMap<>();
         records.forEach((key, record) -> {
-            if (key.contains(TotalsStore.SEPARATOR + SubjectType.tenant.name() + TotalsStore.SEPARATOR)) {
+            if (key.contains("\u0000" + SubjectType.tenant.name() + "\u0000")) {
                 totals.put(key, Count.of(record.value()));
             }
         });
@@ -225,8 +235,7 @@ class CombinedWritesTransactionIT {
     }
 
     private static String monthKey(UsageEvent event) {
-        return MonthTotalsStore.key(TotalsStore.scopeKey(event.getTenantId(), SubjectType.tenant, event.getTenantId()),
-                Buckets.month(event.getOccurredAt().toEpochMilli()));
+        return MonthTotalsStore.key(event.getTenantId(), Buckets.month(event.getOccurredAt().toEpochMilli()));
     }
 
     /** The part of a total this test checks: how many events, and their cost to the micro-unit. */
@@ -328,6 +337,7 @@ class CombinedWritesTransactionIT {
         settings.put(LedgerStreamsConfig.HOLD_REQUESTS_TOPIC_CONFIG, prefix + ".hold-requests");
         settings.put(LedgerStreamsConfig.HOLD_JOURNAL_TOPIC_CONFIG, prefix + ".hold-journal");
         settings.put(LedgerStreamsConfig.RATED_TOPIC_CONFIG, prefix + ".rated");
+        settings.put(LedgerStreamsConfig.SEEDS_TOPIC_CONFIG, prefix + ".seeds");
         settings.put(LedgerStreamsConfig.DECISIONS_TOPIC_CONFIG, prefix + ".decisions");
         // The killed member's session must expire before its partitions move: keep that short here.
         settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "session.timeout.ms", "6000");
@@ -346,6 +356,7 @@ class CombinedWritesTransactionIT {
                     new TopicSpec(prefix + ".hold-requests", 2, Map.of()),
                     new TopicSpec(prefix + ".hold-journal", 2, Map.of()),
                     new TopicSpec(prefix + ".rated", 2, Map.of()),
+                    new TopicSpec(prefix + ".seeds", 2, Map.of()),
                     new TopicSpec(prefix + ".decisions", 2, Map.of())));
         }
     }

@@ -24,9 +24,9 @@ import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.LedgerStreamsConfig;
 import dev.usageledger.streams.LedgerTopology;
 import dev.usageledger.streams.Names;
+import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.state.MonthTotalsStore;
-import dev.usageledger.streams.state.TotalsStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,11 +50,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
-import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,14 +88,15 @@ class ExactlyOnceIT {
                 .isLessThan(EVENTS + EVENTS / 10);
         Map<String, Totals> afterCrash;
         TreeMap<String, Totals> everyScopeAfterCrash;
+        TreeMap<String, Long> countersAfterCrash;
         try (KafkaStreams second = start(cluster, settings)) {
             afterCrash = awaitTotals(second, expectedCost);
             everyScopeAfterCrash = allMonthTotals(second);
-            // the hour and day buckets, restored and added to after the crash, add up to the month totals per scope
-            TreeMap<String, Totals> monthsPerScope = perScope(everyScopeAfterCrash);
-            assertThat(perScope(windowTotals(second, Names.TOTALS_HOUR_STORE))).isEqualTo(monthsPerScope);
-            assertThat(perScope(windowTotals(second, Names.TOTALS_DAY_STORE))).isEqualTo(monthsPerScope);
+            countersAfterCrash = allCounters(second);
         }
+        // the policy counters, restored and added to after the crash, hold each tenant's spend exactly
+        assertThat(countersAfterCrash).hasSize(TENANTS);
+        countersAfterCrash.forEach((key, used) -> assertThat(used).as(key).isEqualTo(expectedCost.get(key.substring(0, key.indexOf('\u0000')))));
 
         // Then every tenant's total is exact to the micro-unit
         expectedCost.forEach((tenant, cost) -> assertThat(afterCrash.get(tenant).costMicros()).as(tenant).isEqualTo(cost));
@@ -119,7 +118,8 @@ class ExactlyOnceIT {
         Map<String, Object> replay = settings(cluster, prefix, prefix + "-replay", state.resolve("replay"));
         try (KafkaStreams replayed = start(cluster, replay)) {
             awaitTotals(replayed, expectedCost);
-            assertThat(allMonthTotals(replayed)).isEqualTo(everyScopeAfterCrash).hasSizeGreaterThan(TENANTS * 3);
+            assertThat(allMonthTotals(replayed)).isEqualTo(everyScopeAfterCrash).hasSize(TENANTS);
+            assertThat(allCounters(replayed)).isEqualTo(countersAfterCrash);
         }
     }
 
@@ -217,8 +217,7 @@ class ExactlyOnceIT {
                 totals.clear();
                 ReadOnlyKeyValueStore<String, Totals> months = months(streams);
                 for (String tenant : expectedCost.keySet()) {
-                    Totals t = months.get(MonthTotalsStore.key(TotalsStore.scopeKey(tenant, SubjectType.tenant, tenant),
-                            Instant.now().minus(Duration.ofHours(1)).toString().substring(0, 7)));
+                    Totals t = months.get(MonthTotalsStore.key(tenant, Instant.now().minus(Duration.ofHours(1)).toString().substring(0, 7)));
                     totals.put(tenant, t == null ? Totals.ZERO : t);
                 }
                 return totals.values().stream().mapToLong(Totals::events).sum() >= EVENTS;
@@ -237,22 +236,15 @@ class ExactlyOnceIT {
         return all;
     }
 
-    /** Every bucket of a window store, keyed {@code scope \u0000 bucket start}. */
-    private static TreeMap<String, Totals> windowTotals(KafkaStreams streams, String store) {
-        TreeMap<String, Totals> all = new TreeMap<>();
-        ReadOnlyWindowStore<String, Totals> buckets = streams.store(StoreQueryParameters.fromNameAndType(store,
-                QueryableStoreTypes.windowStore()));
-        try (KeyValueIterator<Windowed<String>, Totals> it = buckets.all()) {
-            it.forEachRemaining(kv -> all.put(kv.key.key() + TotalsStore.SEPARATOR + kv.key.window().start(), kv.value));
+    /** Every policy counter's used amount, by counter key. */
+    private static TreeMap<String, Long> allCounters(KafkaStreams streams) {
+        TreeMap<String, Long> all = new TreeMap<>();
+        ReadOnlyKeyValueStore<String, PolicyCounter> counters = streams.store(StoreQueryParameters.fromNameAndType(Names.POLICY_COUNTER_STORE,
+                QueryableStoreTypes.keyValueStore()));
+        try (KeyValueIterator<String, PolicyCounter> it = counters.all()) {
+            it.forEachRemaining(kv -> all.put(kv.key, kv.value.used()));
         }
         return all;
-    }
-
-    /** Buckets keyed {@code scope \u0000 bucket} summed per scope. */
-    private static TreeMap<String, Totals> perScope(Map<String, Totals> buckets) {
-        TreeMap<String, Totals> sums = new TreeMap<>();
-        buckets.forEach((key, totals) -> sums.merge(key.substring(0, key.lastIndexOf(TotalsStore.SEPARATOR)), totals, Totals::plus));
-        return sums;
     }
 
     private static ReadOnlyKeyValueStore<String, Totals> months(KafkaStreams streams) {
@@ -305,6 +297,7 @@ class ExactlyOnceIT {
         settings.put(LedgerStreamsConfig.HOLD_REQUESTS_TOPIC_CONFIG, prefix + ".hold-requests");
         settings.put(LedgerStreamsConfig.HOLD_JOURNAL_TOPIC_CONFIG, prefix + ".hold-journal");
         settings.put(LedgerStreamsConfig.RATED_TOPIC_CONFIG, prefix + ".rated");
+        settings.put(LedgerStreamsConfig.SEEDS_TOPIC_CONFIG, prefix + ".seeds");
         settings.put(LedgerStreamsConfig.DECISIONS_TOPIC_CONFIG, prefix + ".decisions");
         settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "commit.interval.ms", "200");
         settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "max.poll.records", "200");
@@ -325,6 +318,7 @@ class ExactlyOnceIT {
                     new TopicSpec(prefix + ".hold-requests", 4, Map.of()),
                     new TopicSpec(prefix + ".hold-journal", 4, Map.of()),
                     new TopicSpec(prefix + ".rated", 4, Map.of()),
+                    new TopicSpec(prefix + ".seeds", 4, Map.of()),
                     new TopicSpec(prefix + ".decisions", 4, Map.of())));
         }
     }

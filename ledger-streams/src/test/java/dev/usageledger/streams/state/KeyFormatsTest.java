@@ -26,20 +26,17 @@ class KeyFormatsTest {
 
     @Test
     void shouldKeepTheStoreNames() {
-        assertThat(List.of(Names.DEDUPE_STORE, Names.PRICE_STORE, Names.TOTALS_MINUTE_STORE, Names.TOTALS_HOUR_STORE,
-                Names.TOTALS_DAY_STORE, Names.TOTALS_MONTH_STORE, Names.POLICY_STORE, Names.POLICY_COUNTER_STORE,
-                Names.ROLLING_COUNTER_STORE, Names.BREACH_STORE, Names.HOLD_STORE, Names.HELD_STORE, Names.HOLD_DUE_STORE))
-                .containsExactly("dedupe-store", "price-store", "totals-minute-store", "totals-hour-store", "totals-day-store",
-                        "totals-month-store", "policy-store", "policy-counter-store", "rolling-counter-store", "breach-store",
-                        "hold-store", "held-store", "hold-due-store");
+        assertThat(List.of(Names.DEDUPE_STORE, Names.PRICE_STORE, Names.TOTALS_MONTH_STORE, Names.POLICY_STORE, Names.POLICY_COUNTER_STORE,
+                Names.ROLLING_COUNTER_STORE, Names.BREACH_STORE, Names.POLICY_SEED_STORE, Names.HOLD_STORE, Names.HELD_STORE,
+                Names.HOLD_DUE_STORE))
+                .containsExactly("dedupe-store", "price-store", "totals-month-store", "policy-store", "policy-counter-store",
+                        "rolling-counter-store", "breach-store", "policy-seed-store", "hold-store", "held-store", "hold-due-store");
     }
 
     @Test
     void shouldKeepTheKeysOfTheUsageStores() {
         assertThat(DedupeStore.key("acme", "ev-1")).isEqualTo("acme\u0000ev-1");
-        assertThat(TotalsStore.scopeKey("acme", SubjectType.api_key, "m1")).isEqualTo("acme\u0000api_key\u0000m1");
-        assertThat(MonthTotalsStore.key(TotalsStore.scopeKey("acme", SubjectType.tenant, "m1"), "2026-11"))
-                .isEqualTo("acme\u0000tenant\u0000m1\u00002026-11");
+        assertThat(MonthTotalsStore.key("acme", "2026-11")).isEqualTo("acme\u0000tenant\u0000acme\u00002026-11");
     }
 
     @Test
@@ -48,6 +45,11 @@ class KeyFormatsTest {
                 .isEqualTo("acme\u0000p-1\u0000u/1\u00001700000000123");
         assertThat(PolicyCounterStore.key("acme", "p-1", "u/1", Instant.ofEpochMilli(-1))).isEqualTo("acme\u0000p-1\u0000u/1\u0000-1");
         assertThat(RollingCounterStore.key("acme", "rpm", "k1")).isEqualTo("acme\u0000rpm\u0000k1");
+        assertThat(PolicySeedStore.policyKey("acme", "p-1")).isEqualTo("p\u0000acme\u0000p-1");
+        assertThat(PolicySeedStore.tenantKey("acme")).isEqualTo("t\u0000acme");
+        PolicySeedStore.Mark pending = PolicySeedStore.Mark.pending("r-1");
+        assertThat(PolicySeedStore.serde().deserializer().deserialize("", PolicySeedStore.serde().serializer().serialize("", pending)))
+                .isEqualTo(pending);
         assertThat(BreachStore.key(breach(AT))).isEqualTo("acme\u00008000018bcfe5687b\u0000p-1\u0000u1\u000080");
         assertThat(BreachStore.key(breach(-86_400_000L))).isEqualTo("acme\u00007ffffffffad9a400\u0000p-1\u0000u1\u000080");
         assertThat(PolicyBook.idKey("p-1")).isEqualTo("id\u0000p-1");

@@ -65,7 +65,8 @@ class AuditCommandIT {
                     new TopicSpec(prefix + ".holds", 3, Map.of()), new TopicSpec(prefix + ".decisions", 3, Map.of()),
                     new TopicSpec(prefix + ".hold-requests", 3, Map.of()),
                     new TopicSpec(prefix + ".hold-journal", 3, Map.of()),
-                    new TopicSpec(prefix + ".rated", 3, Map.of())));
+                    new TopicSpec(prefix + ".rated", 3, Map.of()),
+                    new TopicSpec(prefix + ".seeds", 3, Map.of())));
         }
         Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS);
         try (RestSchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(cluster.registryUrl());
@@ -108,6 +109,7 @@ class AuditCommandIT {
         settings.put(LedgerStreamsConfig.HOLD_REQUESTS_TOPIC_CONFIG, prefix + ".hold-requests");
         settings.put(LedgerStreamsConfig.HOLD_JOURNAL_TOPIC_CONFIG, prefix + ".hold-journal");
         settings.put(LedgerStreamsConfig.RATED_TOPIC_CONFIG, prefix + ".rated");
+        settings.put(LedgerStreamsConfig.SEEDS_TOPIC_CONFIG, prefix + ".seeds");
         settings.put(LedgerStreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
         settings.put(ServiceConfig.HTTP_PORT_CONFIG, 0);
         settings.put(ServiceConfig.AUTH_TOKENS_CONFIG, "admin=" + ADMIN);

@@ -18,6 +18,7 @@ public final class LedgerTopics {
     public static final String HOLD_JOURNAL = "ledger.hold-journal.v1";
     public static final String REJECTED = "ledger.usage.rejected.v1";
     public static final String RATED = "ledger.usage.rated.v1";
+    public static final String SEEDS = "ledger.seeds.v1";
 
     private static final String FOREVER = "-1";
     private static final String ONE_YEAR_MS = Long.toString(365L * 24 * 3600 * 1000);
@@ -29,7 +30,8 @@ public final class LedgerTopics {
     /**
      * Every ledger topic with {@code partitions} partitions for the tenant-keyed topics. The
      * usage topic is the system of record: kept forever and never compacted; so is the rated
-     * topic, the counted usage that audits and reporting read. Policies and prices
+     * topic, the counted usage that audits and reporting read. The seeds topic carries the reporting
+     * part's answers to seed requests, applied once by enforcement. Policies and prices
      * are compacted tables (a price's key carries its effective time, so compaction keeps history).
      */
     public static List<TopicSpec> all(int partitions) {
@@ -45,6 +47,7 @@ public final class LedgerTopics {
                 new TopicSpec(HOLD_JOURNAL, partitions, Map.of("cleanup.policy", "delete", "retention.ms", THIRTY_DAYS_MS)),
                 new TopicSpec(REJECTED, partitions, Map.of("cleanup.policy", "delete", "retention.ms", ONE_YEAR_MS)),
                 new TopicSpec(RATED, partitions, Map.of("cleanup.policy", "delete", "retention.ms", FOREVER,
-                        "retention.bytes", FOREVER)));
+                        "retention.bytes", FOREVER)),
+                new TopicSpec(SEEDS, partitions, Map.of("cleanup.policy", "delete", "retention.ms", THIRTY_DAYS_MS)));
     }
 }
