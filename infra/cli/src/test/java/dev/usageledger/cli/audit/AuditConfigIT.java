@@ -47,7 +47,7 @@ import picocli.CommandLine;
 class AuditConfigIT {
     private static final String ADMIN = "admin-token-audit-config-0001";
     private static final List<String> TOPICS = List.of("usage", "policies", "prices", "rejected", "breaches", "holds", "decisions",
-            "hold.requests", "hold.journal", "rated");
+            "hold.requests", "hold.journal", "rated", "seeds");
 
     @TempDir
     Path dir;

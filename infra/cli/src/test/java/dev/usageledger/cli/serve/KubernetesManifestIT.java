@@ -73,7 +73,7 @@ class KubernetesManifestIT {
         try (Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()))) {
             List<TopicSpec> topics = new ArrayList<>();
             for (String topic : List.of("usage", "policies", "prices", "rejected", "breaches", "holds", "decisions", "hold.requests",
-                    "hold.journal", "rated")) {
+                    "hold.journal", "rated", "seeds")) {
                 boolean compacted = topic.equals("policies") || topic.equals("prices");
                 topics.add(new TopicSpec(prefix + "." + topic, compacted ? 1 : 2, compacted ? Map.of("cleanup.policy", "compact") : Map.of()));
                 args.addAll(List.of("--set", "ledger." + topic + ".topic=" + prefix + "." + topic));
