@@ -3,6 +3,7 @@ package dev.usageledger.streams.state;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.live.RollingBuckets;
 import dev.usageledger.streams.rules.RollingWindow;
+import dev.usageledger.streams.store.CombiningStores;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,12 +30,14 @@ public sealed class RollingCounterStore permits RollingCounterStore.Writable {
     }
 
     /**
-     * The store: persistent, with a record cache, keeping buckets for {@code retention} (the
-     * longest rolling window plus the late grace).
+     * The store: persistent, keeping buckets for {@code retention} (the longest rolling window plus
+     * the late grace), its writes combined in memory until the task commits
+     * ({@link CombiningStores#windowStore}; a bucket's start is on any millisecond, as a window's
+     * sub-buckets are a sixtieth of it).
      */
     public static StoreBuilder<WindowStore<String, Long>> builder(Duration retention) {
-        return Stores.windowStoreBuilder(Stores.persistentWindowStore(Names.ROLLING_COUNTER_STORE, retention, Duration.ofSeconds(1),
-                false), Serdes.String(), Serdes.Long()).withCachingEnabled();
+        return CombiningStores.windowStore(Stores.persistentWindowStore(Names.ROLLING_COUNTER_STORE, retention, Duration.ofMillis(1),
+                false), Serdes.Long(), CombiningStores.MAX_PENDING).withCachingDisabled();
     }
 
     /** The key of a rolling policy's buckets for one member. */
