@@ -24,13 +24,19 @@ import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.LedgerStreamsConfig;
 import dev.usageledger.streams.LedgerTopology;
 import dev.usageledger.streams.Names;
+import dev.usageledger.streams.ReportingTopology;
 import dev.usageledger.streams.model.PolicyCounter;
+import dev.usageledger.streams.model.ReportBlock;
 import dev.usageledger.streams.model.Totals;
+import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.state.MonthTotalsStore;
+import dev.usageledger.streams.state.ReportStore;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -41,11 +47,14 @@ import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -53,6 +62,7 @@ import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,6 +133,91 @@ class ExactlyOnceIT {
         }
     }
 
+    @Test
+    void shouldKeepReportsExactAcrossACrashOfTheReportingPart(LedgerCluster cluster) throws Exception {
+        String prefix = LedgerCluster.uniqueName("eos-reports");
+        Map<String, Object> settings = settings(cluster, prefix, prefix + "-app", state.resolve("reports"));
+        settings.put(LedgerStreamsConfig.REPORTS_COMMIT_INTERVAL_MS_CONFIG, 200L);
+        createTopics(cluster, prefix);
+        int half = EVENTS / 2;
+        try (KafkaStreams enforcement = start(cluster, settings)) {
+            // Given a reporting instance that added the first half of the events to its blocks and committed them
+            Map<String, Long> firstHalf = produce(cluster, prefix + ".usage", 0, half);
+            awaitTotals(enforcement, firstHalf, half);
+            try (KafkaStreams first = startReports(cluster, settings)) {
+                assertThat(awaitReported(first, firstHalf.keySet(), half)).isEqualTo(firstHalf);
+            } // a clean close commits what it processed
+            long committedFirstHalf = committed(cluster, prefix + "-app-reports");
+            assertThat(committedFirstHalf).as("the first reporting instance committed its work").isPositive();
+
+            // When a second one, committing only every 60 s, adds the second half and is killed before it commits
+            Map<String, Long> expected = produce(cluster, prefix + ".usage", 0, EVENTS);
+            awaitTotals(enforcement, expected, EVENTS);
+            Map<String, Object> holding = new HashMap<>(settings);
+            holding.put(LedgerStreamsConfig.REPORTS_COMMIT_INTERVAL_MS_CONFIG, 60_000L);
+            holding.put(LedgerStreamsConfig.STREAMS_PREFIX + "producer.transaction.timeout.ms", 120_000L);
+            holding.put(StreamsProcess.PART, "reports");
+            Path log = state.resolve("reports-second.log");
+            Process second = StreamsProcess.start(holding, ProcessBuilder.Redirect.to(log.toFile()));
+            try {
+                Await.until(() -> applied(log) >= EVENTS - half,
+                        Duration.ofSeconds(120), "the second reporting instance to add the second half to its blocks");
+            } finally {
+                second.destroyForcibly().waitFor();
+            }
+            assertThat(committed(cluster, prefix + "-app-reports")).as("precondition: the killed instance committed nothing")
+                    .isEqualTo(committedFirstHalf).isLessThan(endOffsets(cluster, prefix + ".rated"));
+
+            // Then a third instance counts every event in the reports exactly once: the killed one's work was lost and redone
+            try (KafkaStreams third = startReports(cluster, settings)) {
+                assertThat(awaitReported(third, expected.keySet(), EVENTS)).isEqualTo(expected);
+            }
+        }
+    }
+
+    /** How many counted events the reporting process said it added to its blocks. */
+    private static long applied(Path log) {
+        try {
+            return Files.readAllLines(log).stream().filter(line -> line.startsWith("APPLIED ")).count();
+        } catch (java.io.IOException notYetWritten) {
+            return 0;
+        }
+    }
+
+    private static KafkaStreams startReports(LedgerCluster cluster, Map<String, Object> settings) {
+        return start(cluster, settings, true);
+    }
+
+    /** Each tenant's cost as the reporting part reads it, once its tenants' events add up to {@code events} (and no more). */
+    private static Map<String, Long> awaitReported(KafkaStreams streams, Iterable<String> tenants, int events) {
+        Map<String, Long> reported = new TreeMap<>();
+        long[] counted = {0};
+        Instant day = Instant.now().truncatedTo(ChronoUnit.DAYS);
+        PeriodWindow around = new PeriodWindow(day.minus(Duration.ofDays(2)), day.plus(Duration.ofDays(2)));
+        Await.until(() -> {
+            try {
+                ReportStore reports = new ReportStore(window(streams, Names.REPORT_QUARTER_STORE), window(streams, Names.REPORT_HOUR_STORE),
+                        window(streams, Names.REPORT_DAY_STORE));
+                reported.clear();
+                counted[0] = 0;
+                for (String tenant : tenants) {
+                    Totals totals = reports.totals(tenant, SubjectType.tenant, tenant, around);
+                    reported.put(tenant, totals.costMicros());
+                    counted[0] += totals.events();
+                }
+                return counted[0] >= events;
+            } catch (RuntimeException notReadyYet) {
+                return false;
+            }
+        }, Duration.ofSeconds(120), "the reporting part to add " + events + " events");
+        assertThat(counted[0]).as("events in the reports").isEqualTo(events);
+        return reported;
+    }
+
+    private static ReadOnlyWindowStore<String, ReportBlock> window(KafkaStreams streams, String store) {
+        return streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.windowStore()));
+    }
+
     private static <T> void keep(List<T> records, T record, Predicate<T> keep) {
         if (keep.test(record)) {
             records.add(record);
@@ -130,19 +225,27 @@ class ExactlyOnceIT {
     }
 
     private Map<String, Long> produce(LedgerCluster cluster, String topic) {
+        return produce(cluster, topic, 0, EVENTS);
+    }
+
+    /** Publishes events {@code from} to {@code to} of the test's sequence (every 10th twice); the expected cost of those per tenant. */
+    private Map<String, Long> produce(LedgerCluster cluster, String topic, int from, int to) {
         Random random = new Random(7);
         Map<String, Long> expected = new TreeMap<>();
         Instant base = Instant.now().minus(Duration.ofHours(1));
         try (RestSchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(cluster.registryUrl());
              KafkaProducer<String, UsageEvent> producer = new KafkaProducer<>(inputProducer(cluster),
                      new StringSerializer(), new AvroSerializer<>(registry, true, false))) {
-            for (int i = 0; i < EVENTS; i++) {
+            for (int i = 0; i < to; i++) {
                 String tenant = "t" + random.nextInt(TENANTS);
                 long cost = 1 + random.nextInt(5_000);
                 UsageEvent event = UsageEvent.newBuilder().setEventId("e-" + i).setTenantId(tenant)
                         .setOccurredAt(base.plusMillis(i * 100L)).setTeamIds(List.of(tenant + "-team"))
                         .setUserId(tenant + "-u" + random.nextInt(20)).setModel("m" + random.nextInt(3))
                         .setCostMicros(cost).setInputTokens(random.nextInt(2_000)).setStatus(UsageStatus.ok).build();
+                if (i < from) {
+                    continue;
+                }
                 producer.send(new ProducerRecord<>(topic, tenant, event));
                 if (i % 10 == 0) {
                     producer.send(new ProducerRecord<>(topic, tenant, event));
@@ -211,6 +314,10 @@ class ExactlyOnceIT {
     }
 
     private static Map<String, Totals> awaitTotals(KafkaStreams streams, Map<String, Long> expectedCost) {
+        return awaitTotals(streams, expectedCost, EVENTS);
+    }
+
+    private static Map<String, Totals> awaitTotals(KafkaStreams streams, Map<String, Long> expectedCost, int events) {
         Map<String, Totals> totals = new HashMap<>();
         Await.until(() -> {
             try {
@@ -220,11 +327,11 @@ class ExactlyOnceIT {
                     Totals t = months.get(MonthTotalsStore.key(tenant, Instant.now().minus(Duration.ofHours(1)).toString().substring(0, 7)));
                     totals.put(tenant, t == null ? Totals.ZERO : t);
                 }
-                return totals.values().stream().mapToLong(Totals::events).sum() >= EVENTS;
+                return totals.values().stream().mapToLong(Totals::events).sum() >= events;
             } catch (RuntimeException notReadyYet) {
                 return false;
             }
-        }, Duration.ofSeconds(120), "all " + EVENTS + " events to be counted");
+        }, Duration.ofSeconds(120), "all " + events + " events to be counted");
         return Map.copyOf(totals);
     }
 
@@ -258,7 +365,11 @@ class ExactlyOnceIT {
     }
 
     private static long committed(LedgerCluster cluster, Map<String, Object> settings) {
-        String group = settings.get(LedgerStreamsConfig.APPLICATION_ID_CONFIG).toString();
+        return committed(cluster, settings.get(LedgerStreamsConfig.APPLICATION_ID_CONFIG).toString());
+    }
+
+    /** The sum of the group's committed offsets over its partitions. */
+    private static long committed(LedgerCluster cluster, String group) {
         try (Admin admin = admin(cluster)) {
             return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().values().stream()
                     .mapToLong(o -> o == null ? 0 : o.offset()).sum();
@@ -268,9 +379,15 @@ class ExactlyOnceIT {
     }
 
     private static KafkaStreams start(LedgerCluster cluster, Map<String, Object> settings) {
+        return start(cluster, settings, false);
+    }
+
+    /** Enforcement, or with {@code reports} the reporting part, started in this JVM. */
+    private static KafkaStreams start(LedgerCluster cluster, Map<String, Object> settings, boolean reports) {
         LedgerStreamsConfig config = new LedgerStreamsConfig(settings);
-        KafkaStreams streams = new KafkaStreams(LedgerTopology.build(config, RestSchemaRegistryClient.forUrl(cluster.registryUrl())),
-                config.streamsProperties());
+        RestSchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(cluster.registryUrl());
+        KafkaStreams streams = reports ? new KafkaStreams(ReportingTopology.build(config, registry), config.reportingProperties())
+                : new KafkaStreams(LedgerTopology.build(config, registry), config.streamsProperties());
         streams.start();
         return streams;
     }
@@ -320,6 +437,18 @@ class ExactlyOnceIT {
                     new TopicSpec(prefix + ".rated", 4, Map.of()),
                     new TopicSpec(prefix + ".seeds", 4, Map.of()),
                     new TopicSpec(prefix + ".decisions", 4, Map.of())));
+        }
+    }
+
+    /** The sum of the topic's end offsets (transaction markers included, as committed offsets count them). */
+    private static long endOffsets(LedgerCluster cluster, String topic) throws Exception {
+        try (Admin admin = admin(cluster)) {
+            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+            return admin.listOffsets(latest).all().get().values().stream().mapToLong(ListOffsetsResultInfo::offset).sum();
         }
     }
 

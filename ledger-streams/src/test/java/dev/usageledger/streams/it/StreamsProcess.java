@@ -3,6 +3,8 @@ package dev.usageledger.streams.it;
 import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
 import dev.usageledger.streams.LedgerStreamsConfig;
 import dev.usageledger.streams.LedgerTopology;
+import dev.usageledger.streams.ReportingTopology;
+import dev.usageledger.streams.TopologyListener;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,9 +16,14 @@ import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * The ledger topology in a JVM of its own, so a test can kill it with SIGKILL mid-batch: an
- * unclean stop no in-process close can imitate. Arguments are {@code key=value} settings.
+ * unclean stop no in-process close can imitate. Arguments are {@code key=value} settings; with
+ * {@link #PART}{@code =reports} it runs the reporting part instead, and prints {@code APPLIED}
+ * once per counted event it has added to its blocks.
  */
 public final class StreamsProcess {
+    /** Which part to run: {@code reports} for the reporting part, else enforcement. */
+    static final String PART = "test.part";
+
     private StreamsProcess() {
     }
 
@@ -34,9 +41,20 @@ public final class StreamsProcess {
             int eq = arg.indexOf('=');
             settings.put(arg.substring(0, eq), arg.substring(eq + 1));
         }
+        boolean reports = "reports".equals(settings.remove(PART));
         LedgerStreamsConfig config = new LedgerStreamsConfig(settings);
         RestSchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(config.getString(LedgerStreamsConfig.REGISTRY_URL_CONFIG));
-        KafkaStreams streams = new KafkaStreams(LedgerTopology.build(config, registry), config.streamsProperties());
+        TopologyListener printApplied = new TopologyListener() {
+            @Override
+            public void recordApplied(int partition, long offset, long eventTimeMs) {
+                if (eventTimeMs >= 0) { // a counted event, not a position mark
+                    System.out.println("APPLIED " + partition + " " + offset);
+                }
+            }
+        };
+        KafkaStreams streams = reports
+                ? new KafkaStreams(ReportingTopology.build(config, registry, printApplied), config.reportingProperties())
+                : new KafkaStreams(LedgerTopology.build(config, registry), config.streamsProperties());
         streams.setStateListener((now, before) -> System.out.println("STATE " + now));
         streams.start();
         new CountDownLatch(1).await(); // runs until killed

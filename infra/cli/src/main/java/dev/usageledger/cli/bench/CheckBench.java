@@ -153,7 +153,9 @@ public final class CheckBench implements Callable<Integer> {
                 loadHistory(producer, service, 9 * history, random, out);
                 int rate = rates.getFirst();
                 Latencies.Summary after = overHttp(loopback, producer, rate, random);
-                out.println(freshness(service, producer, random).row("freshness: publish acknowledged -> applied, visible to checks"));
+                Freshness.Delays delays = freshness(service, producer, random);
+                out.println(delays.checks().row("freshness: publish acknowledged -> applied, visible to checks"));
+                out.println(delays.reports().row("reporting lag: publish acknowledged -> visible to reports"));
                 out.flush();
                 // a hold is answered once its decision is committed, a few milliseconds: at 2,000/s that needs
                 // more requests in flight than the check runs' connections allow (rate x latency)
@@ -300,9 +302,10 @@ public final class CheckBench implements Callable<Integer> {
 
     /**
      * From a publish being acknowledged to the event being applied by the owning task (from then
-     * on every check reads it), while ingestion runs; sampled {@code freshnessSamples} times.
+     * on every check reads it), and to the reporting part, while ingestion runs; sampled
+     * {@code freshnessSamples} times.
      */
-    private Latencies.Summary freshness(LedgerService service, KafkaProducer<String, UsageEvent> producer, Random random)
+    private Freshness.Delays freshness(LedgerService service, KafkaProducer<String, UsageEvent> producer, Random random)
             throws Exception {
         AtomicBoolean ingesting = new AtomicBoolean(true);
         Thread ingest = Thread.ofPlatform().name("bench-ingest").start(() -> ingest(producer, ingesting, new Random(seed + 7)));

@@ -10,16 +10,23 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Freshness: from a publish being acknowledged to the event being applied by the owning task,
- * from when on every check reads it. The caller keeps other ingestion running meanwhile.
+ * from when on every check reads it; and the reporting lag, from the same acknowledgement to the
+ * reporting part having applied it, from when on reports include it. The caller keeps other
+ * ingestion running meanwhile.
  */
 final class Freshness {
+    /** The two delays of the same samples. */
+    record Delays(Latencies.Summary checks, Latencies.Summary reports) {
+    }
+
     private Freshness() {
     }
 
     /** Publishes {@code samples} events made by {@code events} (given their instant), 20 ms apart, timing each. */
-    static Latencies.Summary sample(LedgerService service, KafkaProducer<String, UsageEvent> producer, String topic, int samples,
-                                    Function<Instant, UsageEvent> events) throws Exception {
+    static Delays sample(LedgerService service, KafkaProducer<String, UsageEvent> producer, String topic, int samples,
+                         Function<Instant, UsageEvent> events) throws Exception {
         Latencies latencies = new Latencies();
+        Latencies reporting = new Latencies();
         for (int i = 0; i < samples; i++) {
             Instant now = Instant.now();
             UsageEvent event = events.apply(now);
@@ -29,8 +36,12 @@ final class Freshness {
                 Thread.onSpinWait();
             }
             latencies.record(System.nanoTime() - acknowledged);
+            while (service.reports().progress().applied(metadata.partition()).offset() < metadata.offset()) {
+                LockSupport.parkNanos(100_000);
+            }
+            reporting.record(System.nanoTime() - acknowledged);
             LockSupport.parkNanos(20_000_000);
         }
-        return latencies.summary();
+        return new Delays(latencies.summary(), reporting.summary());
     }
 }
