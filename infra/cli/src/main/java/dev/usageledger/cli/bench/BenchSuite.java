@@ -324,17 +324,8 @@ final class BenchSuite {
         long published = to + liveIds.get();
         Await.until(() -> applied(ledger) >= published, JOB_LIMIT, "the ledger to apply the check history");
         // and the reporting part to have summed it (days included), so that no check runs beside that catch-up
-        Await.until(() -> reportingCaughtUp(ledger), JOB_LIMIT, "the reporting part to apply the check history");
-    }
-
-    /** Whether the reporting part has applied every usage offset enforcement has, on every partition. */
-    private boolean reportingCaughtUp(LedgerService ledger) {
-        for (int p = 0; p < settings.partitions(); p++) {
-            if (ledger.reports().progress().applied(p).offset() < ledger.state().progress().applied(p).offset()) {
-                return false;
-            }
-        }
-        return true;
+        Await.until(() -> Freshness.reportingCaughtUp(ledger, settings.partitions()), JOB_LIMIT,
+                "the reporting part to apply the check history");
     }
 
     private long applied(LedgerService ledger) {

@@ -243,6 +243,8 @@ public final class CheckBench implements Callable<Integer> {
         producer.flush();
         long total = eventIds.get();
         Await.until(() -> appliedEvents(service) >= total, Duration.ofMinutes(10), "the history to be applied");
+        Await.until(() -> Freshness.reportingCaughtUp(service, partitions), Duration.ofMinutes(10),
+                "the reporting part to sum the history"); // so that no measured run shares the machine with that catch-up
         out.printf("  history: %,d events applied; letting the last commit and store compactions settle for %d s%n", total,
                 SETTLE.toSeconds());
         out.flush();

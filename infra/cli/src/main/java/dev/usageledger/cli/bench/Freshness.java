@@ -22,6 +22,16 @@ final class Freshness {
     private Freshness() {
     }
 
+    /** Whether the reporting part has applied every usage offset enforcement has, on each of {@code partitions}. */
+    static boolean reportingCaughtUp(LedgerService service, int partitions) {
+        for (int p = 0; p < partitions; p++) {
+            if (service.reports().progress().applied(p).offset() < service.state().progress().applied(p).offset()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Publishes {@code samples} events made by {@code events} (given their instant), 20 ms apart, timing each. */
     static Delays sample(LedgerService service, KafkaProducer<String, UsageEvent> producer, String topic, int samples,
                          Function<Instant, UsageEvent> events) throws Exception {
