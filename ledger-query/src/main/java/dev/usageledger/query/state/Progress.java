@@ -50,20 +50,8 @@ public final class Progress implements TopologyListener {
     }
 
     private void bookChanged() {
-        // the partitions' counts first, then the version: whoever reads the new version reads these counts or later ones
-        partitions.values().forEach(PartitionProgress::bookChanged);
         bookVersion.incrementAndGet();
         bookChanges.raise();
-    }
-
-    /**
-     * Whether the partition has applied two records since the policy or price book last changed:
-     * the second began after the first ended, so after the change, and every record from it on was
-     * counted with the changed book. (A record in flight at the change may have used the old one.)
-     */
-    public boolean settledSinceBookChange(int partition) {
-        PartitionProgress progress = partitions.get(partition);
-        return progress != null && progress.appliedCount - progress.countAtBookChange >= 2;
     }
 
     @Override
@@ -212,15 +200,7 @@ public final class Progress implements TopologyListener {
         private final Signal signal = new Signal();
         private volatile long offset = -1;
         private volatile long eventTimeMs = -1;
-        private volatile long appliedCount;
-        private volatile long countAtBookChange;
-
-        void bookChanged() {
-            countAtBookChange = appliedCount;
-        }
-
         void applied(long newOffset, long eventTime) {
-            appliedCount = appliedCount + 1; // one writer: the stream thread that owns the partition
             offset = newOffset;
             if (eventTime > eventTimeMs) {
                 eventTimeMs = eventTime;

@@ -27,6 +27,12 @@ public record PolicyCounter(long used, int[] crossed, long periodEndMillis) {
         return new PolicyCounter(Math.addExact(used, amount), crossed, periodEndMillis);
     }
 
+    /** Plus {@code amount}, held at {@link Long#MAX_VALUE} rather than overflowing (a non-negative amount). */
+    public PolicyCounter plusSaturating(long amount) {
+        long sum = used + amount;
+        return new PolicyCounter(sum < used ? Long.MAX_VALUE : sum, crossed, periodEndMillis);
+    }
+
     public PolicyCounter withCrossed(int threshold) {
         int[] more = Arrays.copyOf(crossed, crossed.length + 1);
         more[crossed.length] = threshold;

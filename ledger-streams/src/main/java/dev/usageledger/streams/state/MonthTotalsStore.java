@@ -4,7 +4,6 @@ import dev.usageledger.streams.Names;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.store.CombiningStores;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
@@ -16,12 +15,10 @@ import org.apache.kafka.streams.state.Stores;
  * {@code tenant \0 tenant \0 tenant-id \0 yyyy-MM} (the tenant's scope key, then the month).
  */
 public final class MonthTotalsStore {
-    private final ReadOnlyKeyValueStore<String, Totals> store;
-    private final KeyValueStore<String, Totals> writable;
+    private final KeyValueStore<String, Totals> store;
 
     public MonthTotalsStore(KeyValueStore<String, Totals> store) {
         this.store = store;
-        this.writable = store;
     }
 
     /** The store: its writes are combined in memory until the task commits. */
@@ -41,6 +38,6 @@ public final class MonthTotalsStore {
     }
 
     public void put(String key, Totals totals) {
-        writable.put(key, totals);
+        store.put(key, totals);
     }
 }

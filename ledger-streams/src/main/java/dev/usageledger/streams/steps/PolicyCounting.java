@@ -150,7 +150,7 @@ final class PolicyCounting {
         String key = PolicyCounterStore.key(policy.getTenantId(), policy.getPolicyId(), member, period.start());
         PolicyCounter before = live.counters().read(partition, key, counters::get);
         PolicyCounter current = before != null ? before : PolicyCounter.zero(period.end().toEpochMilli());
-        PolicyCounter after = saturating ? current.plus(PolicyRules.addSaturating(current.used(), amount) - current.used()) : current.plus(amount);
+        PolicyCounter after = saturating ? current.plusSaturating(amount) : current.plus(amount);
         for (int threshold : policy.getUnlimited() ? List.<Integer>of() : policy.getThresholds()) {
             if (!after.hasCrossed(threshold) && after.used() > 0
                     && after.used() >= PolicyRules.boundary(policy.getLimit(), threshold)) {

@@ -11,6 +11,7 @@ import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.streams.state.ReportStore;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -58,7 +59,7 @@ final class SeedAnswers {
         if (answer.isEmpty()) { // a request with no period: nothing before it to add
             answer.add(PolicySeed.newBuilder().setTenantId(policy.getTenantId()).setPolicyId(policy.getPolicyId())
                     .setRequestId(request.getRequestId()).setSourcePartition(partition).setAnswerable(true)
-                    .setPeriodStart(java.time.Instant.EPOCH).setPeriodEnd(java.time.Instant.EPOCH).setAmounts(Map.of()).setLast(true).build());
+                    .setPeriodStart(Instant.EPOCH).setPeriodEnd(Instant.EPOCH).setAmounts(Map.of()).setLast(true).build());
         }
         answer.get(answer.size() - 1).setLast(true);
         return answer;
