@@ -20,7 +20,12 @@ public record PolicyCounter(long used, int[] crossed, long periodEndMillis) {
     }
 
     public boolean hasCrossed(int threshold) {
-        return Arrays.stream(crossed).anyMatch(t -> t == threshold);
+        for (int t : crossed) {
+            if (t == threshold) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public PolicyCounter plus(long amount) {

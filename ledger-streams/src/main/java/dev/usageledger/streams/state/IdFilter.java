@@ -23,8 +23,8 @@ final class IdFilter {
     }
 
     void add(String id) {
-        long h1 = hash(id, 0x9E3779B97F4A7C15L);
-        long h2 = hash(id, 0xC2B2AE3D27D4EB4FL) | 1;
+        long h1 = hash(id);
+        long h2 = mix(h1 ^ 0xC2B2AE3D27D4EB4FL) | 1;
         for (int i = 0; i < PROBES; i++) {
             long bit = Math.floorMod(h1 + i * h2, bitCount);
             bits[(int) (bit >>> 6)] |= 1L << bit;
@@ -33,8 +33,8 @@ final class IdFilter {
     }
 
     boolean mightContain(String id) {
-        long h1 = hash(id, 0x9E3779B97F4A7C15L);
-        long h2 = hash(id, 0xC2B2AE3D27D4EB4FL) | 1;
+        long h1 = hash(id);
+        long h2 = mix(h1 ^ 0xC2B2AE3D27D4EB4FL) | 1;
         for (int i = 0; i < PROBES; i++) {
             long bit = Math.floorMod(h1 + i * h2, bitCount);
             if ((bits[(int) (bit >>> 6)] & 1L << bit) == 0) {
@@ -53,13 +53,21 @@ final class IdFilter {
         return added;
     }
 
-    /** A 64-bit hash of the string's chars (a multiply-xorshift mix per char, then a finaliser). */
-    private static long hash(String s, long seed) {
-        long h = seed ^ s.length();
+    /**
+     * A 64-bit hash of the string's chars (a multiply-xorshift mix per char, then a finaliser). The
+     * second probe step is derived from it ({@link #mix}), so a string is read once per call: two ids
+     * share both only if they share this hash.
+     */
+    private static long hash(String s) {
+        long h = 0x9E3779B97F4A7C15L ^ s.length();
         for (int i = 0; i < s.length(); i++) {
             h = (h ^ s.charAt(i)) * 0xff51afd7ed558ccdL;
             h ^= h >>> 29;
         }
+        return mix(h);
+    }
+
+    private static long mix(long h) {
         h ^= h >>> 33;
         h *= 0xc4ceb9fe1a85ec53L;
         h ^= h >>> 33;

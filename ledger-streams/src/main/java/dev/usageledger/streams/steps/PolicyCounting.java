@@ -152,8 +152,8 @@ final class PolicyCounting {
         PolicyCounter current = before != null ? before : PolicyCounter.zero(period.end().toEpochMilli());
         PolicyCounter after = saturating ? current.plusSaturating(amount) : current.plus(amount);
         for (int threshold : policy.getUnlimited() ? List.<Integer>of() : policy.getThresholds()) {
-            if (!after.hasCrossed(threshold) && after.used() > 0
-                    && after.used() >= PolicyRules.boundary(policy.getLimit(), threshold)) {
+            if (after.used() > 0 && after.used() >= PolicyRules.boundary(policy.getLimit(), threshold)
+                    && !after.hasCrossed(threshold)) {
                 after = after.withCrossed(threshold);
                 BudgetBreach breach = breach(policy, member, period, threshold, after.used(), crossingEventId, crossingAt, decidedAt);
                 changes.write(() -> breaches.put(breach));
