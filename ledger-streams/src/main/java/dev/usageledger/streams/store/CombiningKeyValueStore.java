@@ -19,32 +19,73 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * The key-value form of {@link CombiningWindowStore}: values written since the task's last
  * commit are held in memory and written below once, when the task commits, in the same
  * transaction as the offsets of the events that made them. Reads from any thread see them.
+ *
+ * <p>A value written once and not again within the next {@code coldAfter} writes is written below
+ * before the commit (see {@link CombiningWindowStore}), so a commit writes at most what was
+ * written recently or more than once, however much one commit interval holds.
  */
 public final class CombiningKeyValueStore<V> extends CombiningLayer<KeyValueStore<String, V>, V> implements KeyValueStore<String, V> {
     private static final Object DELETED = new Object();
 
-    /** A held value (or {@code DELETED}) and the context of the record that wrote it. */
-    private record Held(Object value, RecordContext context) {
+    /**
+     * A held value (or {@code DELETED}), the context of the record that wrote it, and the store's
+     * write count at its first write ({@link Cold#REWRITTEN} once written again).
+     */
+    private record Held(Object value, RecordContext context, long firstWrite) {
     }
 
     private final int maxPending;
+    private final Cold cold;
     private final Map<String, Held> pending = new ConcurrentHashMap<>();
 
     /** @param maxPending values held at most; a write of one more first writes them all below, before the commit */
     public CombiningKeyValueStore(KeyValueStore<String, V> inner, int maxPending) {
+        this(inner, maxPending, maxPending);
+    }
+
+    /**
+     * @param maxPending values held at most; a write of one more first writes them all below, before the commit
+     * @param coldAfter writes after which a value written only once goes below before the commit
+     */
+    public CombiningKeyValueStore(KeyValueStore<String, V> inner, int maxPending, int coldAfter) {
         super(inner);
         if (maxPending <= 0) {
             throw new IllegalArgumentException("maxPending must be positive: " + maxPending);
         }
         this.maxPending = maxPending;
+        this.cold = new Cold(coldAfter);
     }
 
     @Override
     public void put(String key, V value) {
+        Held before = pending.get(key);
         if (pending.size() >= maxPending) {
             writeBelow(); // before this write: a failure here is not this record's
+            before = null;
+        } else if (before == null && cold.passDue(pending.size())) {
+            writeColdBelow();
         }
-        pending.put(key, new Held(value == null ? DELETED : value, currentContext()));
+        long write = cold.write();
+        pending.put(key, new Held(value == null ? DELETED : value, currentContext(), before == null ? write : Cold.REWRITTEN));
+    }
+
+    /** Writes below the values written once, longer ago than the last {@code coldAfter} writes, and lets them go. */
+    @SuppressWarnings("unchecked")
+    private void writeColdBelow() {
+        RecordContext current = currentContext();
+        try {
+            for (Map.Entry<String, Held> entry : pending.entrySet()) {
+                Held held = entry.getValue();
+                if (cold.isCold(held.firstWrite)) {
+                    enterContext(held.context);
+                    wrapped().put(entry.getKey(), held.value == DELETED ? null : (V) held.value);
+                    pending.remove(entry.getKey(), held); // only now: a reader that misses it finds it below
+                }
+            }
+        } finally {
+            enterContext(current);
+        }
+        cold.passed(pending.size());
     }
 
     @Override
@@ -125,6 +166,7 @@ public final class CombiningKeyValueStore<V> extends CombiningLayer<KeyValueStor
     @Override
     protected void forget() {
         pending.clear();
+        cold.passed(0);
     }
 
     @Override
@@ -140,6 +182,7 @@ public final class CombiningKeyValueStore<V> extends CombiningLayer<KeyValueStor
             enterContext(current);
         }
         pending.clear(); // only now: a reader that misses a key from here on finds its value below
+        cold.passed(0);
     }
 
     /** The held values of the keys {@code wanted}. */

@@ -20,15 +20,28 @@ public final class CombiningStores {
     /** A window store of string keys under a {@link CombiningWindowStore} whose grain is the supplier's window size. */
     public static <V> StoreBuilder<WindowStore<String, V>> windowStore(WindowBytesStoreSupplier supplier, Serde<V> valueSerde,
                                                                        int maxPending) {
+        return windowStore(supplier, valueSerde, maxPending, COLD_AFTER);
+    }
+
+    static <V> StoreBuilder<WindowStore<String, V>> windowStore(WindowBytesStoreSupplier supplier, Serde<V> valueSerde, int maxPending,
+                                                                int coldAfter) {
         if (supplier.retainDuplicates()) {
             throw new IllegalArgumentException("store " + supplier.name() + " retains duplicates; combining its writes would merge them");
         }
         return StreamsInternals.windowStoreBuilder(supplier, valueSerde,
-                built -> new CombiningWindowStore<>(built, supplier.windowSize(), maxPending));
+                built -> new CombiningWindowStore<>(built, supplier.windowSize(), maxPending, coldAfter));
     }
 
     /** Values a store built here holds at most between two commits before it writes them below. */
     public static final int MAX_PENDING = 50_000;
+
+    /**
+     * Writes of a store built here after which a value written only once goes below before the
+     * commit ({@link Cold}): a commit then writes some thousands of values however many events its
+     * interval held, while a value rewritten more often than this (a tenant's month, written by
+     * one event in a thousand among a thousand tenants) still costs one write per commit.
+     */
+    static final int COLD_AFTER = 4_096;
 
     /**
      * A persistent key-value store of string keys, logged, under a {@link CombiningKeyValueStore}
@@ -44,6 +57,12 @@ public final class CombiningStores {
     /** A key-value store of string keys under a {@link CombiningKeyValueStore}. */
     public static <V> StoreBuilder<KeyValueStore<String, V>> keyValueStore(KeyValueBytesStoreSupplier supplier, Serde<V> valueSerde,
                                                                            int maxPending) {
-        return StreamsInternals.keyValueStoreBuilder(supplier, valueSerde, built -> new CombiningKeyValueStore<>(built, maxPending));
+        return keyValueStore(supplier, valueSerde, maxPending, COLD_AFTER);
+    }
+
+    static <V> StoreBuilder<KeyValueStore<String, V>> keyValueStore(KeyValueBytesStoreSupplier supplier, Serde<V> valueSerde,
+                                                                    int maxPending, int coldAfter) {
+        return StreamsInternals.keyValueStoreBuilder(supplier, valueSerde,
+                built -> new CombiningKeyValueStore<>(built, maxPending, coldAfter));
     }
 }

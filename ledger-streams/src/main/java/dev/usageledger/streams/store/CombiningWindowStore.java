@@ -21,6 +21,9 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * write and a changelog record) instead of one per event.
  *
  * <p>When the buckets are written, and when they are dropped unwritten, is {@link CombiningLayer}'s.
+ * A bucket written once and not again within the next {@code coldAfter} writes goes below before
+ * the commit ({@link Cold}), so a commit writes at most the buckets written recently or more than
+ * once, however many events one commit interval holds.
  *
  * <p>Reads from any thread see the unwritten buckets: the held buckets of one key are replaced
  * whole on every write, and they leave memory only after they have been written below, so a read
@@ -35,6 +38,7 @@ public final class CombiningWindowStore<V> extends CombiningLayer<WindowStore<St
 
     private final long grainMs;
     private final int maxPending;
+    private final Cold cold;
     private final Map<String, Slots> pending = new ConcurrentHashMap<>();
     private int pendingSlots;
 
@@ -43,12 +47,22 @@ public final class CombiningWindowStore<V> extends CombiningLayer<WindowStore<St
      * @param maxPending buckets held at most; a write of one more first writes them all below, before the commit
      */
     public CombiningWindowStore(WindowStore<String, V> inner, long grainMs, int maxPending) {
+        this(inner, grainMs, maxPending, maxPending);
+    }
+
+    /**
+     * @param grainMs every bucket's start is a multiple of it, and its window is this long
+     * @param maxPending buckets held at most; a write of one more first writes them all below, before the commit
+     * @param coldAfter writes after which a bucket written only once goes below before the commit
+     */
+    public CombiningWindowStore(WindowStore<String, V> inner, long grainMs, int maxPending, int coldAfter) {
         super(inner);
         if (grainMs <= 0 || maxPending <= 0) {
             throw new IllegalArgumentException("grainMs and maxPending must be positive: " + grainMs + ", " + maxPending);
         }
         this.grainMs = grainMs;
         this.maxPending = maxPending;
+        this.cold = new Cold(coldAfter);
     }
 
     @Override
@@ -60,12 +74,49 @@ public final class CombiningWindowStore<V> extends CombiningLayer<WindowStore<St
         if (pendingSlots >= maxPending) {
             writeBelow(); // before this write: a failure here is not this record's
         }
-        Object held = value == null ? DELETED : value;
         Slots before = pending.get(key);
-        Slots after = before == null ? Slots.of(windowStartTimestamp, held, currentContext())
-                : before.with(windowStartTimestamp, held, currentContext());
+        if ((before == null || before.indexOf(windowStartTimestamp) < 0) && cold.passDue(pendingSlots)) {
+            writeColdBelow();
+            before = pending.get(key);
+        }
+        Object held = value == null ? DELETED : value;
+        long write = cold.write();
+        Slots after = before == null ? Slots.of(windowStartTimestamp, held, currentContext(), write)
+                : before.with(windowStartTimestamp, held, currentContext(), write);
         pending.put(key, after);
         pendingSlots += after.size() - (before == null ? 0 : before.size());
+    }
+
+    /** Writes below the buckets written once, longer ago than the last {@code coldAfter} writes, and lets them go. */
+    @SuppressWarnings("unchecked")
+    private void writeColdBelow() {
+        RecordContext current = currentContext();
+        try {
+            for (Map.Entry<String, Slots> entry : pending.entrySet()) {
+                Slots slots = entry.getValue();
+                Slots kept = slots.withoutCold(cold);
+                if (kept == slots) {
+                    continue;
+                }
+                for (int i = 0; i < slots.size(); i++) {
+                    if (cold.isCold(slots.firstWrites[i])) {
+                        enterContext(slots.contexts[i]);
+                        Object value = slots.values[i];
+                        wrapped().put(entry.getKey(), value == DELETED ? null : (V) value, slots.times[i]);
+                    }
+                }
+                // only now: a reader that misses a bucket from here on finds it below
+                if (kept == null) {
+                    pending.remove(entry.getKey());
+                } else {
+                    pending.put(entry.getKey(), kept);
+                }
+                pendingSlots -= slots.size() - (kept == null ? 0 : kept.size());
+            }
+        } finally {
+            enterContext(current);
+        }
+        cold.passed(pendingSlots);
     }
 
     @Override
@@ -156,12 +207,14 @@ public final class CombiningWindowStore<V> extends CombiningLayer<WindowStore<St
         // Only now: a reader that misses a key from here on finds its value below.
         pending.clear();
         pendingSlots = 0;
+        cold.passed(0);
     }
 
     @Override
     protected void forget() {
         pending.clear();
         pendingSlots = 0;
+        cold.passed(0);
     }
 
     /** The held buckets of keys in {@code [keyFrom, keyTo]} (null: open) starting in {@code [timeFrom, timeTo]}. */
@@ -198,20 +251,26 @@ public final class CombiningWindowStore<V> extends CombiningLayer<WindowStore<St
         return new ListIterator<>(rows);
     }
 
-    /** The held buckets of one key, by start time, with the context of the record that wrote each last; never changed once made. */
+    /**
+     * The held buckets of one key, by start time, with the context of the record that wrote each
+     * last and the store's write count at each one's first write ({@link Cold#REWRITTEN} once
+     * written again); never changed once made.
+     */
     static final class Slots {
         final long[] times;
         final Object[] values;
         final RecordContext[] contexts;
+        final long[] firstWrites;
 
-        private Slots(long[] times, Object[] values, RecordContext[] contexts) {
+        private Slots(long[] times, Object[] values, RecordContext[] contexts, long[] firstWrites) {
             this.times = times;
             this.values = values;
             this.contexts = contexts;
+            this.firstWrites = firstWrites;
         }
 
-        static Slots of(long time, Object value, RecordContext context) {
-            return new Slots(new long[] {time}, new Object[] {value}, new RecordContext[] {context});
+        static Slots of(long time, Object value, RecordContext context, long write) {
+            return new Slots(new long[] {time}, new Object[] {value}, new RecordContext[] {context}, new long[] {write});
         }
 
         int size() {
@@ -222,19 +281,49 @@ public final class CombiningWindowStore<V> extends CombiningLayer<WindowStore<St
             return Arrays.binarySearch(times, time);
         }
 
-        Slots with(long time, Object value, RecordContext context) {
+        Slots with(long time, Object value, RecordContext context, long write) {
             int at = indexOf(time);
             if (at >= 0) {
                 Object[] values = this.values.clone();
                 RecordContext[] contexts = this.contexts.clone();
+                long[] firstWrites = this.firstWrites.clone();
                 values[at] = value;
                 contexts[at] = context;
-                return new Slots(times, values, contexts);
+                firstWrites[at] = Cold.REWRITTEN;
+                return new Slots(times, values, contexts, firstWrites);
             }
             int insert = -at - 1;
             return new Slots(inserted(this.times, new long[times.length + 1], insert, time),
                     inserted(this.values, new Object[times.length + 1], insert, value),
-                    inserted(this.contexts, new RecordContext[times.length + 1], insert, context));
+                    inserted(this.contexts, new RecordContext[times.length + 1], insert, context),
+                    inserted(this.firstWrites, new long[times.length + 1], insert, write));
+        }
+
+        /** These slots without the cold ones: the same object when none is cold, null when all are. */
+        Slots withoutCold(Cold cold) {
+            int kept = 0;
+            for (long firstWrite : firstWrites) {
+                if (!cold.isCold(firstWrite)) {
+                    kept++;
+                }
+            }
+            if (kept == times.length) {
+                return this;
+            }
+            if (kept == 0) {
+                return null;
+            }
+            Slots without = new Slots(new long[kept], new Object[kept], new RecordContext[kept], new long[kept]);
+            for (int i = 0, j = 0; i < times.length; i++) {
+                if (!cold.isCold(firstWrites[i])) {
+                    without.times[j] = times[i];
+                    without.values[j] = values[i];
+                    without.contexts[j] = contexts[i];
+                    without.firstWrites[j] = firstWrites[i];
+                    j++;
+                }
+            }
+            return without;
         }
 
         private static long[] inserted(long[] from, long[] to, int at, long element) {

@@ -65,6 +65,36 @@ class CombiningKeyValueStoreTest {
     }
 
     @Test
+    void shouldWriteValuesWrittenOnlyOnceBelowBeforeTheCommitAndKeepRewrittenOnes() {
+        // Given values go cold 2 writes after a single write, and a pass is due from 4 held
+        store = (CombiningKeyValueStore<Long>) CombiningStores.keyValueStore(Stores.inMemoryKeyValueStore("cold"), Serdes.Long(), 100, 2)
+                .withLoggingDisabled().withCachingDisabled().build();
+        store.init(new MockProcessorContext<>().getStateStoreContext(), store);
+        store.put("hot", 1L);
+        store.put("once", 1L);
+        store.put("twice", 1L);
+        store.put("hot", 2L);
+        store.put("twice", 2L);
+        store.put("recent", 1L);
+        assertThat(store.wrapped().get("once")).isNull();
+
+        // When a new key arrives with four held, the pass runs first
+        store.put("new", 1L);
+
+        // Then only the value written once, two or more writes ago, went below; every read sees every value
+        assertThat(store.wrapped().get("once")).isEqualTo(1L);
+        assertThat(store.wrapped().get("hot")).isNull();
+        assertThat(store.wrapped().get("recent")).isNull();
+        assertThat(store.pendingValues()).isEqualTo(4);
+        assertThat(rows(store.all())).containsExactly(KeyValue.pair("hot", 2L), KeyValue.pair("new", 1L), KeyValue.pair("once", 1L),
+                KeyValue.pair("recent", 1L), KeyValue.pair("twice", 2L));
+
+        store.flushCache();
+        assertThat(store.pendingValues()).isZero();
+        assertThat(store.wrapped().get("twice")).isEqualTo(2L);
+    }
+
+    @Test
     void shouldWriteEverythingBelowEarlyWhenItHoldsTooMuch() {
         for (String key : List.of("a", "b", "c", "d")) {
             store.put(key, 1L);

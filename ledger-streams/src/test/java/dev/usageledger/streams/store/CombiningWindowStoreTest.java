@@ -37,8 +37,13 @@ class CombiningWindowStoreTest {
     }
 
     private CombiningWindowStore<Long> open(int maxPending) {
+        return open(maxPending, maxPending);
+    }
+
+    private CombiningWindowStore<Long> open(int maxPending, int coldAfter) {
         store = (CombiningWindowStore<Long>) CombiningStores.windowStore(
-                Stores.inMemoryWindowStore("hours", Duration.ofDays(30), Duration.ofMillis(HOUR), false), Serdes.Long(), maxPending)
+                Stores.inMemoryWindowStore("hours", Duration.ofDays(30), Duration.ofMillis(HOUR), false), Serdes.Long(), maxPending,
+                        coldAfter)
                 .withLoggingDisabled().withCachingDisabled().build();
         store.init(new MockProcessorContext<>().getStateStoreContext(), store);
         return store;
@@ -167,6 +172,41 @@ class CombiningWindowStoreTest {
         assertThat(store.wrapped().fetch("b", 0)).isEqualTo(1L);
         assertThat(store.wrapped().fetch("c", 0)).isNull();
         assertThat(store.fetch("c", 0)).isEqualTo(1L);
+    }
+
+    @Test
+    void shouldWriteBucketsWrittenOnlyOnceBelowBeforeTheCommitAndKeepRewrittenOnes() {
+        // Given buckets go cold 2 writes after a single write, and a pass is due from 4 held
+        open(100, 2);
+        store.put("hot", 1L, 0);
+        store.put("hot", 2L, HOUR); // a second bucket of the same key, written once
+        store.put("once", 1L, 0);
+        store.put("hot", 2L, 0);
+        store.put("other", 1L, 0);
+        assertThat(store.wrapped().fetch("once", 0)).isNull();
+
+        // When a fifth bucket arrives, the pass runs first
+        store.put("new", 1L, 0);
+
+        // Then the buckets written once, two or more writes ago, went below; the rewritten one and
+        // the recent ones are still held, and every read sees every value
+        assertThat(store.wrapped().fetch("once", 0)).isEqualTo(1L);
+        assertThat(store.wrapped().fetch("hot", HOUR)).isEqualTo(2L);
+        assertThat(store.wrapped().fetch("hot", 0)).isNull();
+        assertThat(store.wrapped().fetch("other", 0)).isNull();
+        assertThat(store.pendingBuckets()).isEqualTo(3);
+        assertThat(store.fetch("once", 0)).isEqualTo(1L);
+        List<KeyValue<Long, Long>> hot = new ArrayList<>();
+        try (WindowStoreIterator<Long> buckets = store.fetch("hot", 0, HOUR)) {
+            buckets.forEachRemaining(hot::add);
+        }
+        assertThat(hot).containsExactly(KeyValue.pair(0L, 2L), KeyValue.pair(HOUR, 2L));
+
+        // and the commit writes the rest
+        store.flushCache();
+        assertThat(store.pendingBuckets()).isZero();
+        assertThat(store.wrapped().fetch("hot", 0)).isEqualTo(2L);
+        assertThat(store.wrapped().fetch("new", 0)).isEqualTo(1L);
     }
 
     @Test
