@@ -9,6 +9,8 @@ import dev.usageledger.schemas.registry.SchemaRegistryClient;
 import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.live.LiveState;
+import dev.usageledger.streams.model.CountedUsage;
+import dev.usageledger.streams.model.RatedUsageSerializer;
 import dev.usageledger.streams.state.BreachStore;
 import dev.usageledger.streams.state.DedupeStore;
 import dev.usageledger.streams.state.HeldStore;
@@ -41,8 +43,9 @@ import org.apache.kafka.streams.processor.StreamPartitioner;
  */
 public final class LedgerTopology {
     /** A rated record goes to the partition number its usage came from, marks included (they have no tenant). */
-    private static final StreamPartitioner<String, RatedUsageEvent> SAME_PARTITION_AS_USAGE =
-            (topic, key, value, partitions) -> Optional.of(Set.of(value.getSourcePartition()));
+    private static final StreamPartitioner<String, Object> SAME_PARTITION_AS_USAGE =
+            (topic, key, value, partitions) -> Optional.of(Set.of(value instanceof CountedUsage counted ? counted.sourcePartition()
+                    : ((RatedUsageEvent) value).getSourcePartition()));
 
     private LedgerTopology() {
     }
@@ -81,8 +84,8 @@ public final class LedgerTopology {
                 new AvroSerializer<BudgetBreach>(registry, true, false), Names.COUNT);
         // the counted usage, one record per counted event, in the transaction that counts it, and
         // position marks (validate's): what reporting, audits and sinks read
-        topology.addSink(Names.RATED_SINK, topics.rated(), new StringSerializer(),
-                new AvroSerializer<RatedUsageEvent>(registry, true, false), SAME_PARTITION_AS_USAGE, Names.COUNT, Names.VALIDATE);
+        topology.addSink(Names.RATED_SINK, topics.rated(), new StringSerializer(), new RatedUsageSerializer(registry),
+                SAME_PARTITION_AS_USAGE, Names.COUNT, Names.VALIDATE);
         // Holds: requests and voids arrive on their own topic, expiries on the holds topic, both keyed by
         // tenant like usage, so they are decided in the tenant's task; a counted usage event settles
         // the hold it names. Requests stay off the holds topic because the task writes that topic in

@@ -3,12 +3,12 @@ package dev.usageledger.streams.steps;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.PolicySeed;
 import dev.usageledger.schemas.avro.PriceChange;
-import dev.usageledger.schemas.avro.RatedUsageEvent;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.TopologyListener;
 import dev.usageledger.streams.errors.UncountableEventException;
 import dev.usageledger.streams.live.LiveState;
+import dev.usageledger.streams.model.CountedUsage;
 import dev.usageledger.streams.model.RatedUsage;
 import dev.usageledger.streams.rules.PolicyIndex;
 import dev.usageledger.streams.rules.Rating;
@@ -102,11 +102,12 @@ final class CountProcessor extends ContextualProcessor<String, Object, String, O
         if (record.value() instanceof PolicySeed seed) {
             applySeed(seed, record.timestamp());
         } else {
-            count(record.withValue((UsageEvent) record.value()));
+            ValidUsage valid = (ValidUsage) record.value();
+            count(record.withValue(valid.event()), valid.wire());
         }
     }
 
-    private void count(Record<String, UsageEvent> record) {
+    private void count(Record<String, UsageEvent> record, byte[] wire) {
         UsageEvent event = record.value();
         RecordMetadata source = context().recordMetadata().orElseThrow();
         lastUsageOffset = source.offset();
@@ -128,7 +129,7 @@ final class CountProcessor extends ContextualProcessor<String, Object, String, O
             seeding.beforeCounting(event.getTenantId(), index, source.offset(), changes);
             policies.add(usage, index, record.timestamp(), changes);
             settlement.settle(usage, record.timestamp(), changes);
-            changes.send(Names.RATED_SINK, new Record<>(event.getTenantId(), counted(usage), record.timestamp()));
+            changes.send(Names.RATED_SINK, new Record<>(event.getTenantId(), counted(usage, wire), record.timestamp()));
         } catch (ArithmeticException e) {
             throw new UncountableEventException("amount_overflow", "event " + event.getEventId()
                     + " cannot be counted: a total or counter it changes would exceed " + Long.MAX_VALUE + " (" + e.getMessage()
@@ -165,10 +166,9 @@ final class CountProcessor extends ContextualProcessor<String, Object, String, O
     }
 
     /** The event as counted, with where it is on the usage topic. */
-    private RatedUsageEvent counted(RatedUsage usage) {
+    private CountedUsage counted(RatedUsage usage, byte[] wire) {
         RecordMetadata source = context().recordMetadata().orElseThrow();
-        return RatedUsageEvent.newBuilder().setUsage(usage.event()).setCostMicros(usage.costMicros()).setUnpriced(usage.unpriced())
-                .setSourcePartition(source.partition()).setSourceOffset(source.offset()).build();
+        return new CountedUsage(usage.event(), wire, usage.costMicros(), usage.unpriced(), source.partition(), source.offset());
     }
 
     /** The caller's cost, else the price in force at {@code occurred_at}, else unpriced (cost 0). */

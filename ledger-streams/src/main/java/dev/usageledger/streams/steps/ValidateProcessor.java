@@ -112,7 +112,8 @@ final class ValidateProcessor extends ContextualProcessor<byte[], byte[], Object
                     + " older than the newest event seen (" + Instant.ofEpochMilli(newest) + ")");
             return occurredAt;
         }
-        context().forward(new Record<>(event.getTenantId(), event, occurredAt, record.headers()), Names.COUNT);
+        context().forward(new Record<>(event.getTenantId(), new ValidUsage(event, record.value()), occurredAt, record.headers()),
+                Names.COUNT);
         return occurredAt;
     }
 

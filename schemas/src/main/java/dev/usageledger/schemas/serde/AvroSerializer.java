@@ -54,7 +54,7 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
         if (record == null) {
             return null;
         }
-        int schemaId = idsByTopic.computeIfAbsent(topic, t -> schemaId(t, record.getSchema()));
+        int schemaId = registeredId(topic, record.getSchema());
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.write(WireFormat.MAGIC_BYTE);
         out.write(schemaId >>> 24);
@@ -70,6 +70,15 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
                     + topic + ": " + e.getMessage(), e);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * The id {@code schema} is registered with for {@code topic}'s subject (registered first when
+     * this serializer auto-registers), as {@link #serialize} writes it: for a caller framing bytes
+     * it encoded itself.
+     */
+    public int registeredId(String topic, Schema schema) {
+        return idsByTopic.computeIfAbsent(topic, t -> schemaId(t, schema));
     }
 
     private int schemaId(String topic, Schema schema) {

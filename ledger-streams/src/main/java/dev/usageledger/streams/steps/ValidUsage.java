@@ -1,0 +1,7 @@
+package dev.usageledger.streams.steps;
+
+import dev.usageledger.schemas.avro.UsageEvent;
+
+/** A usage event that passed validation, with the bytes it arrived in (they go on to the rated topic as they are). */
+record ValidUsage(UsageEvent event, byte[] wire) {
+}
