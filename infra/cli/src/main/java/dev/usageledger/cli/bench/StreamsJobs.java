@@ -108,15 +108,16 @@ final class StreamsJobs {
         return measureRun(bootstrap, topology, props, topic, records, limit).eventsPerSecond();
     }
 
-    /** A measured run: its rate from RUNNING, and the longest commit any of its stream threads took. */
-    record Run(double eventsPerSecond, double commitLatencyMaxMs) {
+    /** A measured run: its rate from RUNNING, and the mean and longest commit of its stream threads. */
+    record Run(double eventsPerSecond, double commitLatencyAvgMs, double commitLatencyMaxMs) {
     }
 
     /** Runs the job over the topic until its group has committed the end, then reads its commit latency. */
     static Run measureRun(String bootstrap, Topology topology, Properties props, String topic, long records, Duration limit)
             throws Exception {
         try (CaughtUp job = runUntilCaughtUp(bootstrap, topology, props, topic, limit, Progress.NONE)) {
-            return new Run(records / (job.ingestNanos() / 1e9), commitLatencyMaxMs(job.streams()));
+            return new Run(records / (job.ingestNanos() / 1e9), commitLatency(job.streams(), "commit-latency-avg"),
+                    commitLatencyMaxMs(job.streams()));
         }
     }
 
@@ -173,8 +174,13 @@ final class StreamsJobs {
 
     /** Kafka Streams' {@code commit-latency-max} (ms, over its recent window), the largest of the job's stream threads. */
     static double commitLatencyMaxMs(KafkaStreams streams) {
+        return commitLatency(streams, "commit-latency-max");
+    }
+
+    /** A stream-thread commit latency metric (ms, over its recent window), the largest of the job's stream threads. */
+    static double commitLatency(KafkaStreams streams, String metric) {
         return streams.metrics().entrySet().stream()
-                .filter(e -> e.getKey().name().equals("commit-latency-max") && e.getKey().group().equals("stream-thread-metrics"))
+                .filter(e -> e.getKey().name().equals(metric) && e.getKey().group().equals("stream-thread-metrics"))
                 .mapToDouble(e -> e.getValue().metricValue() instanceof Number n ? n.doubleValue() : Double.NaN)
                 .filter(v -> !Double.isNaN(v)).max().orElse(Double.NaN);
     }
