@@ -8,6 +8,7 @@ import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
 import dev.usageledger.schemas.registry.SchemaRegistryClient;
 import dev.usageledger.schemas.registry.SchemaRegistryException;
 import dev.usageledger.schemas.serde.AvroSerializer;
+import dev.usageledger.schemas.validation.ImportHeader;
 import dev.usageledger.schemas.validation.UsageEventRules;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,6 +34,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -121,6 +123,47 @@ public final class LedgerProducer implements AutoCloseable {
             throw new IllegalStateException("the ledger producer is closed");
         }
         return send(withDefaults(event));
+    }
+
+    /**
+     * Publishes one event of imported history: marked with the {@code ledger-import} header naming
+     * {@code importName}, so the ledger counts it in its own period whatever its age (as long as it
+     * keeps that period's reports), not only within the late grace. The future completes when
+     * Kafka has acknowledged the event. History is never spooled: when Kafka cannot take it the
+     * future fails, and the import is run again (the ledger counts each event id once).
+     *
+     * @throws InvalidUsageEventException when the event breaks a ledger rule; nothing is sent
+     * @throws IllegalStateException after {@link #close}
+     */
+    public CompletableFuture<PublishReceipt> publishHistory(UsageEvent event, String importName) {
+        if (closed.get()) {
+            throw new IllegalStateException("the ledger producer is closed");
+        }
+        UsageEvent complete = withDefaults(event);
+        rules.firstViolation(complete, clock.instant()).ifPresent(v -> {
+            throw new InvalidUsageEventException(v);
+        });
+        CompletableFuture<PublishReceipt> receipt = new CompletableFuture<>();
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(ImportHeader.NAME, ImportHeader.value(importName));
+        try {
+            producer.send(new ProducerRecord<>(topic, null, complete.getTenantId(), complete, headers), (metadata, error) -> {
+                if (error == null) {
+                    published.increment();
+                    receipt.complete(receipt(complete, metadata));
+                } else {
+                    failed.increment();
+                    receipt.completeExceptionally(new PublishException("history event " + complete.getEventId() + " was not accepted: "
+                            + error.getMessage() + "; run the import again once Kafka takes it (events already counted are not counted twice)",
+                            error));
+                }
+            });
+        } catch (KafkaException e) {
+            failed.increment();
+            receipt.completeExceptionally(new PublishException("history event " + complete.getEventId() + " was not accepted: "
+                    + e.getMessage(), e));
+        }
+        return receipt;
     }
 
     private CompletableFuture<PublishReceipt> send(UsageEvent complete) {

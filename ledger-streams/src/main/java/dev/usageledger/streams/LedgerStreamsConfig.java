@@ -79,13 +79,15 @@ public final class LedgerStreamsConfig extends AbstractConfig {
             .define(DEDUPE_HORIZON_MS_CONFIG, Type.LONG, 35 * DAY_MS, Range.atLeast(1), Importance.MEDIUM,
                     "An event_id seen again within this span of event time is counted once.")
             .define(LATE_GRACE_MS_CONFIG, Type.LONG, 7 * DAY_MS, Range.atLeast(0), Importance.MEDIUM,
-                    "Events older than the newest seen by more than this are rejected as too_late.")
+                    "Live events older than the newest seen by more than this are rejected as too_late (imported history is judged by"
+                            + " ledger.retention.day.ms); a budget period that ended longer ago is closed.")
             .define(MAX_FUTURE_SKEW_MS_CONFIG, Type.LONG, UsageEventRules.DEFAULT_MAX_FUTURE_SKEW.toMillis(), Range.atLeast(0), Importance.LOW,
                     "Events dated further ahead of the record's timestamp are rejected as future_timestamp.")
             .define(BREACH_RETENTION_MS_CONFIG, Type.LONG, 90 * DAY_MS, Range.atLeast(3_600_000), Importance.LOW,
                     "How long enforcement keeps the breaches it emitted, for the breaches endpoint (the breaches topic keeps them a year).")
             .define(DAY_RETENTION_MS_CONFIG, Type.LONG, 800 * DAY_MS, Range.atLeast(DAY_MS), Importance.LOW,
-                    "How long the reporting part keeps its blocks (quarter hours, hours and days): the oldest usage a report can read.")
+                    "How long the reporting part keeps its blocks (quarter hours, hours and days): the oldest usage a report can read,"
+                            + " and the oldest history ledger import takes.")
             .define(ROLLING_MAX_MS_CONFIG, Type.LONG, 31 * DAY_MS, Range.atLeast(1_000), Importance.LOW,
                     "The longest rolling window a policy may use; rolling counters are kept this long plus the late grace.")
             .define(STANDBY_REPLICAS_CONFIG, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,

@@ -69,8 +69,8 @@ public final class LedgerTopology {
         Topics topics = config.topics();
         Topology topology = new Topology();
         topology.addSource(Names.USAGE_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.usage());
-        topology.addProcessor(Names.VALIDATE, Steps.validate(registry, config.maxFutureSkew(), config.lateGrace(), listener),
-                Names.USAGE_SOURCE);
+        topology.addProcessor(Names.VALIDATE, Steps.validate(registry, config.maxFutureSkew(), config.lateGrace(),
+                config.retention(LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG), listener), Names.USAGE_SOURCE);
         topology.addSink(Names.REJECTED_SINK, topics.rejected(), new ByteArraySerializer(), new ByteArraySerializer(), Names.VALIDATE);
         // One processor counts an event through every step (dedupe, rating, totals, policy counters and
         // breaches, settling its hold), so it can judge the event wholly before writing any of it.

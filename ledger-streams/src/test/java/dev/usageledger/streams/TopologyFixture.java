@@ -17,6 +17,7 @@ import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.avro.UsageStatus;
 import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.AvroSerializer;
+import dev.usageledger.schemas.validation.ImportHeader;
 import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.state.HoldStore;
@@ -38,6 +39,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -162,6 +164,15 @@ final class TopologyFixture implements AutoCloseable {
     /** Publishes {@code event} keyed by its tenant, with the record timestamp {@code producedAt}. */
     void send(UsageEvent event, Instant producedAt) {
         send(event.getTenantId(), usageSerializer.serialize(config.topics().usage(), event), producedAt);
+    }
+
+    /** Publishes {@code event} as imported history: keyed by its tenant, with the {@code ledger-import} header naming {@code name}. */
+    void sendImported(UsageEvent event, Instant producedAt, String name) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(ImportHeader.NAME, ImportHeader.value(name));
+        usage.pipeInput(new TestRecord<>(event.getTenantId().getBytes(StandardCharsets.UTF_8),
+                usageSerializer.serialize(config.topics().usage(), event), headers, producedAt));
+        pump();
     }
 
     void send(String key, byte[] value, Instant producedAt) {

@@ -124,6 +124,7 @@ public final class Views {
         view.put("used_at_crossing", breach.getUsedAtCrossing());
         view.put("crossing_event_id", breach.getCrossingEventId());
         view.put("crossing_occurred_at", Iso.format(breach.getCrossingOccurredAt()));
+        view.put("found_by_import", breach.getFoundByImport());
         return view;
     }
 

@@ -103,15 +103,16 @@ final class CountProcessor extends ContextualProcessor<String, Object, String, O
             applySeed(seed, record.timestamp());
         } else {
             ValidUsage valid = (ValidUsage) record.value();
-            count(record.withValue(valid.event()), valid.wire());
+            count(record.withValue(valid.event()), valid.wire(), valid.imported());
         }
     }
 
-    private void count(Record<String, UsageEvent> record, byte[] wire) {
+    /** Counts the event; {@code record}'s timestamp is when it counts (its occurred_at, or the late grace's edge for older history). */
+    private void count(Record<String, UsageEvent> record, byte[] wire, boolean imported) {
         UsageEvent event = record.value();
         RecordMetadata source = context().recordMetadata().orElseThrow();
         lastUsageOffset = source.offset();
-        if (dedupe.seen(event)) {
+        if (dedupe.seen(event, record.timestamp())) {
             return;
         }
         RatedUsage usage;
@@ -123,11 +124,11 @@ final class CountProcessor extends ContextualProcessor<String, Object, String, O
         }
         EventChanges changes = new EventChanges();
         try {
-            dedupe.mark(event, changes);
+            dedupe.mark(event, record.timestamp(), changes);
             aggregation.add(usage, changes);
             PolicyIndex index = policies.index(event.getTenantId());
             seeding.beforeCounting(event.getTenantId(), index, source.offset(), changes);
-            policies.add(usage, index, record.timestamp(), changes);
+            policies.add(usage, index, record.timestamp(), imported, changes);
             settlement.settle(usage, record.timestamp(), changes);
             changes.send(Names.RATED_SINK, new Record<>(event.getTenantId(), counted(usage, wire), record.timestamp()));
         } catch (ArithmeticException e) {

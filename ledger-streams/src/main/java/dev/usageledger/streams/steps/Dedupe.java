@@ -20,17 +20,19 @@ final class Dedupe {
         this.horizonMs = horizon.toMillis();
     }
 
-    /** Whether an event with this id was counted within the horizon of its time. */
-    boolean seen(UsageEvent event) {
-        long at = event.getOccurredAt().toEpochMilli();
-        return seen.marked(event.getTenantId(), event.getEventId(), at - horizonMs, at + horizonMs);
+    /**
+     * Whether an event with this id was counted within the horizon of {@code countedAt}: its
+     * occurred_at, or for history older than the late grace the grace's edge, where its mark is
+     * kept (ADR 0002).
+     */
+    boolean seen(UsageEvent event, long countedAt) {
+        return seen.marked(event.getTenantId(), event.getEventId(), countedAt - horizonMs, countedAt + horizonMs);
     }
 
-    /** Remembers the event's id as counted, with the event's other changes. */
-    void mark(UsageEvent event, EventChanges changes) {
+    /** Remembers the event's id as counted at {@code countedAt}, with the event's other changes. */
+    void mark(UsageEvent event, long countedAt, EventChanges changes) {
         String tenant = event.getTenantId();
         String eventId = event.getEventId();
-        long at = event.getOccurredAt().toEpochMilli();
-        changes.write(() -> seen.mark(tenant, eventId, at));
+        changes.write(() -> seen.mark(tenant, eventId, countedAt));
     }
 }

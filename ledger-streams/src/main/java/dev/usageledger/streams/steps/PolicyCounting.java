@@ -84,8 +84,14 @@ final class PolicyCounting {
         live.rolling().close(partition);
     }
 
-    /** The event's counts, counter by counter, and the breaches they raise, as changes. */
-    void add(RatedUsage usage, PolicyIndex index, long decidedAt, EventChanges changes) {
+    /**
+     * The event's counts, counter by counter, and the breaches they raise, as changes; {@code countedAt}
+     * is the event's counted time (its occurred_at, or the late grace's edge for older history). A
+     * period that ended by then is closed: its decisions are over and enforcement no longer keeps its
+     * counter, so imported history in it touches no counter (ADR 0002). Live usage never falls in a
+     * closed period (it is rejected as too late first). Breaches raised by imported history say so.
+     */
+    void add(RatedUsage usage, PolicyIndex index, long countedAt, boolean imported, EventChanges changes) {
         if (index.isEmpty()) {
             return;
         }
@@ -97,19 +103,22 @@ final class PolicyCounting {
                         continue;
                     }
                     if (PeriodCalendar.isFixed(policy.getPeriod())) {
-                        count(policy, member, usage, decidedAt, changes);
+                        count(policy, member, usage, countedAt, imported, changes);
                     } else {
-                        countRolling(policy, member, usage, changes);
+                        countRolling(policy, member, usage, countedAt, changes);
                     }
                 }
             }
         }
     }
 
-    private void count(BudgetPolicy policy, String member, RatedUsage usage, long decidedAt, EventChanges changes) {
+    private void count(BudgetPolicy policy, String member, RatedUsage usage, long countedAt, boolean imported, EventChanges changes) {
         PeriodWindow period = PeriodCalendar.windowAt(policy.getPeriod(), usage.event().getOccurredAt());
+        if (period.end().toEpochMilli() <= countedAt) {
+            return; // closed
+        }
         add(policy, member, period, PolicyRules.amount(policy, usage), false, usage.event().getEventId(), usage.event().getOccurredAt(),
-                decidedAt, changes);
+                countedAt, imported, changes);
     }
 
     /**
@@ -127,7 +136,7 @@ final class PolicyCounting {
         for (Map.Entry<String, Long> amount : new TreeMap<>(seed.getAmounts()).entrySet()) {
             if (governs(index, type, amount.getKey(), policy.getPolicyId())) {
                 add(policy, amount.getKey(), period, amount.getValue(), true, SEED_CROSSING + policy.getPolicyId(), crossingAt, decidedAt,
-                        changes);
+                        false, changes);
             }
         }
     }
@@ -146,7 +155,7 @@ final class PolicyCounting {
 
     /** Adds to one counter ({@code saturating}: held at Long.MAX_VALUE rather than refused) and raises the breaches it crosses. */
     private void add(BudgetPolicy policy, String member, PeriodWindow period, long amount, boolean saturating, String crossingEventId,
-                     Instant crossingAt, long decidedAt, EventChanges changes) {
+                     Instant crossingAt, long decidedAt, boolean imported, EventChanges changes) {
         String key = PolicyCounterStore.key(policy.getTenantId(), policy.getPolicyId(), member, period.start());
         PolicyCounter before = live.counters().read(partition, key, counters::get);
         PolicyCounter current = before != null ? before : PolicyCounter.zero(period.end().toEpochMilli());
@@ -155,7 +164,8 @@ final class PolicyCounting {
             if (after.used() > 0 && after.used() >= PolicyRules.boundary(policy.getLimit(), threshold)
                     && !after.hasCrossed(threshold)) {
                 after = after.withCrossed(threshold);
-                BudgetBreach breach = breach(policy, member, period, threshold, after.used(), crossingEventId, crossingAt, decidedAt);
+                BudgetBreach breach = breach(policy, member, period, threshold, after.used(), crossingEventId, crossingAt, decidedAt,
+                        imported);
                 changes.write(() -> breaches.put(breach));
                 changes.send(Names.BREACHES_SINK, new Record<>(policy.getTenantId(), breach, decidedAt));
             }
@@ -172,9 +182,13 @@ final class PolicyCounting {
      * when a call is checked (with a retry-after), and raise no breach events, which would repeat
      * every time the window slides.
      */
-    private void countRolling(BudgetPolicy policy, String member, RatedUsage usage, EventChanges changes) {
+    private void countRolling(BudgetPolicy policy, String member, RatedUsage usage, long countedAt, EventChanges changes) {
         long duration = RollingWindow.durationMs(policy.getPeriod());
-        long bucket = RollingWindow.bucketStart(usage.event().getOccurredAt().toEpochMilli(), duration);
+        long occurredAt = usage.event().getOccurredAt().toEpochMilli();
+        if (occurredAt + duration <= countedAt) {
+            return; // a window that slid past the call before it was counted: no check can see it any more
+        }
+        long bucket = RollingWindow.bucketStart(occurredAt, duration);
         String key = RollingCounterStore.key(policy.getTenantId(), policy.getPolicyId(), member);
         RollingBuckets copy = live.rolling().copied(partition, key);
         boolean covered = copy != null && copy.covers(bucket);
@@ -198,7 +212,7 @@ final class PolicyCounting {
     }
 
     private static BudgetBreach breach(BudgetPolicy policy, String member, PeriodWindow period, int threshold, long used,
-                                       String crossingEventId, Instant crossingAt, long decidedAt) {
+                                       String crossingEventId, Instant crossingAt, long decidedAt, boolean imported) {
         return BudgetBreach.newBuilder()
                 .setTenantId(policy.getTenantId())
                 .setPolicyId(policy.getPolicyId())
@@ -212,6 +226,7 @@ final class PolicyCounting {
                 .setCrossingEventId(crossingEventId)
                 .setCrossingOccurredAt(crossingAt)
                 .setDecidedAt(Instant.ofEpochMilli(decidedAt))
+                .setFoundByImport(imported)
                 .build();
     }
 }

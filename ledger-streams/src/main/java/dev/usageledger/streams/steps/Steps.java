@@ -28,8 +28,10 @@ public final class Steps {
 
     /** Turns raw usage records into valid events, or sets them aside with the reason. */
     public static ProcessorSupplier<byte[], byte[], Object, Object> validate(SchemaRegistryClient registry, Duration maxFutureSkew,
-                                                                            Duration lateGrace, TopologyListener listener) {
-        return () -> new ValidateProcessor(new AvroDeserializer<>(UsageEvent.class, registry), maxFutureSkew, lateGrace, listener);
+                                                                            Duration lateGrace, Duration reportsKept,
+                                                                            TopologyListener listener) {
+        return () -> new ValidateProcessor(new AvroDeserializer<>(UsageEvent.class, registry), maxFutureSkew, lateGrace, reportsKept,
+                listener);
     }
 
     /**

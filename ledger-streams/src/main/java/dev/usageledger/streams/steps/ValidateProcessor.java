@@ -4,8 +4,10 @@ import dev.usageledger.schemas.avro.RatedUsageEvent;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.MalformedPayloadException;
+import dev.usageledger.schemas.validation.ImportHeader;
 import dev.usageledger.schemas.validation.UsageEventRules;
 import dev.usageledger.schemas.validation.Violation;
+import dev.usageledger.streams.LedgerStreamsConfig;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.TopologyListener;
 import dev.usageledger.streams.errors.RejectHeaders;
@@ -22,9 +24,10 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 /**
  * Step 1: turns raw bytes into a valid {@link UsageEvent}, or sets the original bytes aside on
  * the rejected topic with the reason: an unreadable payload, a broken rule, a key that is not
- * the event's tenant, or an event older than the newest seen by more than the grace
- * ({@code too_late}). Time is the records' own (their timestamps), so a replay rejects exactly
- * what the live run rejected.
+ * the event's tenant, a live event older than the newest seen by more than the grace
+ * ({@code too_late}), or imported history older than the reports keep ({@code beyond_retention};
+ * ADR 0002). Time is the records' own (their timestamps), so a replay rejects exactly what the
+ * live run rejected.
  *
  * <p>It also marks, on the rated topic, how far the partition has been processed: a record
  * rejected or found a duplicate leaves nothing there, so without the mark a reader of the rated
@@ -35,6 +38,7 @@ final class ValidateProcessor extends ContextualProcessor<byte[], byte[], Object
     private final AvroDeserializer<UsageEvent> deserializer;
     private final UsageEventRules rules;
     private final Duration lateGrace;
+    private final Duration reportsKept;
     static final Duration MARK_INTERVAL = Duration.ofMillis(200);
 
     private final TopologyListener listener;
@@ -42,11 +46,12 @@ final class ValidateProcessor extends ContextualProcessor<byte[], byte[], Object
     private long processed = -1;
     private long marked = -1;
 
-    ValidateProcessor(AvroDeserializer<UsageEvent> deserializer, Duration maxFutureSkew, Duration lateGrace,
+    ValidateProcessor(AvroDeserializer<UsageEvent> deserializer, Duration maxFutureSkew, Duration lateGrace, Duration reportsKept,
                       TopologyListener listener) {
         this.deserializer = deserializer;
         this.rules = new UsageEventRules(maxFutureSkew);
         this.lateGrace = lateGrace;
+        this.reportsKept = reportsKept;
         this.listener = listener;
     }
 
@@ -107,13 +112,23 @@ final class ValidateProcessor extends ContextualProcessor<byte[], byte[], Object
         }
         long newest = Math.max(context().currentStreamTimeMs(), record.timestamp());
         long occurredAt = event.getOccurredAt().toEpochMilli();
-        if (occurredAt < newest - lateGrace.toMillis()) {
+        boolean imported = ImportHeader.isImport(record.headers());
+        if (imported && occurredAt < newest - reportsKept.toMillis()) {
+            reject(record, "beyond_retention", "occurred_at " + event.getOccurredAt() + " is older than the ledger keeps: more than "
+                    + LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG + " (" + reportsKept + ") before the newest event seen ("
+                    + Instant.ofEpochMilli(newest) + "); raise " + LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG + " to import it");
+            return occurredAt;
+        }
+        if (!imported && occurredAt < newest - lateGrace.toMillis()) {
             reject(record, "too_late", "occurred_at " + event.getOccurredAt() + " is more than " + lateGrace
                     + " older than the newest event seen (" + Instant.ofEpochMilli(newest) + ")");
             return occurredAt;
         }
-        context().forward(new Record<>(event.getTenantId(), new ValidUsage(event, record.value()), occurredAt, record.headers()),
-                Names.COUNT);
+        // Counted at its occurred_at, or for history older than the grace at the grace's edge: where
+        // its dedupe mark is kept, and a timestamp the changelogs' time retention keeps (ADR 0002).
+        long countedAt = Math.max(occurredAt, newest - lateGrace.toMillis());
+        context().forward(new Record<>(event.getTenantId(), new ValidUsage(event, record.value(), imported), countedAt,
+                record.headers()), Names.COUNT);
         return occurredAt;
     }
 

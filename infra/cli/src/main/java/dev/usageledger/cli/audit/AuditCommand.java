@@ -143,7 +143,7 @@ public final class AuditCommand implements Callable<Integer> {
                     new AvroDeserializer<>(PriceChange.class, client));
             UsageReplay replay = new UsageReplay(new AvroDeserializer<>(UsageEvent.class, client),
                     new UsageEventRules(ledger.maxFutureSkew()), prices, ledger.lateGrace().toMillis(), ledger.dedupeHorizon().toMillis(),
-                    tenant, from, to, report);
+                    ledger.retention(LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG).toMillis(), tenant, from, to, report);
             long[] readRange = read(usage, ledger, from, replay);
             report.close();
             report.writeTotals(out);

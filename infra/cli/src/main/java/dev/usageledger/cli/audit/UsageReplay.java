@@ -4,6 +4,7 @@ import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.MalformedPayloadException;
+import dev.usageledger.schemas.validation.ImportHeader;
 import dev.usageledger.schemas.validation.UsageEventRules;
 import dev.usageledger.schemas.validation.Violation;
 import dev.usageledger.streams.rules.Rating;
@@ -17,8 +18,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * The ledger's documented rules applied to the usage log record by record, apart from the
- * topology: validation, the record key, lateness against the partition's newest timestamp,
- * dedupe by event id within the horizon (first occurrence wins), rating with the price in force
+ * topology: validation, the record key, lateness against the partition's newest timestamp (or,
+ * for imported history, the reports' retention), dedupe by event id within the horizon of when it
+ * counts (first occurrence wins; ADR 0002), rating with the price in force
  * at {@code occurred_at}. Each event that counts and falls in the audited range and tenant goes
  * to the report.
  */
@@ -32,6 +34,7 @@ final class UsageReplay {
     private final PriceHistory prices;
     private final long lateGraceMs;
     private final long horizonMs;
+    private final long keptMs;
     private final String tenant;
     private final Instant from;
     private final Instant to;
@@ -43,12 +46,13 @@ final class UsageReplay {
     long read;
 
     UsageReplay(AvroDeserializer<UsageEvent> deserializer, UsageEventRules rules, PriceHistory prices, long lateGraceMs, long horizonMs,
-                String tenant, Instant from, Instant to, AuditReport report) {
+                long keptMs, String tenant, Instant from, Instant to, AuditReport report) {
         this.deserializer = deserializer;
         this.rules = rules;
         this.prices = prices;
         this.lateGraceMs = lateGraceMs;
         this.horizonMs = horizonMs;
+        this.keptMs = keptMs;
         this.tenant = tenant;
         this.from = from;
         this.to = to;
@@ -81,21 +85,27 @@ final class UsageReplay {
             return;
         }
         long occurredAt = event.getOccurredAt().toEpochMilli();
-        if (occurredAt < newestSeen - lateGraceMs) {
+        boolean imported = ImportHeader.isImport(record.headers());
+        if (imported && occurredAt < newestSeen - keptMs) {
+            reject("beyond_retention");
+            return;
+        }
+        if (!imported && occurredAt < newestSeen - lateGraceMs) {
             reject("too_late");
             return;
         }
+        long countedAt = Math.max(occurredAt, newestSeen - lateGraceMs); // history older than the grace: at its edge (ADR 0002)
         boolean audited = (tenant == null || tenant.equals(event.getTenantId())) && !event.getOccurredAt().isBefore(from)
                 && event.getOccurredAt().isBefore(to);
         String id = event.getTenantId() + '\u0000' + event.getEventId();
         Long first = firstSeen.get(id);
-        if (first != null && Math.abs(first - occurredAt) <= horizonMs) {
+        if (first != null && Math.abs(first - countedAt) <= horizonMs) {
             if (audited) {
                 duplicates++;
             }
             return;
         }
-        firstSeen.put(id, occurredAt);
+        firstSeen.put(id, countedAt);
         if (audited) {
             report.add(rate(event, record));
         }

@@ -6,7 +6,6 @@ import dev.usageledger.producer.LedgerProducerConfig;
 import dev.usageledger.producer.ProducerMetrics;
 import dev.usageledger.producer.PublishReceipt;
 import dev.usageledger.producer.json.UsageEventJson;
-import dev.usageledger.schemas.registry.RegistryClientConfig;
 import dev.usageledger.streams.LedgerStreamsConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -53,20 +52,8 @@ public final class ProduceCommand implements Callable<Integer> {
     @Mixin
     SettingsOptions options;
 
-    @Option(names = "--file", required = true, paramLabel = "FILE", description = "JSON-lines file, or - for standard input.")
-    String file;
-
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers (bootstrap.servers).")
-    String bootstrap;
-
-    @Option(names = "--registry", paramLabel = "URL", description = "Schema registry URL (schema.registry.url).")
-    String registry;
-
-    @Option(names = "--topic", description = "Usage topic (ledger.usage.topic).")
-    String topic;
-
-    @Option(names = "--spool-dir", paramLabel = "DIR", description = "Spool for events Kafka cannot take now (ledger.spool.dir).")
-    Path spoolDir;
+    @Mixin
+    PublishOptions publishing;
 
     public ProduceCommand() {
         this(System.getenv());
@@ -81,19 +68,12 @@ public final class ProduceCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Map<String, Object> flags = new HashMap<>();
-        flags.put(LedgerProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        flags.put(RegistryClientConfig.URL_CONFIG, registry);
-        flags.put(LedgerProducerConfig.TOPIC_CONFIG, topic);
-        flags.put(LedgerProducerConfig.SPOOL_DIR_CONFIG, spoolDir);
+        Map<String, Object> flags = publishing.flags();
         Map<String, Object> settings;
         LedgerProducerConfig config;
         try {
-            settings = new HashMap<>(options.read(environment, flags, NAME, err));
+            settings = producerSettings(options, environment, flags, NAME, err);
             config = new LedgerProducerConfig(settings);
-            // the Kafka client security the service takes as streams.*, the producer library takes as producer.*
-            new LedgerStreamsConfig(settings).clientSecurity()
-                    .forEach((key, value) -> settings.put(LedgerProducerConfig.PRODUCER_PREFIX + key, value));
         } catch (IllegalArgumentException | ConfigException e) {
             return SettingsOptions.refuse(NAME, e, err);
         }
@@ -131,6 +111,22 @@ public final class ProduceCommand implements Callable<Integer> {
         return tally.bad() == 0 ? 0 : 1;
     }
 
+    /**
+     * The producer library's settings as {@code ledger serve} reads them (defaults, --config file,
+     * environment, then {@code flags}), with the Kafka client security the service takes as
+     * {@code streams.*} given to the producer as {@code producer.*}.
+     *
+     * @throws IllegalArgumentException or ConfigException when a setting is invalid
+     */
+    static Map<String, Object> producerSettings(SettingsOptions options, Map<String, String> environment, Map<String, Object> flags,
+                                                String command, PrintWriter err) {
+        Map<String, Object> settings = new HashMap<>(options.read(environment, flags, command, err));
+        new LedgerProducerConfig(settings);
+        new LedgerStreamsConfig(settings).clientSecurity()
+                .forEach((key, value) -> settings.put(LedgerProducerConfig.PRODUCER_PREFIX + key, value));
+        return settings;
+    }
+
     private CompletableFuture<Void> publish(LedgerProducer ledger, String line, long number, Tally tally, PrintWriter err) {
         try {
             return ledger.publish(UsageEventJson.parse(line)).handle((receipt, error) -> {
@@ -144,8 +140,8 @@ public final class ProduceCommand implements Callable<Integer> {
     }
 
     private Reader open() throws IOException {
-        return "-".equals(file) ? new InputStreamReader(System.in, StandardCharsets.UTF_8)
-                : Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8);
+        return publishing.fromStandardInput() ? new InputStreamReader(System.in, StandardCharsets.UTF_8)
+                : Files.newBufferedReader(Path.of(publishing.file), StandardCharsets.UTF_8);
     }
 
     /** Counts by outcome; line reports go to standard error as they happen. */

@@ -1,0 +1,208 @@
+package dev.usageledger.cli.produce;
+
+import dev.usageledger.cli.SettingsOptions;
+import dev.usageledger.producer.LedgerProducer;
+import dev.usageledger.producer.json.UsageEventJson;
+import dev.usageledger.schemas.avro.UsageEvent;
+import dev.usageledger.streams.LedgerStreamsConfig;
+import java.io.BufferedReader;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.config.ConfigException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ledger import}: publishes past usage (the {@code ledger produce} JSON lines) as imported
+ * history, which the ledger counts in its own period whatever its age, with the same validation,
+ * dedupe and rating as live usage (ADR 0002). Lines older than the reports keep
+ * ({@code ledger.retention.day.ms} before now) are refused before anything is sent, naming the
+ * setting. An import that fails part-way is run again: the ledger counts each event id once.
+ */
+@Command(name = "import", mixinStandardHelpOptions = true,
+        description = {"Import past usage, one JSON object per line (the ledger produce shape): counted in its own period whatever",
+                "its age, as long as the ledger keeps that period's reports (ledger.retention.day.ms). Safe to run again.",
+                "Settings as ledger serve reads them (defaults < --config file < environment < flags)."})
+public final class ImportCommand implements Callable<Integer> {
+    private static final String NAME = "ledger import";
+    private static final long PROGRESS_EVERY_MS = 1_000;
+    private static final int MAX_IN_FLIGHT = 10_000;
+
+    private final Map<String, String> environment;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    SettingsOptions options;
+
+    @Mixin
+    PublishOptions publishing;
+
+    @Option(names = "--name", paramLabel = "NAME",
+            description = "Names the import in its records' ledger-import header (default: the file name).")
+    String importName;
+
+    public ImportCommand() {
+        this(System.getenv());
+    }
+
+    /** A command that reads its settings from {@code environment} instead of the process's. */
+    ImportCommand(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Map<String, Object> flags = publishing.flags();
+        Map<String, Object> settings;
+        Duration kept;
+        try {
+            settings = ProduceCommand.producerSettings(options, environment, flags, NAME, err);
+            kept = new LedgerStreamsConfig(settings).retention(LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG);
+        } catch (IllegalArgumentException | ConfigException e) {
+            return SettingsOptions.refuse(NAME, e, err);
+        }
+        String file = publishing.file;
+        String name = importName != null ? importName : publishing.fromStandardInput() ? "stdin" : Path.of(file).getFileName().toString();
+        Instant oldestKept = Instant.now().minus(kept);
+        long size = publishing.fromStandardInput() ? -1 : Files.size(Path.of(file));
+        Tally tally = new Tally();
+        long started = System.nanoTime();
+        try (CountingStream bytes = new CountingStream(publishing.fromStandardInput() ? System.in : Files.newInputStream(Path.of(file)));
+             BufferedReader lines = new BufferedReader(new InputStreamReader(bytes, StandardCharsets.UTF_8));
+             LedgerProducer ledger = LedgerProducer.builder().config(settings).build()) {
+            List<CompletableFuture<Void>> inFlight = new ArrayList<>();
+            long lastProgress = System.currentTimeMillis();
+            String line;
+            long number = 0;
+            while ((line = lines.readLine()) != null) {
+                number++;
+                if (!line.isBlank()) {
+                    inFlight.add(publish(ledger, line, number, name, oldestKept, tally, err));
+                }
+                if (inFlight.size() >= MAX_IN_FLIGHT) {
+                    CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).join();
+                    inFlight.clear();
+                }
+                if (System.currentTimeMillis() - lastProgress >= PROGRESS_EVERY_MS) {
+                    progress(err, tally, started, bytes.count(), size);
+                    lastProgress = System.currentTimeMillis();
+                }
+            }
+            CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).join();
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        err.println();
+        out.printf("import %s: %,d events published in %.1f s (%,.0f events/s), %,d bad lines, %,d older than the ledger keeps"
+                        + " (%s = %s), %,d not accepted by Kafka%n", name, tally.sent.get(), seconds, tally.sent.get() / Math.max(seconds, 1e-3),
+                tally.invalid.get(), tally.tooOld.get(), LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG, kept, tally.refused.get());
+        out.printf("the ledger counts each event in its own period once; duplicates of events it already counted, and lines it"
+                + " rejects, show in ledger audit and on %s%n", "ledger.usage.rejected.v1");
+        if (tally.refused.get() > 0) {
+            out.printf("run the same command again once Kafka takes the refused events: what was counted is not counted twice%n");
+        }
+        out.flush();
+        return tally.invalid.get() + tally.tooOld.get() + tally.refused.get() == 0 ? 0 : 1;
+    }
+
+    private CompletableFuture<Void> publish(LedgerProducer ledger, String line, long number, String name, Instant oldestKept, Tally tally,
+                                            PrintWriter err) {
+        UsageEvent event;
+        try {
+            event = UsageEventJson.parse(line);
+        } catch (IllegalArgumentException e) {
+            tally.invalid.incrementAndGet();
+            err.printf("line %d: skipped: %s%n", number, e.getMessage());
+            return CompletableFuture.completedFuture(null);
+        }
+        if (event.getOccurredAt() != null && event.getOccurredAt().isBefore(oldestKept)) {
+            tally.tooOld.incrementAndGet();
+            err.printf("line %d: refused: occurred_at %s is older than the ledger keeps (%s, oldest %s); raise %s to import it%n", number,
+                    event.getOccurredAt(), LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG, oldestKept, LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG);
+            return CompletableFuture.completedFuture(null);
+        }
+        try {
+            return ledger.publishHistory(event, name).handle((receipt, error) -> {
+                if (error == null) {
+                    tally.sent.incrementAndGet();
+                } else {
+                    tally.refused.incrementAndGet();
+                    err.printf("line %d: not accepted: %s%n", number, error.getCause() != null ? error.getCause().getMessage() : error.getMessage());
+                }
+                return null;
+            });
+        } catch (IllegalArgumentException e) {
+            tally.invalid.incrementAndGet();
+            err.printf("line %d: skipped: %s%n", number, e.getMessage());
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
+    private static void progress(PrintWriter err, Tally tally, long started, long read, long size) {
+        double seconds = (System.nanoTime() - started) / 1e9;
+        double rate = tally.sent.get() / Math.max(seconds, 1e-3);
+        String eta = size > 0 && read > 0 ? String.format(", ETA %.0f s", seconds * (size - read) / read) : "";
+        err.printf("\r  %,d published (%,.0f events/s), %,d bad, %,d too old, %,d not accepted%s ...", tally.sent.get(), rate,
+                tally.invalid.get(), tally.tooOld.get(), tally.refused.get(), eta);
+        err.flush();
+    }
+
+    /** Counts by outcome; line reports go to standard error as they happen. */
+    private static final class Tally {
+        final AtomicLong sent = new AtomicLong();
+        final AtomicLong invalid = new AtomicLong();
+        final AtomicLong tooOld = new AtomicLong();
+        final AtomicLong refused = new AtomicLong();
+    }
+
+    /** The bytes read through it so far, for the ETA. */
+    private static final class CountingStream extends FilterInputStream {
+        private long count;
+
+        CountingStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = super.read(buffer, offset, length);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+
+        long count() {
+            return count;
+        }
+    }
+}
