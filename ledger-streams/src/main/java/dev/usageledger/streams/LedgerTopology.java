@@ -22,6 +22,7 @@ import dev.usageledger.streams.state.PolicyCounterStore;
 import dev.usageledger.streams.state.PolicyIndexCache;
 import dev.usageledger.streams.state.PolicySeedStore;
 import dev.usageledger.streams.state.PriceBook;
+import dev.usageledger.streams.state.PriceHistoryCache;
 import dev.usageledger.streams.state.RollingCounterStore;
 import dev.usageledger.streams.steps.Steps;
 import java.time.Duration;
@@ -67,6 +68,7 @@ public final class LedgerTopology {
     public static Topology build(LedgerStreamsConfig config, SchemaRegistryClient registry, TopologyListener listener,
                                  PolicyIndexCache policyIndexes, LiveState live) {
         Topics topics = config.topics();
+        PriceHistoryCache priceHistories = new PriceHistoryCache();
         Topology topology = new Topology();
         topology.addSource(Names.USAGE_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.usage());
         topology.addProcessor(Names.VALIDATE, Steps.validate(registry, config.maxFutureSkew(), config.lateGrace(),
@@ -78,7 +80,8 @@ public final class LedgerTopology {
         // by tenant on the usage partition's number, applied by the same processor as the counts
         topology.addSource(Names.SEEDS_SOURCE, new StringDeserializer(), new AvroDeserializer<>(PolicySeed.class, registry), topics.seeds());
         topology.addProcessor(Names.COUNT, Steps.count(config.dedupeHorizon(), config.lateGrace(), config.maxFutureSkew(),
-                config.retention(LedgerStreamsConfig.BREACH_RETENTION_MS_CONFIG), policyIndexes, live, listener), Names.VALIDATE,
+                config.retention(LedgerStreamsConfig.BREACH_RETENTION_MS_CONFIG), policyIndexes, priceHistories, live, listener),
+                Names.VALIDATE,
                 Names.SEEDS_SOURCE);
         topology.addSink(Names.BREACHES_SINK, topics.breaches(), new StringSerializer(),
                 new AvroSerializer<BudgetBreach>(registry, true, false), Names.COUNT);
@@ -114,7 +117,7 @@ public final class LedgerTopology {
         topology.addStateStore(RollingCounterStore.builder(rollingRetention), Names.COUNT, Names.HOLDS);
 
         topology.addGlobalStore(PriceBook.builder(), Names.PRICES_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
-                topics.prices(), Names.PRICE_BOOK, Steps.priceBook(Names.PRICE_STORE, registry, listener));
+                topics.prices(), Names.PRICE_BOOK, Steps.priceBook(Names.PRICE_STORE, registry, listener, priceHistories));
         topology.addGlobalStore(PolicyBook.builder(), Names.POLICIES_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
                 topics.policies(), Names.POLICY_BOOK, Steps.policyBook(Names.POLICY_STORE, registry, listener, policyIndexes));
         return topology;

@@ -131,6 +131,23 @@ class LedgerTopologyTest {
     }
 
     @Test
+    void shouldRateWithAPricePublishedAfterEarlierEventsWereRated() {
+        // Given an event rated with the only price (the model's history is then held in memory)
+        ledger.price("openai", "gpt-4.1-mini", T0.minus(Duration.ofDays(10)), 400_000, 100_000, 1_600_000);
+        UsageEvent call = TopologyFixture.event("first", "acme", T0).setProvider("openai").setModel("gpt-4.1-mini")
+                .setInputTokens(1_000).setOutputTokens(0).build();
+        ledger.send(call, T0);
+
+        // When a cheaper price from a day ago is published, and an event of now follows
+        ledger.price("openai", "gpt-4.1-mini", T0.minus(Duration.ofDays(1)), 200_000, 50_000, 800_000);
+        ledger.send(UsageEvent.newBuilder(call).setEventId("second").build(), T0);
+
+        // Then the second is rated with the new price: 1000 * 0.4 = 400, then 1000 * 0.2 = 200
+        assertThat(ledger.ratedRecords().stream().map(TestRecord::value).toList()).extracting(r -> r.getUsage().getEventId() + " "
+                + r.getCostMicros()).containsExactly("first 400", "second 200");
+    }
+
+    @Test
     void shouldLandALateEventInItsOwnDay() {
         Instant monday = Instant.parse("2026-11-16T10:00:00Z");
         ledger.send(TopologyFixture.event("first", "acme", monday).setCostMicros(100L).build(), monday);

@@ -21,6 +21,7 @@ import dev.usageledger.streams.state.PolicyIndexCache;
 import dev.usageledger.streams.state.PolicySeedStore;
 import dev.usageledger.streams.state.PolicySeedStore.Mark;
 import dev.usageledger.streams.state.PriceBook;
+import dev.usageledger.streams.state.PriceHistoryCache;
 import java.time.Duration;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -49,6 +50,7 @@ final class CountProcessor extends ContextualProcessor<String, Object, String, O
     private final Duration maxFutureSkew;
     private final Duration breachRetention;
     private final PolicyIndexCache indexes;
+    private final PriceHistoryCache priceHistories;
     private final LiveState live;
     private final TopologyListener listener;
     private PriceBook prices;
@@ -62,12 +64,13 @@ final class CountProcessor extends ContextualProcessor<String, Object, String, O
     private Sensor unpriced;
 
     CountProcessor(Duration dedupeHorizon, Duration lateGrace, Duration maxFutureSkew, Duration breachRetention,
-                   PolicyIndexCache indexes, LiveState live, TopologyListener listener) {
+                   PolicyIndexCache indexes, PriceHistoryCache priceHistories, LiveState live, TopologyListener listener) {
         this.dedupeHorizon = dedupeHorizon;
         this.lateGrace = lateGrace;
         this.maxFutureSkew = maxFutureSkew;
         this.breachRetention = breachRetention;
         this.indexes = indexes;
+        this.priceHistories = priceHistories;
         this.live = live;
         this.listener = listener;
     }
@@ -175,7 +178,7 @@ final class CountProcessor extends ContextualProcessor<String, Object, String, O
     /** The caller's cost, else the price in force at {@code occurred_at}, else unpriced (cost 0). */
     private RatedUsage rate(UsageEvent event) {
         PriceChange price = event.getCostMicros() != null ? null
-                : prices.priceAt(event.getProvider(), event.getModel(), event.getOccurredAt());
+                : priceHistories.priceAt(prices, event.getProvider(), event.getModel(), event.getOccurredAt());
         Rating.Rated rated = Rating.rate(event.getCostMicros(), event.getInputTokens(), event.getCachedInputTokens(),
                 event.getOutputTokens(), event.getReasoningTokens(), price);
         return new RatedUsage(event, rated.costMicros(), rated.unpriced());

@@ -5,6 +5,7 @@ import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.MalformedPayloadException;
 import dev.usageledger.streams.TopologyListener;
 import dev.usageledger.streams.state.PriceBook;
+import dev.usageledger.streams.state.PriceHistoryCache;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -22,12 +23,15 @@ final class PriceBookProcessor extends ContextualProcessor<String, byte[], Void,
     private final String storeName;
     private final AvroDeserializer<PriceChange> deserializer;
     private final TopologyListener listener;
+    private final PriceHistoryCache histories;
     private PriceBook.Writable prices;
 
-    PriceBookProcessor(String storeName, AvroDeserializer<PriceChange> deserializer, TopologyListener listener) {
+    PriceBookProcessor(String storeName, AvroDeserializer<PriceChange> deserializer, TopologyListener listener,
+                       PriceHistoryCache histories) {
         this.storeName = storeName;
         this.deserializer = deserializer;
         this.listener = listener;
+        this.histories = histories;
     }
 
     @Override
@@ -40,12 +44,14 @@ final class PriceBookProcessor extends ContextualProcessor<String, byte[], Void,
     public void process(Record<String, byte[]> record) {
         if (record.value() == null) {
             prices.remove(record.key());
+            histories.invalidate();
             listener.priceApplied(record.key());
             return;
         }
         try {
             PriceChange price = deserializer.deserialize("", record.value());
             prices.put(price);
+            histories.invalidate();
             listener.priceApplied(record.key());
         } catch (MalformedPayloadException | NumberFormatException e) {
             LOG.error("skipping an unreadable price record with key {}: {}", record.key(), e.getMessage());

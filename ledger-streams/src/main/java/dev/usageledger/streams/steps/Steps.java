@@ -12,6 +12,7 @@ import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.streams.TopologyListener;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.state.PolicyIndexCache;
+import dev.usageledger.streams.state.PriceHistoryCache;
 import java.time.Duration;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 
@@ -40,9 +41,9 @@ public final class Steps {
      */
     public static ProcessorSupplier<String, Object, String, Object> count(Duration dedupeHorizon, Duration lateGrace,
                                                                          Duration maxFutureSkew, Duration breachRetention,
-                                                                         PolicyIndexCache indexes, LiveState live,
-                                                                         TopologyListener listener) {
-        return () -> new CountProcessor(dedupeHorizon, lateGrace, maxFutureSkew, breachRetention, indexes, live, listener);
+                                                                         PolicyIndexCache indexes, PriceHistoryCache prices,
+                                                                         LiveState live, TopologyListener listener) {
+        return () -> new CountProcessor(dedupeHorizon, lateGrace, maxFutureSkew, breachRetention, indexes, prices, live, listener);
     }
 
     /** Decides hold requests and voids, and ends expired holds. */
@@ -61,10 +62,10 @@ public final class Steps {
         return () -> new ReportProcessor(listener, kept);
     }
 
-    /** Keeps the global price book in the store {@code storeName}. */
+    /** Keeps the global price book in the store {@code storeName}, invalidating {@code histories} after each change. */
     public static ProcessorSupplier<String, byte[], Void, Void> priceBook(String storeName, SchemaRegistryClient registry,
-                                                                         TopologyListener listener) {
-        return () -> new PriceBookProcessor(storeName, new AvroDeserializer<>(PriceChange.class, registry), listener);
+                                                                         TopologyListener listener, PriceHistoryCache histories) {
+        return () -> new PriceBookProcessor(storeName, new AvroDeserializer<>(PriceChange.class, registry), listener, histories);
     }
 
     /** Keeps the global policy book in the store {@code storeName}, invalidating {@code indexes} after each change. */
