@@ -1,5 +1,7 @@
 package dev.usageledger.cli.bench;
 
+import dev.usageledger.cli.produce.ImportCommand;
+import dev.usageledger.cli.produce.ProduceCommand;
 import dev.usageledger.infra.embedded.EmbeddedKafkaCluster;
 import dev.usageledger.infra.embedded.registry.EmbeddedSchemaRegistry;
 import dev.usageledger.infra.embedded.topics.TopicAdmin;
@@ -12,6 +14,7 @@ import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +33,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -38,7 +42,9 @@ import picocli.CommandLine.Spec;
 /**
  * Publish throughput of the producer library against a raw {@code KafkaProducer} sending the
  * same records (same serializer, same producer settings) to the same in-JVM broker, alternating
- * the two over repeated runs and reporting medians, so the ratio is what the library costs.
+ * the two over repeated runs and reporting medians, so the ratio is what the library costs. Beside
+ * them, the two commands that publish a JSON-lines file, {@code ledger produce} and
+ * {@code ledger import}, on the same events written as a file.
  */
 @Command(name = "producer", mixinStandardHelpOptions = true,
         description = "Publish throughput: the ledger's producer library vs a raw KafkaProducer, same records, same broker.")
@@ -83,9 +89,17 @@ public final class ProducerBench implements Callable<Integer> {
             List<UsageEvent> workload = workload();
             double[] raw = new double[runs];
             double[] ledger = new double[runs];
+            double[] produce = new double[runs];
+            double[] history = new double[runs];
+            Path file = spoolRoot.resolve("events.jsonl");
+            Files.write(file, workload.stream().map(ProducerBench::json).toList());
             createTopic(kafka.bootstrapServers(), "bench-usage-warmup");
             rawRun(kafka.bootstrapServers(), registry.url(), "bench-usage-warmup", workload);
             ledgerRun(kafka.bootstrapServers(), registry.url(), "bench-usage-warmup", workload, spoolRoot.resolve("warmup"));
+            commandRun(new ProduceCommand(), kafka.bootstrapServers(), registry.url(), "bench-usage-warmup-produce", file,
+                    spoolRoot.resolve("warmup-produce"), workload.size());
+            commandRun(new ImportCommand(), kafka.bootstrapServers(), registry.url(), "bench-usage-warmup-import", file,
+                    spoolRoot.resolve("warmup-import"), workload.size());
             out.println("  warm-up run of each done (not counted)");
             for (int run = 0; run < runs; run++) {
                 String topic = "bench-usage-" + run;
@@ -99,13 +113,22 @@ public final class ProducerBench implements Callable<Integer> {
                     ledger[run] = ledgerRun(kafka.bootstrapServers(), registry.url(), topic, workload, spool);
                     raw[run] = rawRun(kafka.bootstrapServers(), registry.url(), topic, workload);
                 }
-                out.printf("  run %d: raw KafkaProducer %,.0f events/s, ledger producer %,.0f events/s%n", run + 1, raw[run], ledger[run]);
+                produce[run] = commandRun(new ProduceCommand(), kafka.bootstrapServers(), registry.url(), topic + "-produce", file,
+                        spool.resolve("produce"), workload.size());
+                history[run] = commandRun(new ImportCommand(), kafka.bootstrapServers(), registry.url(), topic + "-import", file,
+                        spool.resolve("import"), workload.size());
+                out.printf("  run %d: raw KafkaProducer %,.0f events/s, ledger producer %,.0f events/s, ledger produce --file %,.0f,"
+                        + " ledger import --file %,.0f%n", run + 1, raw[run], ledger[run], produce[run], history[run]);
                 out.flush();
             }
             Result result = new Result(median(raw), median(ledger));
             out.printf("%n| contender | median events/s | min | max |%n|---|---|---|---|%n");
             out.printf("| raw KafkaProducer (Avro serializer) | %,.0f | %,.0f | %,.0f |%n", result.rawPerSecond(), min(raw), max(raw));
             out.printf("| ledger producer library | %,.0f | %,.0f | %,.0f |%n", result.ledgerPerSecond(), min(ledger), max(ledger));
+            out.printf("| ledger produce --file (the command: JSON lines, live events) | %,.0f | %,.0f | %,.0f |%n", median(produce),
+                    min(produce), max(produce));
+            out.printf("| ledger import --file (the command: JSON lines, imported history) | %,.0f | %,.0f | %,.0f |%n", median(history),
+                    min(history), max(history));
             out.printf("(%d cores, JDK %s, 1 in-JVM broker; both contenders share the broker's JVM)%n",
                     Runtime.getRuntime().availableProcessors(), Runtime.version());
             return result;
@@ -175,6 +198,30 @@ public final class ProducerBench implements Callable<Integer> {
             }
             return rate;
         }
+    }
+
+    /** Runs a command that publishes {@code file}, timed from its start to its exit; it must publish every line. */
+    private static double commandRun(Object command, String bootstrap, String registryUrl, String topic, Path file, Path spool, int lines) {
+        createTopic(bootstrap, topic);
+        PrintWriter discard = new PrintWriter(OutputStream.nullOutputStream());
+        long started = System.nanoTime();
+        int exit = new CommandLine(command).setOut(discard).setErr(discard).execute("--file", file.toString(), "--bootstrap", bootstrap,
+                "--registry", registryUrl, "--topic", topic, "--spool-dir", spool.toString());
+        double rate = perSecond(lines, started);
+        if (exit != 0) {
+            throw new IllegalStateException(command.getClass().getSimpleName() + " exited with " + exit + " publishing " + file);
+        }
+        return rate;
+    }
+
+    /** The event as a {@code ledger produce} JSON line. */
+    private static String json(UsageEvent event) {
+        return "{\"event_id\":\"" + event.getEventId() + "\",\"tenant_id\":\"" + event.getTenantId() + "\",\"occurred_at\":\""
+                + event.getOccurredAt() + "\",\"user_id\":\"" + event.getUserId() + "\",\"api_key_id\":\"" + event.getApiKeyId()
+                + "\",\"team_ids\":[\"" + event.getTeamIds().getFirst() + "\"],\"provider\":\"" + event.getProvider() + "\",\"model\":\""
+                + event.getModel() + "\",\"feature\":\"" + event.getFeature() + "\",\"endpoint\":\"" + event.getEndpoint()
+                + "\",\"input_tokens\":" + event.getInputTokens() + ",\"cached_input_tokens\":" + event.getCachedInputTokens()
+                + ",\"output_tokens\":" + event.getOutputTokens() + ",\"latency_ms\":" + event.getLatencyMs() + "}";
     }
 
     private static void createTopic(String bootstrap, String topic) {
