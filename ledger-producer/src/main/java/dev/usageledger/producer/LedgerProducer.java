@@ -140,9 +140,7 @@ public final class LedgerProducer implements AutoCloseable {
             throw new IllegalStateException("the ledger producer is closed");
         }
         UsageEvent complete = withDefaults(event);
-        rules.firstViolation(complete, clock.instant()).ifPresent(v -> {
-            throw new InvalidUsageEventException(v);
-        });
+        requireValid(complete);
         CompletableFuture<PublishReceipt> receipt = new CompletableFuture<>();
         RecordHeaders headers = new RecordHeaders();
         headers.add(ImportHeader.NAME, ImportHeader.value(importName));
@@ -152,24 +150,30 @@ public final class LedgerProducer implements AutoCloseable {
                     published.increment();
                     receipt.complete(receipt(complete, metadata));
                 } else {
-                    failed.increment();
-                    receipt.completeExceptionally(new PublishException("history event " + complete.getEventId() + " was not accepted: "
-                            + error.getMessage() + "; run the import again once Kafka takes it (events already counted are not counted twice)",
-                            error));
+                    historyRefused(complete, receipt, error);
                 }
             });
         } catch (KafkaException e) {
-            failed.increment();
-            receipt.completeExceptionally(new PublishException("history event " + complete.getEventId() + " was not accepted: "
-                    + e.getMessage(), e));
+            historyRefused(complete, receipt, e);
         }
         return receipt;
     }
 
-    private CompletableFuture<PublishReceipt> send(UsageEvent complete) {
+    private void historyRefused(UsageEvent event, CompletableFuture<PublishReceipt> receipt, Throwable error) {
+        failed.increment();
+        receipt.completeExceptionally(new PublishException("history event " + event.getEventId() + " was not accepted: " + error.getMessage()
+                + "; run the import again once Kafka takes it (events already counted are not counted twice)", error));
+    }
+
+    /** @throws InvalidUsageEventException when the event breaks a ledger rule */
+    private void requireValid(UsageEvent complete) {
         rules.firstViolation(complete, clock.instant()).ifPresent(v -> {
             throw new InvalidUsageEventException(v);
         });
+    }
+
+    private CompletableFuture<PublishReceipt> send(UsageEvent complete) {
+        requireValid(complete);
         CompletableFuture<PublishReceipt> receipt = new CompletableFuture<>();
         if (queueBehindSpool.get()) {
             spoolNow(complete, receipt);
@@ -196,9 +200,7 @@ public final class LedgerProducer implements AutoCloseable {
      */
     public StreamingCall startStream(UsageEvent template) {
         UsageEvent complete = withDefaults(template);
-        rules.firstViolation(complete, clock.instant()).ifPresent(v -> {
-            throw new InvalidUsageEventException(v);
-        });
+        requireValid(complete);
         StreamingCall call = new StreamingCall(complete, clock.instant(), (c, event) -> {
             openStreams.remove(c);
             return send(event);
