@@ -79,8 +79,8 @@ public final class LedgerStreamsConfig extends AbstractConfig {
             .define(DEDUPE_HORIZON_MS_CONFIG, Type.LONG, 35 * DAY_MS, Range.atLeast(1), Importance.MEDIUM,
                     "An event_id seen again within this span of event time is counted once.")
             .define(LATE_GRACE_MS_CONFIG, Type.LONG, 7 * DAY_MS, Range.atLeast(0), Importance.MEDIUM,
-                    "Live events older than the newest seen by more than this are rejected as too_late (imported history is judged by"
-                            + " ledger.retention.day.ms); a budget period that ended longer ago is closed.")
+                    "A budget period that ended longer before the newest event seen is closed: live usage that arrives later is"
+                            + " counted in its own period in the reports and in the current period of its budgets, as a late adjustment.")
             .define(MAX_FUTURE_SKEW_MS_CONFIG, Type.LONG, UsageEventRules.DEFAULT_MAX_FUTURE_SKEW.toMillis(), Range.atLeast(0), Importance.LOW,
                     "Events dated further ahead of the record's timestamp are rejected as future_timestamp.")
             .define(BREACH_RETENTION_MS_CONFIG, Type.LONG, 90 * DAY_MS, Range.atLeast(3_600_000), Importance.LOW,

@@ -18,9 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Imported history (records with the ledger-import header) against live usage, in one task: each
- * event in its own period whatever its age, budgets only where their period is still open, once
- * however often it is imported or also sent live (ADR 0002).
+ * Imported history (records with the ledger-import header) and late live usage against live usage,
+ * in one task: each event in its own period whatever its age; in budgets, history only where its
+ * period is still open and late usage in the current period as an adjustment; once however often it
+ * is imported or also sent live (ADR 0002).
  */
 class ImportTopologyTest {
     private static final Instant NOW = Instant.parse("2026-12-06T12:00:00Z");
@@ -100,16 +101,62 @@ class ImportTopologyTest {
     }
 
     @Test
-    void shouldJudgeLiveUsageByTheGraceAndHistoryByWhatTheReportsKeep() {
-        // When an old event comes live (no import header), and history older than the reports keep (800 days) is imported
-        ledger.send(event("late", "2026-09-15T10:00:00Z", "ana", 300), NOW.plusSeconds(60));
+    void shouldCountLateLiveUsageInItsOwnPeriodAndInTheCurrentPeriodOfItsBudgetsAsAnAdjustment() {
+        // When a producer's spool delivers, a minute later, calls of September 15, November 20 (twice) and
+        // December 2: live (no import header), all older than the 7-day grace
+        ledger.send(event("late-sep", "2026-09-15T10:00:00Z", "ana", 600), NOW.plusSeconds(60));
+        ledger.send(event("late-nov", "2026-11-20T10:00:00Z", "bo", 50), NOW.plusSeconds(60));
+        ledger.send(event("late-nov", "2026-11-20T10:00:00Z", "bo", 50), NOW.plusSeconds(61));
+        ledger.send(event("late-dec", "2026-12-02T10:00:00Z", "ana", 200), NOW.plusSeconds(62));
+
+        // Then nothing is set aside, and each is in the reports in its own period, once
+        assertThat(ledger.rejected.isEmpty()).isTrue();
+        assertThat(ledger.month(TENANT, SubjectType.tenant, TENANT, "2026-09").costMicros()).isEqualTo(600);
+        assertThat(ledger.month(TENANT, SubjectType.tenant, TENANT, "2026-11").costMicros()).isEqualTo(50);
+        assertThat(ledger.month(TENANT, SubjectType.tenant, TENANT, "2026-12").costMicros()).isEqualTo(10 + 200);
+        assertThat(ledger.day(TENANT, SubjectType.user, "ana", Instant.parse("2026-09-15T00:00:00Z")).costMicros()).isEqualTo(600);
+
+        // and a budget period still open (ended less than the grace ago: November's month, the day of December 2)
+        // counts it as usage of that period, while a closed one (September, the day of November 20) has it
+        // added to the current period (December, December 6) as a late adjustment
+        assertThat(ledger.counter(TENANT, "acme-month", TENANT, Instant.parse("2026-09-01T00:00:00Z"))).isZero();
+        assertThat(ledger.counter(TENANT, "acme-month", TENANT, Instant.parse("2026-11-01T00:00:00Z"))).isEqualTo(50);
+        assertThat(ledger.lateAdjustment(TENANT, "acme-month", TENANT, Instant.parse("2026-11-01T00:00:00Z"))).isZero();
+        Instant december = Instant.parse("2026-12-01T00:00:00Z");
+        assertThat(ledger.counter(TENANT, "acme-month", TENANT, december)).isEqualTo(10 + 600 + 200);
+        assertThat(ledger.lateAdjustment(TENANT, "acme-month", TENANT, december)).isEqualTo(600);
+        Instant today = Instant.parse("2026-12-06T00:00:00Z");
+        assertThat(ledger.counter(TENANT, "acme-user-day", "ana", today)).isEqualTo(10 + 600);
+        assertThat(ledger.lateAdjustment(TENANT, "acme-user-day", "ana", today)).isEqualTo(600);
+        assertThat(ledger.counter(TENANT, "acme-user-day", "ana", Instant.parse("2026-12-02T00:00:00Z"))).isEqualTo(200);
+        assertThat(ledger.counter(TENANT, "acme-user-day", "bo", Instant.parse("2026-11-20T00:00:00Z"))).isZero();
+        assertThat(ledger.counter(TENANT, "acme-user-day", "bo", today)).isEqualTo(50);
+        assertThat(ledger.lateAdjustment(TENANT, "acme-user-day", "bo", today)).isEqualTo(50);
+
+        // and December's crossings are live breaches of the current month: 50 % crossed by the adjustment, 80 % by December 2
+        assertThat(ledger.breaches.readValuesToList()).satisfiesExactly(half -> {
+            assertThat(half.getPeriodStart()).isEqualTo(december);
+            assertThat(half.getThreshold()).isEqualTo(50);
+            assertThat(half.getCrossingEventId()).isEqualTo("late-sep");
+            assertThat(half.getCrossingOccurredAt()).as("counted now, in the current period").isEqualTo(NOW.plusSeconds(60));
+            assertThat(half.getFoundByImport()).isFalse();
+        }, most -> {
+            assertThat(most.getThreshold()).isEqualTo(80);
+            assertThat(most.getCrossingEventId()).isEqualTo("late-dec");
+        });
+    }
+
+    @Test
+    void shouldRejectUsageOlderThanTheReportsKeepWhetherLiveOrImported() {
+        // When events older than the reports keep (800 days) come, live and imported
+        ledger.send(event("ancient-live", "2024-06-01T00:00:00Z", "ana", 300), NOW.plusSeconds(60));
         ledger.sendImported(event("ancient", "2024-06-01T00:00:00Z", "ana", 300), NOW.plusSeconds(60), "history.jsonl");
 
-        // Then the live one is too late and the ancient one beyond retention, naming the setting that would keep it
+        // Then both are set aside as beyond retention, naming the setting that would keep them
         List<TestRecord<byte[], byte[]>> out = ledger.rejected.readRecordsToList();
-        assertThat(out).extracting(r -> TopologyFixture.header(r, RejectHeaders.REASON)).containsExactly("too_late", "beyond_retention");
+        assertThat(out).extracting(r -> TopologyFixture.header(r, RejectHeaders.REASON)).containsExactly("beyond_retention", "beyond_retention");
         assertThat(TopologyFixture.header(out.get(1), RejectHeaders.DETAIL)).contains("ledger.retention.day.ms");
-        assertThat(ledger.month(TENANT, SubjectType.tenant, TENANT, "2026-09").costMicros()).isZero();
+        assertThat(ledger.month(TENANT, SubjectType.tenant, TENANT, "2024-06").costMicros()).isZero();
     }
 
     private static UsageEvent event(String id, String at, String user, long costMicros) {

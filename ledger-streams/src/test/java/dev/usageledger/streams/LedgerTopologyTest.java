@@ -85,13 +85,13 @@ class LedgerTopologyTest {
         ledger.send(TopologyFixture.event("neg-cost", "acme", T0).setCostMicros(-5L).build(), T0);
         ledger.send(TopologyFixture.event("future", "acme", T0.plus(Duration.ofHours(1))).build(), T0);
         ledger.send("globex", ledger.bytes(TopologyFixture.event("wrong-key", "acme", T0).build()), T0);
-        ledger.send(TopologyFixture.event("late", "acme", T0.minus(Duration.ofDays(8))).build(), T0);
+        ledger.send(TopologyFixture.event("ancient", "acme", T0.minus(Duration.ofDays(801))).build(), T0);
         ledger.send(good, T0);
 
         List<TestRecord<byte[], byte[]>> out = ledger.rejected.readRecordsToList();
         assertThat(out).extracting(r -> TopologyFixture.header(r, RejectHeaders.REASON)).containsExactly("wrong_magic_byte",
                 "unknown_schema_id", "truncated", "missing_tenant", "negative_count", "negative_cost", "future_timestamp",
-                "wrong_key", "too_late");
+                "wrong_key", "beyond_retention");
         assertThat(out.getFirst().value()).isEqualTo(garbage);
         assertThat(TopologyFixture.header(out.getFirst(), RejectHeaders.SOURCE_TOPIC)).isEqualTo("ledger.usage.v1");
         assertThat(out).extracting(r -> TopologyFixture.header(r, RejectHeaders.SOURCE_OFFSET))

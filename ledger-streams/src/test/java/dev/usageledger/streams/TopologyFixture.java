@@ -197,9 +197,19 @@ final class TopologyFixture implements AutoCloseable {
     }
 
     long counter(String tenant, String policyId, String member, Instant periodStart) {
-        KeyValueStore<String, PolicyCounter> store = driver.getKeyValueStore(Names.POLICY_COUNTER_STORE);
-        PolicyCounter counter = store.get(PolicyCounterStore.key(tenant, policyId, member, periodStart));
+        PolicyCounter counter = policyCounter(tenant, policyId, member, periodStart);
         return counter == null ? 0 : counter.used();
+    }
+
+    /** The part of a counter that is late usage of closed periods. */
+    long lateAdjustment(String tenant, String policyId, String member, Instant periodStart) {
+        PolicyCounter counter = policyCounter(tenant, policyId, member, periodStart);
+        return counter == null ? 0 : counter.late();
+    }
+
+    private PolicyCounter policyCounter(String tenant, String policyId, String member, Instant periodStart) {
+        KeyValueStore<String, PolicyCounter> store = driver.getKeyValueStore(Names.POLICY_COUNTER_STORE);
+        return store.get(PolicyCounterStore.key(tenant, policyId, member, periodStart));
     }
 
     static BudgetPolicy.Builder policy(String id, String tenant, SubjectType type, String subjectId, long limit, PeriodKind period,

@@ -188,7 +188,7 @@ final class TopologyModelDriver implements AutoCloseable {
         forEach(counters, kv -> {
             if (kv.value.periodEndMillis() >= counterHorizon) {
                 s.put(TopologyModelSnapshot.counterLine(kv.key), TopologyModelSnapshot.counterValue(kv.value.used(),
-                        Arrays.stream(kv.value.crossed()).boxed().toList()));
+                        Arrays.stream(kv.value.crossed()).boxed().toList(), kv.value.late()));
             }
         });
         WindowStore<String, Long> rolling = driver.getWindowStore(Names.ROLLING_COUNTER_STORE);

@@ -39,6 +39,8 @@ final class TopologyModelReference {
     static final long GRACE_MS = 7 * TopologyModelSteps.DAY;
     static final long HORIZON_MS = 35 * TopologyModelSteps.DAY;
     static final long SKEW_MS = 10 * TopologyModelSteps.MINUTE;
+    /** What the reports keep (ledger.retention.day.ms): an older event is rejected. */
+    static final long KEPT_MS = 800 * TopologyModelSteps.DAY;
     private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
     private static final BigInteger MILLION = BigInteger.valueOf(1_000_000);
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
@@ -55,7 +57,7 @@ final class TopologyModelReference {
     }
 
     /** A period counter; {@code end} is the end of the period it was created for, which its expiry goes by. */
-    private record Counter(long used, TreeSet<Integer> crossed, long end) {
+    private record Counter(long used, TreeSet<Integer> crossed, long end, long late) {
     }
 
     private final TopologyModelPolicies policies = new TopologyModelPolicies();
@@ -123,14 +125,16 @@ final class TopologyModelReference {
     private void usage(UsageIn in) {
         streamTime = Math.max(streamTime, in.timestamp());
         UsageEvent e = in.event();
-        if (e == null || !valid(e, in.key(), in.timestamp()) || e.getOccurredAt().toEpochMilli() < streamTime - GRACE_MS) {
+        if (e == null || !valid(e, in.key(), in.timestamp()) || e.getOccurredAt().toEpochMilli() < streamTime - KEPT_MS) {
             out.count("out rejected this input");
             return;
         }
         long at = e.getOccurredAt().toEpochMilli();
+        // an event older than the grace (late usage) counts at the grace's edge: dedupe and its budgets (ADR 0002)
+        long countedAt = Math.max(at, streamTime - GRACE_MS);
         String seenKey = TopologyModelKeys.dedupe(e.getTenantId(), e.getEventId());
         Long seen = firstSeen.get(seenKey);
-        if (seen != null && Math.abs(seen - at) <= HORIZON_MS) {
+        if (seen != null && Math.abs(seen - countedAt) <= HORIZON_MS) {
             return;
         }
         boolean firstEvent = !knownTenants.contains(e.getTenantId());
@@ -147,12 +151,12 @@ final class TopologyModelReference {
             unpriced = rated == null;
             cost = unpriced ? 0 : rated;
             addTotals(e, cost, unpriced, newTotals);
-            count(e, cost, newCounters, newRolling, newBreaches);
+            count(e, cost, countedAt, newCounters, newRolling, newBreaches);
         } catch (Overflow tooBig) {
             out.count("out rejected this input");
             return;
         }
-        firstSeen.put(seenKey, at);
+        firstSeen.put(seenKey, countedAt);
         List<Counted> before = List.copyOf(counted);
         counted.add(new Counted(e, cost));
         totals.putAll(newTotals);
@@ -248,7 +252,7 @@ final class TopologyModelReference {
                 out.count("out breach " + breach);
             }
         }
-        counters.put(key, new Counter(used, crossed, before == null ? period[1] : before.end()));
+        counters.put(key, new Counter(used, crossed, before == null ? period[1] : before.end(), before == null ? 0 : before.late()));
     }
 
     private static boolean valid(UsageEvent e, String key, long recordTime) {
@@ -328,23 +332,36 @@ final class TopologyModelReference {
         return scopes;
     }
 
-    private void count(UsageEvent e, long cost, Map<String, Counter> staged, Map<String, Long> stagedRolling, List<String> newBreaches) {
+    /**
+     * Adds to every governing budget: a calendar period still open at {@code countedAt} in its own
+     * counter; a closed one (late usage) in the counter of the period at stream time, as a late
+     * adjustment crossing at stream time; a rolling window that slid past {@code countedAt} nowhere.
+     */
+    private void count(UsageEvent e, long cost, long countedAt, Map<String, Counter> staged, Map<String, Long> stagedRolling,
+                       List<String> newBreaches) {
         long at = e.getOccurredAt().toEpochMilli();
         for (Budget budget : policies.budgets(call(e))) {
             BudgetPolicy policy = budget.policy();
             long amount = fit(TopologyModelPolicies.amount(policy, e.getInputTokens(), e.getOutputTokens(), e.getReasoningTokens(),
                     e.getRequests(), cost));
             if (TopologyModelPolicies.rolling(policy)) {
+                if (at + policy.getPeriod().getDurationMs() <= countedAt) {
+                    continue;
+                }
                 long bucketMs = Math.max(1_000, Math.ceilDiv(policy.getPeriod().getDurationMs(), 60));
                 String key = TopologyModelKeys.rolling(policy.getTenantId(), policy.getPolicyId(), budget.member()) + "@"
                         + Math.floorDiv(at, bucketMs) * bucketMs;
                 stagedRolling.put(key, fit(big(stagedRolling.getOrDefault(key, rolling.getOrDefault(key, 0L))).add(big(amount))));
                 continue;
             }
-            long[] period = TopologyModelPolicies.period(policy, at);
+            long[] own = TopologyModelPolicies.period(policy, at);
+            boolean late = own[1] <= countedAt;
+            long[] period = late ? TopologyModelPolicies.period(policy, streamTime) : own;
+            long crossingAt = late ? streamTime : at;
             String key = TopologyModelKeys.counter(policy.getTenantId(), policy.getPolicyId(), budget.member(), period[0]);
             Counter before = staged.getOrDefault(key, counters.get(key));
             long used = before != null ? fit(big(before.used()).add(big(amount))) : amount;
+            long lateAmount = (before == null ? 0 : before.late()) + (late ? amount : 0);
             TreeSet<Integer> crossed = before == null ? new TreeSet<>() : new TreeSet<>(before.crossed());
             for (int threshold : policy.getThresholds()) {
                 if (!crossed.contains(threshold) && used > 0
@@ -352,10 +369,10 @@ final class TopologyModelReference {
                     crossed.add(threshold);
                     newBreaches.add(TopologyModelSnapshot.breachText(policy.getTenantId(), policy.getPolicyId(),
                             policy.getSubject().getType().name(), budget.member(), policy.getMetric().name(), period[0], period[1],
-                            threshold, policy.getLimit(), used, e.getEventId(), at));
+                            threshold, policy.getLimit(), used, e.getEventId(), crossingAt));
                 }
             }
-            staged.put(key, new Counter(used, crossed, before == null ? period[1] : before.end()));
+            staged.put(key, new Counter(used, crossed, before == null ? period[1] : before.end(), lateAmount));
         }
     }
 
@@ -431,7 +448,7 @@ final class TopologyModelReference {
         });
         counters.forEach((key, c) -> {
             if (c.end() >= counterHorizon()) {
-                s.put(TopologyModelSnapshot.counterLine(key), TopologyModelSnapshot.counterValue(c.used(), List.copyOf(c.crossed())));
+                s.put(TopologyModelSnapshot.counterLine(key), TopologyModelSnapshot.counterValue(c.used(), List.copyOf(c.crossed()), c.late()));
             }
         });
         rolling.forEach((key, amount) -> {
@@ -446,7 +463,7 @@ final class TopologyModelReference {
 
     /**
      * Counters of periods that ended more than the late grace before stream time can no longer be
-     * reached (an event in them is too late) and may be dropped at any time: only later ones are
+     * reached (a later event goes to the current period) and may be dropped at any time: only later ones are
      * compared.
      */
     long counterHorizon() {

@@ -64,8 +64,8 @@ final class TopologyModelSnapshot {
         return "counter " + TopologyModelKeys.readable(key);
     }
 
-    static String counterValue(long used, List<Integer> crossedSorted) {
-        return "used=" + used + " crossed=" + crossedSorted;
+    static String counterValue(long used, List<Integer> crossedSorted, long late) {
+        return "used=" + used + " crossed=" + crossedSorted + " late=" + late;
     }
 
     static String rollingLine(String key, long bucket) {

@@ -32,11 +32,14 @@ final class TopologyModelStats {
     /** Adds what a case's stores hold at its end. */
     synchronized void caseEnd(TopologyModelSnapshot stores) {
         add("cases", 1);
-        stores.lines().keySet().forEach(k -> {
+        stores.lines().forEach((k, value) -> {
             if (k.startsWith("dedupe ")) {
                 add("events counted", 1);
             } else if (k.startsWith("counter ")) {
                 add("counters", 1);
+                if (!value.endsWith(" late=0")) {
+                    add("counters with a late adjustment", 1);
+                }
             } else if (k.startsWith("rolling ")) {
                 add("rolling buckets", 1);
             } else if (k.startsWith("totals month ")) {

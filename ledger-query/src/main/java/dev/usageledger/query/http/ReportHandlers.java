@@ -140,6 +140,7 @@ final class ReportHandlers {
                 view.put("period_start", Iso.format(line.period().start()));
                 view.put("period_end", Iso.format(line.period().end()));
                 view.put("used", line.used());
+                view.put("late_adjustment", status.lateAdjustment());
                 view.put("held", line.held());
                 view.put("limit", line.unlimited() ? null : line.limit());
                 view.put("remaining", line.unlimited() ? null : line.remaining());

@@ -19,8 +19,12 @@ import java.util.List;
 
 /** Reads over one partition's enforcement stores: budget status and breaches (usage, breakdowns and trends are the reporting part's, see {@code ReportStore}). */
 public final class Reports {
-    /** One budget's standing at an instant. */
-    public record BudgetStatus(BudgetLine line, int[] crossed, long burnRatePerDay, long projectedAtPeriodEnd, Long warnAt) {
+    /**
+     * One budget's standing at an instant; {@code lateAdjustment} is the part of the used amount
+     * that is late usage of earlier, closed periods, added to this one (ADR 0002).
+     */
+    public record BudgetStatus(BudgetLine line, int[] crossed, long burnRatePerDay, long projectedAtPeriodEnd, Long warnAt,
+                               long lateAdjustment) {
     }
 
     private final LedgerState state;
@@ -39,12 +43,12 @@ public final class Reports {
                 stores.awaitSeeded(usage, policy);
                 PolicyCounter counter = usage.counter(policy, id, period);
                 statuses.add(status(policy, id, period, counter.used(), stores.held().held(policy, id, period),
-                        counter.crossed(), at));
+                        counter.crossed(), counter.late(), at));
             } else {
                 long duration = RollingWindow.durationMs(policy.getPeriod());
                 PeriodWindow window = new PeriodWindow(at.minusMillis(duration), at);
                 statuses.add(status(policy, id, window, usage.rolling(policy, id, at.toEpochMilli()),
-                        stores.held().held(policy, id, null), new int[0], at));
+                        stores.held().held(policy, id, null), new int[0], 0, at));
             }
         }
         return statuses;
@@ -56,14 +60,14 @@ public final class Reports {
     }
 
     private static BudgetStatus status(BudgetPolicy policy, String member, PeriodWindow period, long used, long held, int[] crossed,
-                                       Instant at) {
+                                       long late, Instant at) {
         BudgetLine line = new BudgetLine(policy, member, period, used, held, 0, null, null, null);
         long elapsed = at.toEpochMilli() - period.start().toEpochMilli();
         long length = period.end().toEpochMilli() - period.start().toEpochMilli();
         long burn = elapsed <= 0 ? 0 : scale(used, Buckets.DAY_MS, elapsed);
         long projected = elapsed <= 0 ? used : scale(used, length, elapsed);
         Long warnAt = policy.getSoftLimitPct() == null || policy.getUnlimited() ? null : PolicyRules.boundary(policy.getLimit(), policy.getSoftLimitPct());
-        return new BudgetStatus(line, Arrays.copyOf(crossed, crossed.length), burn, projected, warnAt);
+        return new BudgetStatus(line, Arrays.copyOf(crossed, crossed.length), burn, projected, warnAt, late);
     }
 
     /** {@code amount * numerator / denominator}, exact and floored, without overflow on the way. */

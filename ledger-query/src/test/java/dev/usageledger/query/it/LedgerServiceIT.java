@@ -84,6 +84,8 @@ class LedgerServiceIT {
         events.add(event("e-3", "acme-u03", 3, 99_000L, 0, 0));
         events.add(event("e-4", "acme-u04", 4, null, 1_000_000, 500_000));
         events.add(event("e-4", "acme-u04", 5, null, 1_000_000, 500_000)); // a retry: counted once
+        // u07's call of 40 days ago arrives only now, from a producer's spool: late usage (beyond the 7-day grace)
+        events.add(event("e-late", "acme-u07", -40 * 86_400, 100_000L, 0, 0));
         lastEvent = ServiceFixture.publish(cluster, usageTopic, events);
     }
 
@@ -196,6 +198,17 @@ class LedgerServiceIT {
         assertThat(status.get("remaining").asLong()).isEqualTo(1_000L);
         assertThat(status.get("breached_thresholds").toString()).isEqualTo("[50,80]");
         assertThat(status.get("warn_at").asLong()).isEqualTo(240_000L);
+        assertThat(status.get("late_adjustment").asLong()).isZero();
+
+        // late usage: in its own day in the reports, and in today's budget as a late adjustment
+        Instant lateDay = hour.minus(Duration.ofDays(40)).truncatedTo(ChronoUnit.DAYS);
+        JsonNode lateUsage = api.get("/v1/tenants/acme/usage?scope=user:acme-u07&from=" + lateDay + "&to=" + lateDay.plus(Duration.ofDays(1)),
+                ACME_TOKEN).json();
+        assertThat(lateUsage.get("cost_micros").asLong()).isEqualTo(100_000L);
+        JsonNode lateStatus = api.get("/v1/tenants/acme/status?scope=user:acme-u07", ACME_TOKEN).json().get("budgets").get(0);
+        assertThat(lateStatus.get("used").asLong()).isEqualTo(100_000L);
+        assertThat(lateStatus.get("late_adjustment").asLong()).isEqualTo(100_000L);
+        assertThat(lateStatus.get("breached_thresholds").toString()).isEqualTo("[]");
 
         JsonNode breaches = api.get("/v1/tenants/acme/breaches", ACME_TOKEN).json().get("breaches");
         List<String> seen = StreamSupport.stream(breaches.spliterator(), false)

@@ -11,12 +11,14 @@ import org.apache.kafka.common.serialization.Serializer;
  * One policy's usage for one member in one period, and the thresholds (percent) whose breach
  * was already emitted: kept in the same store write as the count, so exactly-once makes "emitted
  * once" hold across crashes and replays. {@code periodEndMillis} lets expired counters go.
+ * {@code late} is the part of {@code used} that is late usage of an earlier, closed period, added to
+ * this one as an adjustment (ADR 0002).
  */
-public record PolicyCounter(long used, int[] crossed, long periodEndMillis) {
+public record PolicyCounter(long used, int[] crossed, long periodEndMillis, long late) {
 
     /** A counter at zero for a period ending at {@code periodEndMillis}. */
     public static PolicyCounter zero(long periodEndMillis) {
-        return new PolicyCounter(0, new int[0], periodEndMillis);
+        return new PolicyCounter(0, new int[0], periodEndMillis, 0);
     }
 
     public boolean hasCrossed(int threshold) {
@@ -29,26 +31,31 @@ public record PolicyCounter(long used, int[] crossed, long periodEndMillis) {
     }
 
     public PolicyCounter plus(long amount) {
-        return new PolicyCounter(Math.addExact(used, amount), crossed, periodEndMillis);
+        return new PolicyCounter(Math.addExact(used, amount), crossed, periodEndMillis, late);
+    }
+
+    /** Plus {@code amount} of late usage from a closed period: counted, and kept apart as the adjustment it is. */
+    public PolicyCounter plusLate(long amount) {
+        return new PolicyCounter(Math.addExact(used, amount), crossed, periodEndMillis, Math.addExact(late, amount));
     }
 
     /** Plus {@code amount}, held at {@link Long#MAX_VALUE} rather than overflowing (a non-negative amount). */
     public PolicyCounter plusSaturating(long amount) {
         long sum = used + amount;
-        return new PolicyCounter(sum < used ? Long.MAX_VALUE : sum, crossed, periodEndMillis);
+        return new PolicyCounter(sum < used ? Long.MAX_VALUE : sum, crossed, periodEndMillis, late);
     }
 
     public PolicyCounter withCrossed(int threshold) {
         int[] more = Arrays.copyOf(crossed, crossed.length + 1);
         more[crossed.length] = threshold;
         Arrays.sort(more);
-        return new PolicyCounter(used, more, periodEndMillis);
+        return new PolicyCounter(used, more, periodEndMillis, late);
     }
 
     @Override
     public boolean equals(Object other) {
         return other instanceof PolicyCounter c && c.used == used && Arrays.equals(c.crossed, crossed)
-                && c.periodEndMillis == periodEndMillis;
+                && c.periodEndMillis == periodEndMillis && c.late == late;
     }
 
     @Override
@@ -58,18 +65,25 @@ public record PolicyCounter(long used, int[] crossed, long periodEndMillis) {
 
     @Override
     public String toString() {
-        return "PolicyCounter[used=" + used + ", crossed=" + Arrays.toString(crossed) + ", periodEnd=" + periodEndMillis + "]";
+        return "PolicyCounter[used=" + used + ", crossed=" + Arrays.toString(crossed) + ", periodEnd=" + periodEndMillis + ", late=" + late + "]";
     }
 
+    /**
+     * Used, period end, the crossed thresholds (count, then each), and the late part last: a counter
+     * written before the late part existed ends after the thresholds and reads as late 0.
+     */
     public static Serde<PolicyCounter> serde() {
         Serializer<PolicyCounter> serializer = (topic, c) -> {
             if (c == null) {
                 return null;
             }
-            ByteBuffer buffer = ByteBuffer.allocate(2 * Long.BYTES + Integer.BYTES * (1 + c.crossed.length)).putLong(c.used)
-                    .putLong(c.periodEndMillis).putInt(c.crossed.length);
+            ByteBuffer buffer = ByteBuffer.allocate(2 * Long.BYTES + Integer.BYTES * (1 + c.crossed.length) + (c.late == 0 ? 0 : Long.BYTES))
+                    .putLong(c.used).putLong(c.periodEndMillis).putInt(c.crossed.length);
             for (int t : c.crossed) {
                 buffer.putInt(t);
+            }
+            if (c.late != 0) {
+                buffer.putLong(c.late);
             }
             return buffer.array();
         };
@@ -84,7 +98,7 @@ public record PolicyCounter(long used, int[] crossed, long periodEndMillis) {
             for (int i = 0; i < crossed.length; i++) {
                 crossed[i] = buffer.getInt();
             }
-            return new PolicyCounter(used, crossed, periodEnd);
+            return new PolicyCounter(used, crossed, periodEnd, buffer.remaining() >= Long.BYTES ? buffer.getLong() : 0);
         };
         return Serdes.serdeFrom(serializer, deserializer);
     }

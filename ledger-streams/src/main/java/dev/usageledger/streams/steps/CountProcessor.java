@@ -106,12 +106,12 @@ final class CountProcessor extends ContextualProcessor<String, Object, String, O
             applySeed(seed, record.timestamp());
         } else {
             ValidUsage valid = (ValidUsage) record.value();
-            count(record.withValue(valid.event()), valid.wire(), valid.imported());
+            count(record.withValue(valid.event()), valid.wire(), valid.arrival());
         }
     }
 
-    /** Counts the event; {@code record}'s timestamp is when it counts (its occurred_at, or the late grace's edge for older history). */
-    private void count(Record<String, UsageEvent> record, byte[] wire, boolean imported) {
+    /** Counts the event; {@code record}'s timestamp is when it counts (its occurred_at, or the late grace's edge for older events). */
+    private void count(Record<String, UsageEvent> record, byte[] wire, Arrival arrival) {
         UsageEvent event = record.value();
         RecordMetadata source = context().recordMetadata().orElseThrow();
         lastUsageOffset = source.offset();
@@ -131,7 +131,7 @@ final class CountProcessor extends ContextualProcessor<String, Object, String, O
             aggregation.add(usage, changes);
             PolicyIndex index = policies.index(event.getTenantId());
             seeding.beforeCounting(event.getTenantId(), index, source.offset(), changes);
-            policies.add(usage, index, record.timestamp(), imported, changes);
+            policies.add(usage, index, record.timestamp(), arrival, changes);
             settlement.settle(usage, record.timestamp(), changes);
             changes.send(Names.RATED_SINK, new Record<>(event.getTenantId(), counted(usage, wire), record.timestamp()));
         } catch (ArithmeticException e) {

@@ -86,12 +86,14 @@ final class PolicyCounting {
 
     /**
      * The event's counts, counter by counter, and the breaches they raise, as changes; {@code countedAt}
-     * is the event's counted time (its occurred_at, or the late grace's edge for older history). A
+     * is the event's counted time (its occurred_at, or the late grace's edge for older events). A
      * period that ended by then is closed: its decisions are over and enforcement no longer keeps its
-     * counter, so imported history in it touches no counter (ADR 0002). Live usage never falls in a
-     * closed period (it is rejected as too late first). Breaches raised by imported history say so.
+     * counter (ADR 0002). Imported history in a closed period touches no counter; late live usage in
+     * one is added to the current period (the one holding the newest event seen, the grace after
+     * {@code countedAt}) as an adjustment, so late spend is never lost to the budgets. Breaches
+     * raised by imported history say so.
      */
-    void add(RatedUsage usage, PolicyIndex index, long countedAt, boolean imported, EventChanges changes) {
+    void add(RatedUsage usage, PolicyIndex index, long countedAt, Arrival arrival, EventChanges changes) {
         if (index.isEmpty()) {
             return;
         }
@@ -103,7 +105,7 @@ final class PolicyCounting {
                         continue;
                     }
                     if (PeriodCalendar.isFixed(policy.getPeriod())) {
-                        count(policy, member, usage, countedAt, imported, changes);
+                        count(policy, member, usage, countedAt, arrival, changes);
                     } else {
                         countRolling(policy, member, usage, countedAt, changes);
                     }
@@ -112,14 +114,23 @@ final class PolicyCounting {
         }
     }
 
-    private void count(BudgetPolicy policy, String member, RatedUsage usage, long countedAt, boolean imported, EventChanges changes) {
-        PeriodWindow period = PeriodCalendar.windowAt(policy.getPeriod(), usage.event().getOccurredAt());
-        if (period.end().toEpochMilli() <= countedAt) {
-            return; // closed
+    private void count(BudgetPolicy policy, String member, RatedUsage usage, long countedAt, Arrival arrival, EventChanges changes) {
+        Instant occurredAt = usage.event().getOccurredAt();
+        PeriodWindow period = PeriodCalendar.windowAt(policy.getPeriod(), occurredAt);
+        long amount = PolicyRules.amount(policy, usage);
+        if (period.end().toEpochMilli() > countedAt) {
+            add(policy, member, period, amount, Addition.USAGE, usage.event().getEventId(), occurredAt, countedAt,
+                    arrival == Arrival.IMPORTED, changes);
+        } else if (arrival == Arrival.LATE) {
+            long now = countedAt + lateGraceMs;
+            PeriodWindow current = PeriodCalendar.windowAt(policy.getPeriod(), Instant.ofEpochMilli(now));
+            add(policy, member, current, amount, Addition.LATE, usage.event().getEventId(), Instant.ofEpochMilli(now), now, false,
+                    changes);
         }
-        add(policy, member, period, PolicyRules.amount(policy, usage), false, usage.event().getEventId(), usage.event().getOccurredAt(),
-                countedAt, imported, changes);
     }
+
+    /** What an amount added to a counter is: usage of its period, late usage of a closed one, or a seed (saturating: held at Long.MAX_VALUE rather than refused). */
+    private enum Addition { USAGE, LATE, SEED }
 
     /**
      * Adds a seed's amounts to the counters of one period of a policy, for the members it governs,
@@ -135,8 +146,8 @@ final class PolicyCounting {
                 Math.min(registeredAt, period.end().toEpochMilli() - 1)));
         for (Map.Entry<String, Long> amount : new TreeMap<>(seed.getAmounts()).entrySet()) {
             if (governs(index, type, amount.getKey(), policy.getPolicyId())) {
-                add(policy, amount.getKey(), period, amount.getValue(), true, SEED_CROSSING + policy.getPolicyId(), crossingAt, decidedAt,
-                        false, changes);
+                add(policy, amount.getKey(), period, amount.getValue(), Addition.SEED, SEED_CROSSING + policy.getPolicyId(), crossingAt,
+                        decidedAt, false, changes);
             }
         }
     }
@@ -153,13 +164,17 @@ final class PolicyCounting {
         return false;
     }
 
-    /** Adds to one counter ({@code saturating}: held at Long.MAX_VALUE rather than refused) and raises the breaches it crosses. */
-    private void add(BudgetPolicy policy, String member, PeriodWindow period, long amount, boolean saturating, String crossingEventId,
+    /** Adds to one counter and raises the breaches it crosses. */
+    private void add(BudgetPolicy policy, String member, PeriodWindow period, long amount, Addition addition, String crossingEventId,
                      Instant crossingAt, long decidedAt, boolean imported, EventChanges changes) {
         String key = PolicyCounterStore.key(policy.getTenantId(), policy.getPolicyId(), member, period.start());
         PolicyCounter before = live.counters().read(partition, key, counters::get);
         PolicyCounter current = before != null ? before : PolicyCounter.zero(period.end().toEpochMilli());
-        PolicyCounter after = saturating ? current.plusSaturating(amount) : current.plus(amount);
+        PolicyCounter after = switch (addition) {
+            case USAGE -> current.plus(amount);
+            case LATE -> current.plusLate(amount);
+            case SEED -> current.plusSaturating(amount);
+        };
         for (int threshold : policy.getUnlimited() ? List.<Integer>of() : policy.getThresholds()) {
             if (after.used() > 0 && after.used() >= PolicyRules.boundary(policy.getLimit(), threshold)
                     && !after.hasCrossed(threshold)) {
@@ -203,7 +218,7 @@ final class PolicyCounting {
 
     /**
      * Drops counters of periods that ended more than the late grace before stream time: no event
-     * can reach them any more (it would be rejected as too_late). Stream time, not the wall clock,
+     * counts in them any more (a later one goes to the current period, or for history nowhere). Stream time, not the wall clock,
      * so a replay drops exactly what the live run dropped.
      */
     void expire(long streamTime) {

@@ -118,8 +118,10 @@ final class PolicySeeding {
     /**
      * The periods that can hold usage counted before a registration at stream time S: those
      * overlapping {@code [S - late grace, S + future skew]}. An event counted before had a publish
-     * time of at most S and occurred at most the skew after it; one counted after, for a period
-     * ending before {@code S - grace}, is rejected as too late.
+     * time of at most S and occurred at most the skew after it; one counted after, in a period
+     * ending before {@code S - grace}, is counted in the current period (late usage) or in no
+     * counter (history). A seed sums usage by when it occurred: late usage adjusted into a period
+     * before the policy existed is not in its counter.
      */
     static List<SeedPeriod> periods(PeriodSpec spec, long fromMs, long toMs) {
         List<SeedPeriod> periods = new ArrayList<>();

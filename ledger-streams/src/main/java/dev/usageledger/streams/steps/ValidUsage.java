@@ -4,7 +4,7 @@ import dev.usageledger.schemas.avro.UsageEvent;
 
 /**
  * A usage event that passed validation, with the bytes it arrived in (they go on to the rated
- * topic as they are) and whether it is imported history ({@link dev.usageledger.schemas.validation.ImportHeader}).
+ * topic as they are) and how it arrived.
  */
-record ValidUsage(UsageEvent event, byte[] wire, boolean imported) {
+record ValidUsage(UsageEvent event, byte[] wire, Arrival arrival) {
 }

@@ -24,10 +24,10 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 /**
  * Step 1: turns raw bytes into a valid {@link UsageEvent}, or sets the original bytes aside on
  * the rejected topic with the reason: an unreadable payload, a broken rule, a key that is not
- * the event's tenant, a live event older than the newest seen by more than the grace
- * ({@code too_late}), or imported history older than the reports keep ({@code beyond_retention};
- * ADR 0002). Time is the records' own (their timestamps), so a replay rejects exactly what the
- * live run rejected.
+ * the event's tenant, or an event older than the reports keep ({@code beyond_retention}). An
+ * event older than the newest seen by more than the late grace is counted, at the grace's edge:
+ * as history if it carries the import header, else as late usage (ADR 0002). Time is the
+ * records' own (their timestamps), so a replay rejects exactly what the live run rejected.
  *
  * <p>It also marks, on the rated topic, how far the partition has been processed: a record
  * rejected or found a duplicate leaves nothing there, so without the mark a reader of the rated
@@ -112,22 +112,18 @@ final class ValidateProcessor extends ContextualProcessor<byte[], byte[], Object
         }
         long newest = Math.max(context().currentStreamTimeMs(), record.timestamp());
         long occurredAt = event.getOccurredAt().toEpochMilli();
-        boolean imported = ImportHeader.isImport(record.headers());
-        if (imported && occurredAt < newest - reportsKept.toMillis()) {
+        if (occurredAt < newest - reportsKept.toMillis()) {
             reject(record, "beyond_retention", "occurred_at " + event.getOccurredAt() + " is older than the ledger keeps: more than "
                     + LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG + " (" + reportsKept + ") before the newest event seen ("
-                    + Instant.ofEpochMilli(newest) + "); raise " + LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG + " to import it");
+                    + Instant.ofEpochMilli(newest) + "); raise " + LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG + " to count it");
             return occurredAt;
         }
-        if (!imported && occurredAt < newest - lateGrace.toMillis()) {
-            reject(record, "too_late", "occurred_at " + event.getOccurredAt() + " is more than " + lateGrace
-                    + " older than the newest event seen (" + Instant.ofEpochMilli(newest) + ")");
-            return occurredAt;
-        }
-        // Counted at its occurred_at, or for history older than the grace at the grace's edge: where
+        long graceEdge = newest - lateGrace.toMillis();
+        Arrival arrival = ImportHeader.isImport(record.headers()) ? Arrival.IMPORTED : occurredAt < graceEdge ? Arrival.LATE : Arrival.LIVE;
+        // Counted at its occurred_at, or for an event older than the grace at the grace's edge: where
         // its dedupe mark is kept, and a timestamp the changelogs' time retention keeps (ADR 0002).
-        long countedAt = Math.max(occurredAt, newest - lateGrace.toMillis());
-        context().forward(new Record<>(event.getTenantId(), new ValidUsage(event, record.value(), imported), countedAt,
+        long countedAt = Math.max(occurredAt, graceEdge);
+        context().forward(new Record<>(event.getTenantId(), new ValidUsage(event, record.value(), arrival), countedAt,
                 record.headers()), Names.COUNT);
         return occurredAt;
     }

@@ -162,6 +162,12 @@ public final class AuditCommand implements Callable<Integer> {
             stdout.printf("ledger audit: %,d events counted, %,d duplicates, %,d rejected, %,d unpriced; cost %,d micro-units; report in %s%n",
                     report.counted, replay.duplicates, replay.rejected.values().stream().mapToLong(Long::longValue).sum(), report.unpriced,
                     report.grand.costMicros(), out.toAbsolutePath());
+            long[] late = report.byArrival.getOrDefault(UsageReplay.Arrival.LATE, new long[2]);
+            long[] imported = report.byArrival.getOrDefault(UsageReplay.Arrival.IMPORTED, new long[2]);
+            if (late[0] + imported[0] > 0) {
+                stdout.printf("ledger audit: of which %,d late (%,d micro-units, counted in their own period; in budgets as a late adjustment) "
+                        + "and %,d imported (%,d micro-units)%n", late[0], late[1], imported[0], imported[1]);
+            }
             if (reconciler != null) {
                 stdout.printf("ledger audit: %,d totals compared with %s, %,d mismatched%n", reconciler.compared, ledgerUrl,
                         reconciler.mismatches);
@@ -236,6 +242,12 @@ public final class AuditCommand implements Callable<Integer> {
         summary.put("duplicates", replay.duplicates);
         summary.put("rejected", replay.rejected);
         summary.put("unpriced", report.unpriced);
+        Map<String, Object> arrivals = new LinkedHashMap<>();
+        for (UsageReplay.Arrival arrival : UsageReplay.Arrival.values()) {
+            long[] arrived = report.byArrival.getOrDefault(arrival, new long[2]);
+            arrivals.put(arrival.name().toLowerCase(java.util.Locale.ROOT), Map.of("events", arrived[0], "cost_micros", arrived[1]));
+        }
+        summary.put("by_arrival", arrivals);
         Totals g = report.grand;
         summary.put("totals", Map.of("cost_micros", g.costMicros(), "input_tokens", g.inputTokens(), "cached_input_tokens",
                 g.cachedInputTokens(), "output_tokens", g.outputTokens(), "reasoning_tokens", g.reasoningTokens(), "requests", g.requests(),

@@ -64,6 +64,8 @@ final class AuditReport implements AutoCloseable {
     Totals grand = Totals.ZERO;
     long counted;
     long unpriced;
+    /** Events and cost by how they arrived: late usage and imported history are counted in their own period, and shown apart. */
+    final Map<UsageReplay.Arrival, long[]> byArrival = new java.util.EnumMap<>(UsageReplay.Arrival.class);
     private final BufferedWriter events;
     private long currentEpochDay = Long.MIN_VALUE;
     private String currentDay;
@@ -72,7 +74,7 @@ final class AuditReport implements AutoCloseable {
         Files.createDirectories(out);
         events = Files.newBufferedWriter(out.resolve("events.csv"));
         events.write("partition,offset,event_id,tenant_id,occurred_at,user_id,api_key_id,provider,model,feature,input_tokens,"
-                + "cached_input_tokens,output_tokens,reasoning_tokens,requests,status,cost_micros,unpriced\n");
+                + "cached_input_tokens,output_tokens,reasoning_tokens,requests,status,cost_micros,unpriced,arrival\n");
     }
 
     void add(UsageReplay.Counted counted) {
@@ -83,6 +85,9 @@ final class AuditReport implements AutoCloseable {
             unpriced++;
         }
         grand = grand.plus(rated);
+        long[] arrived = byArrival.computeIfAbsent(counted.arrival(), a -> new long[2]);
+        arrived[0]++;
+        arrived[1] = Math.addExact(arrived[1], counted.costMicros());
         Instant at = e.getOccurredAt();
         String day = day(at);
         String month = day.substring(0, 7);
@@ -105,7 +110,8 @@ final class AuditReport implements AutoCloseable {
                     csv(e.getTenantId()), at.toString(), csv(e.getUserId()), csv(e.getApiKeyId()), csv(e.getProvider()), csv(e.getModel()),
                     csv(e.getFeature()), Long.toString(e.getInputTokens()), Long.toString(e.getCachedInputTokens()),
                     Long.toString(e.getOutputTokens()), Long.toString(e.getReasoningTokens()), Long.toString(e.getRequests()),
-                    e.getStatus().name(), Long.toString(counted.costMicros()), Boolean.toString(counted.unpriced())));
+                    e.getStatus().name(), Long.toString(counted.costMicros()), Boolean.toString(counted.unpriced()),
+                    counted.arrival().name().toLowerCase(java.util.Locale.ROOT)));
             events.newLine();
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);

@@ -18,15 +18,19 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * The ledger's documented rules applied to the usage log record by record, apart from the
- * topology: validation, the record key, lateness against the partition's newest timestamp (or,
- * for imported history, the reports' retention), dedupe by event id within the horizon of when it
+ * topology: validation, the record key, age against the partition's newest timestamp (older
+ * than the reports keep is rejected; older than the late grace is counted as late usage or, with
+ * the import header, as history), dedupe by event id within the horizon of when it
  * counts (first occurrence wins; ADR 0002), rating with the price in force
  * at {@code occurred_at}. Each event that counts and falls in the audited range and tenant goes
  * to the report.
  */
 final class UsageReplay {
+    /** How a counted event arrived (ADR 0002): within the late grace, later than it, or imported. */
+    enum Arrival { LIVE, LATE, IMPORTED }
+
     /** One counted event, rated. */
-    record Counted(UsageEvent event, int partition, long offset, long costMicros, boolean unpriced, byte[] raw) {
+    record Counted(UsageEvent event, int partition, long offset, long costMicros, boolean unpriced, Arrival arrival, byte[] raw) {
     }
 
     private final AvroDeserializer<UsageEvent> deserializer;
@@ -85,16 +89,13 @@ final class UsageReplay {
             return;
         }
         long occurredAt = event.getOccurredAt().toEpochMilli();
-        boolean imported = ImportHeader.isImport(record.headers());
-        if (imported && occurredAt < newestSeen - keptMs) {
+        if (occurredAt < newestSeen - keptMs) {
             reject("beyond_retention");
             return;
         }
-        if (!imported && occurredAt < newestSeen - lateGraceMs) {
-            reject("too_late");
-            return;
-        }
-        long countedAt = Math.max(occurredAt, newestSeen - lateGraceMs); // history older than the grace: at its edge (ADR 0002)
+        long graceEdge = newestSeen - lateGraceMs;
+        Arrival arrival = ImportHeader.isImport(record.headers()) ? Arrival.IMPORTED : occurredAt < graceEdge ? Arrival.LATE : Arrival.LIVE;
+        long countedAt = Math.max(occurredAt, graceEdge); // older than the grace: at its edge (ADR 0002)
         boolean audited = (tenant == null || tenant.equals(event.getTenantId())) && !event.getOccurredAt().isBefore(from)
                 && event.getOccurredAt().isBefore(to);
         String id = event.getTenantId() + '\u0000' + event.getEventId();
@@ -107,22 +108,22 @@ final class UsageReplay {
         }
         firstSeen.put(id, countedAt);
         if (audited) {
-            report.add(rate(event, record));
+            report.add(rate(event, record, arrival));
         }
     }
 
-    private Counted rate(UsageEvent event, ConsumerRecord<byte[], byte[]> record) {
+    private Counted rate(UsageEvent event, ConsumerRecord<byte[], byte[]> record, Arrival arrival) {
         if (event.getCostMicros() != null) {
-            return new Counted(event, record.partition(), record.offset(), event.getCostMicros(), false, record.value());
+            return new Counted(event, record.partition(), record.offset(), event.getCostMicros(), false, arrival, record.value());
         }
         PriceChange price = prices.at(event.getProvider(), event.getModel(), event.getOccurredAt().toEpochMilli());
         if (price == null) {
-            return new Counted(event, record.partition(), record.offset(), 0, true, record.value());
+            return new Counted(event, record.partition(), record.offset(), 0, true, arrival, record.value());
         }
         long cost = Rating.costMicros(event.getInputTokens(), event.getCachedInputTokens(), event.getOutputTokens(),
                 event.getReasoningTokens(), price.getInputMicrosPerMtok(), price.getCachedInputMicrosPerMtok(),
                 price.getOutputMicrosPerMtok());
-        return new Counted(event, record.partition(), record.offset(), cost, false, record.value());
+        return new Counted(event, record.partition(), record.offset(), cost, false, arrival, record.value());
     }
 
     private void reject(String reason) {

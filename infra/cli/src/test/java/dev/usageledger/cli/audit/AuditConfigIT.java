@@ -41,7 +41,7 @@ import picocli.CommandLine;
 
 /**
  * {@code ledger audit --config F} against a service started with the same F: the audit judges
- * by the service's rules, here a late grace of one day instead of the default seven.
+ * by the service's rules, here reports kept for one day instead of the default 800.
  */
 @ExtendWith(LedgerClusterExtension.class)
 class AuditConfigIT {
@@ -53,13 +53,13 @@ class AuditConfigIT {
     Path dir;
 
     @Test
-    void shouldAgreeWithAServiceWhoseLateGraceIsOneDayWhenGivenItsConfiguration(LedgerCluster cluster) throws Exception {
-        // Given a service started from a file with a late grace of one day, and an event two days older than the newest
+    void shouldAgreeWithAServiceThatKeepsOneDayWhenGivenItsConfiguration(LedgerCluster cluster) throws Exception {
+        // Given a service started from a file that keeps one day of reports, and an event two days older than the newest
         String prefix = LedgerCluster.uniqueName("audit-config");
         List<String> lines = new ArrayList<>(List.of("bootstrap.servers=" + cluster.bootstrapServers(),
                 "schema.registry.url=" + cluster.registryUrl(), "ledger.application.id=" + prefix + "-app",
                 "ledger.state.dir=" + dir.resolve("state"), "ledger.http.port=0", "ledger.auth.tokens=admin=" + ADMIN,
-                "ledger.late.grace.ms=" + Duration.ofDays(1).toMillis()));
+                "ledger.retention.day.ms=" + Duration.ofDays(1).toMillis()));
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()))) {
             List<TopicSpec> topics = new ArrayList<>();
             for (String topic : TOPICS) {
@@ -89,15 +89,15 @@ class AuditConfigIT {
             Result audit = audit("--config", config.toString(), "--from", from, "--to", to, "--ledger-url", ledgerUrl,
                     "--token", ADMIN, "--out", dir.resolve("with-config").toString());
 
-            // Then it rejects the late event as the service did, and agrees with it
+            // Then it rejects the old event as the service did, and agrees with it
             assertThat(audit.exit()).as(audit.output()).isZero();
             JsonNode summary = summary(dir.resolve("with-config"));
             assertThat(summary.get("counted").asLong()).isEqualTo(2);
-            assertThat(summary.get("rejected").get("too_late").asLong()).isEqualTo(1);
+            assertThat(summary.get("rejected").get("beyond_retention").asLong()).isEqualTo(1);
             assertThat(summary.get("reconciliation").get("compared").asLong()).isPositive();
             assertThat(summary.get("reconciliation").get("mismatches").asLong()).isZero();
 
-            // And given only the addresses and topics, as before, it judges by the default seven days and disagrees
+            // And given only the addresses and topics, as before, it judges by the default 800 days and disagrees
             Result defaults = audit("--bootstrap", cluster.bootstrapServers(), "--registry", cluster.registryUrl(),
                     "--usage-topic", prefix + ".usage", "--prices-topic", prefix + ".prices", "--from", from, "--to", to,
                     "--ledger-url", ledgerUrl, "--token", ADMIN, "--out", dir.resolve("defaults").toString());

@@ -84,6 +84,7 @@ class ImportCommandIT {
         publishPrices(cluster, prefix, priceChange);
         Map<String, Call> distinct = new TreeMap<>();
         List<String> history = history(now, priceChange, distinct);
+        int historyIds = distinct.size(); // every 25th line is sent twice in the file
         Path file = dir.resolve("history.jsonl");
         Files.write(file, history);
 
@@ -109,19 +110,22 @@ class ImportCommandIT {
             Result first = run(new ImportCommand(Map.of()), "--config", config.toString(), "--file", file.toString());
             assertThat(first.exit()).as(first.output()).isZero();
             assertThat(first.output()).contains("import history.jsonl: " + String.format("%,d", history.size()) + " events published");
+            assertThat(first.output()).contains(String.format("the ledger processed every event: %,d counted, %,d duplicates of events it had"
+                    + " already counted, 0 rejected", historyIds, history.size() - historyIds));
             live(cluster, prefix, now, "live-after", 1, distinct);
             Result again = run(new ImportCommand(Map.of()), "--config", config.toString(), "--file", file.toString(), "--name", "again");
             assertThat(again.exit()).as(again.output()).isZero();
+            assertThat(again.output()).contains(String.format("the ledger processed every event: 0 counted, %,d duplicates", history.size()));
             awaitApplied(cluster, prefix, service);
 
-            // Then every day and month total of every tenant is the sum of the distinct events, once the
+            // Then every day and month total of every tenant and user is the sum of the distinct events, once the
             // reporting part has read what enforcement committed (it reads the rated topic read_committed)
             Map<String, Long> expected = sums(distinct);
             Await.until(() -> reported(api, expected), Duration.ofSeconds(60), "the reports to include every counted event");
             for (Map.Entry<String, Long> total : expected.entrySet()) {
                 String[] parts = total.getKey().split("\\|");
-                JsonNode usage = get(api, "/v1/tenants/" + parts[0] + "/usage?scope=tenant:" + parts[0] + "&from=" + parts[1] + "&to="
-                        + parts[2]);
+                JsonNode usage = get(api, "/v1/tenants/" + parts[0] + "/usage?scope=" + parts[1] + "&from=" + parts[2] + "&to="
+                        + parts[3]);
                 assertThat(usage.get("cost_micros").asLong()).as(total.getKey()).isEqualTo(total.getValue());
             }
             // and every counter of a budget period still open (ended less than the grace ago) is the sum of its period
@@ -255,16 +259,18 @@ class ImportCommandIT {
         assertThat(produced.exit()).as(produced.output()).isZero();
     }
 
-    /** Per tenant, each UTC day and month of the distinct calls: {@code tenant|from|to} to its cost. */
+    /** Per tenant and user, each UTC day and month of the distinct calls: {@code tenant|scope|from|to} to its cost. */
     private static Map<String, Long> sums(Map<String, Call> distinct) {
         Map<String, Long> sums = new TreeMap<>();
         for (Call call : distinct.values()) {
             LocalDate day = call.at().atZone(ZoneOffset.UTC).toLocalDate();
             YearMonth month = YearMonth.from(day);
-            sums.merge(call.tenant() + "|" + day.atStartOfDay(ZoneOffset.UTC).toInstant() + "|"
-                    + day.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant(), call.cost(), Long::sum);
-            sums.merge(call.tenant() + "|" + month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant() + "|"
-                    + month.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant(), call.cost(), Long::sum);
+            for (String scope : List.of("tenant:" + call.tenant(), "user:" + call.user())) {
+                sums.merge(call.tenant() + "|" + scope + "|" + day.atStartOfDay(ZoneOffset.UTC).toInstant() + "|"
+                        + day.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant(), call.cost(), Long::sum);
+                sums.merge(call.tenant() + "|" + scope + "|" + month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant() + "|"
+                        + month.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant(), call.cost(), Long::sum);
+            }
         }
         return sums;
     }
@@ -303,8 +309,8 @@ class ImportCommandIT {
         try {
             for (Map.Entry<String, Long> total : expected.entrySet()) {
                 String[] parts = total.getKey().split("\\|");
-                if (Duration.between(Instant.parse(parts[1]), Instant.parse(parts[2])).toDays() > 1 && get(api, "/v1/tenants/" + parts[0]
-                        + "/usage?scope=tenant:" + parts[0] + "&from=" + parts[1] + "&to=" + parts[2]).get("cost_micros").asLong()
+                if (Duration.between(Instant.parse(parts[2]), Instant.parse(parts[3])).toDays() > 1 && get(api, "/v1/tenants/" + parts[0]
+                        + "/usage?scope=" + parts[1] + "&from=" + parts[2] + "&to=" + parts[3]).get("cost_micros").asLong()
                         != total.getValue()) {
                     return false;
                 }
