@@ -2,6 +2,7 @@ package dev.usageledger.query;
 
 import dev.usageledger.query.http.ApiSettings;
 import dev.usageledger.query.http.Auth;
+import dev.usageledger.query.http.IngestSettings;
 import dev.usageledger.query.http.LedgerRoutes;
 import dev.usageledger.query.holds.Journals;
 import dev.usageledger.query.holds.ReservationDesk;
@@ -9,9 +10,11 @@ import dev.usageledger.query.state.BookWriter;
 import dev.usageledger.query.state.LedgerState;
 import dev.usageledger.query.state.Progress;
 import dev.usageledger.query.state.ReportState;
+import dev.usageledger.query.state.UsageWriter;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.HoldEvent;
 import dev.usageledger.schemas.avro.PriceChange;
+import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.LedgerStreamsConfig;
@@ -55,17 +58,19 @@ public final class LedgerService implements AutoCloseable {
     private final KafkaStreams streams;
     private final KafkaStreams reporting;
     private final BookWriter writer;
+    private final UsageWriter usage;
     private final ReservationDesk desk;
     private final RestSchemaRegistryClient registry;
     private final LedgerState state;
     private final ReportState reports;
 
-    private LedgerService(WebServer server, KafkaStreams streams, KafkaStreams reporting, BookWriter writer, ReservationDesk desk,
-                          RestSchemaRegistryClient registry, LedgerState state, ReportState reports) {
+    private LedgerService(WebServer server, KafkaStreams streams, KafkaStreams reporting, BookWriter writer, UsageWriter usage,
+                          ReservationDesk desk, RestSchemaRegistryClient registry, LedgerState state, ReportState reports) {
         this.server = server;
         this.streams = streams;
         this.reporting = reporting;
         this.writer = writer;
+        this.usage = usage;
         this.desk = desk;
         this.registry = registry;
         this.state = state;
@@ -94,6 +99,11 @@ public final class LedgerService implements AutoCloseable {
                 Duration.ofMillis(config.getLong(ServiceConfig.FORWARD_TIMEOUT_MS_CONFIG)),
                 Duration.ofMillis(config.getLong(ServiceConfig.HOLD_TTL_DEFAULT_MS_CONFIG)),
                 Duration.ofMillis(streamsConfig.getLong(LedgerStreamsConfig.HOLD_TTL_MAX_MS_CONFIG)), clock);
+        UsageWriter usage = new UsageWriter(new KafkaProducer<>(ingestProducerProperties(streamsConfig, settings.bookWait()), new StringSerializer(),
+                new ByteArraySerializer()), streamsConfig.topics().usage(), new AvroSerializer<UsageEvent>(registry, true, false),
+                settings.bookWait());
+        IngestSettings ingest = new IngestSettings(config.getInt(ServiceConfig.INGEST_MAX_BODY_BYTES_CONFIG),
+                config.getInt(ServiceConfig.INGEST_MAX_EVENTS_CONFIG), streamsConfig.maxFutureSkew());
         Auth auth = Auth.of(config.tokens());
         PolicyIndexCache policyIndexes = new PolicyIndexCache();
         LiveState live = new LiveState();
@@ -106,7 +116,8 @@ public final class LedgerService implements AutoCloseable {
                 .port(config.getInt(ServiceConfig.HTTP_PORT_CONFIG))
                 .maxPayloadSize(SERVER_MAX_PAYLOAD)
                 .shutdownHook(false)
-                .routing(routing -> LedgerRoutes.routes(routing, state, reports, writer, desk, auth, settings, metrics))
+                .routing(routing -> LedgerRoutes.routes(routing, state, reports, writer, desk, usage, ingest, auth, settings,
+                        metrics))
                 .build()
                 .start();
         HostInfo self = new HostInfo(config.advertisedHost(), server.port());
@@ -121,7 +132,7 @@ public final class LedgerService implements AutoCloseable {
         streams.start();
         reporting.start();
         LOG.info("ledger service listening on {} (application.server {})", server.port(), self);
-        return new LedgerService(server, streams, reporting, writer, desk, registry, state, reports);
+        return new LedgerService(server, streams, reporting, writer, usage, desk, registry, state, reports);
     }
 
     public int port() {
@@ -160,6 +171,7 @@ public final class LedgerService implements AutoCloseable {
         close(reporting, "the reporting part");
         desk.close();
         writer.close();
+        usage.close();
         registry.close();
     }
 
@@ -181,6 +193,19 @@ public final class LedgerService implements AutoCloseable {
                 .withTimeout(CLOSE_TIMEOUT))) {
             LOG.warn("{} did not stop within {}", what, CLOSE_TIMEOUT);
         }
+    }
+
+    /**
+     * As {@link #producerProperties}, but a batch of events is many records at once: a few
+     * milliseconds of linger fill batches; and a send blocks (for metadata, with the brokers away)
+     * no longer than the answer may wait.
+     */
+    private static Properties ingestProducerProperties(LedgerStreamsConfig config, Duration wait) {
+        Properties properties = producerProperties(config);
+        properties.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, wait.toMillis());
+        properties.put(ProducerConfig.LINGER_MS_CONFIG, 2);
+        properties.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        return properties;
     }
 
     private static Properties producerProperties(LedgerStreamsConfig config) {

@@ -21,6 +21,8 @@ public final class ServiceConfig extends AbstractConfig {
     public static final String ADVERTISED_HOST_CONFIG = "ledger.advertised.host";
     public static final String AUTH_TOKENS_CONFIG = "ledger.auth.tokens";
     public static final String MAX_BODY_BYTES_CONFIG = "ledger.http.max.body.bytes";
+    public static final String INGEST_MAX_BODY_BYTES_CONFIG = "ledger.ingest.max.body.bytes";
+    public static final String INGEST_MAX_EVENTS_CONFIG = "ledger.ingest.max.events";
     public static final String READ_WAIT_MS_CONFIG = "ledger.read.wait.max.ms";
     public static final String BOOK_WAIT_MS_CONFIG = "ledger.book.wait.max.ms";
     public static final String FORWARD_TIMEOUT_MS_CONFIG = "ledger.forward.timeout.ms";
@@ -38,6 +40,10 @@ public final class ServiceConfig extends AbstractConfig {
                     "Bearer tokens, comma-separated: admin=TOKEN or tenant:ID[|ID...]=TOKEN. Tokens are at least 16 characters.")
             .define(MAX_BODY_BYTES_CONFIG, Type.INT, 65_536, Range.atLeast(1_024), Importance.LOW,
                     "Largest request body accepted; larger ones get 413.")
+            .define(INGEST_MAX_BODY_BYTES_CONFIG, Type.INT, 8 * 1024 * 1024, Range.between(1_024, 16 * 1024 * 1024), Importance.LOW,
+                    "Largest body of POST /v1/events; larger ones get 413.")
+            .define(INGEST_MAX_EVENTS_CONFIG, Type.INT, 5_000, Range.between(1, 100_000), Importance.LOW,
+                    "Most events in one POST /v1/events batch; more get 413.")
             .define(READ_WAIT_MS_CONFIG, Type.LONG, 2_000L, Range.atLeast(0), Importance.MEDIUM,
                     "How long a read with min_offset waits for its partition to apply that offset before answering 503.")
             .define(BOOK_WAIT_MS_CONFIG, Type.LONG, 5_000L, Range.atLeast(0), Importance.LOW,

@@ -35,21 +35,30 @@ public final class UsageEventJson {
      * Parses {@code line}. Missing {@code event_id} and {@code occurred_at} stay null (the
      * producer fills them); other missing fields take the schema's defaults.
      *
-     * @throws IllegalArgumentException naming the field and value that are wrong
+     * @throws JsonFieldException naming the field and value that are wrong
      */
     public static UsageEvent parse(String line) {
         JsonNode tree;
         try {
             tree = JSON.readTree(line);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
+            throw new JsonFieldException(null, "not JSON: " + e.getOriginalMessage());
         }
+        return parse(tree);
+    }
+
+    /**
+     * Reads an event from a parsed JSON value, as {@link #parse(String)} does.
+     *
+     * @throws JsonFieldException naming the field and value that are wrong
+     */
+    public static UsageEvent parse(JsonNode tree) {
         if (!(tree instanceof ObjectNode object)) {
-            throw new IllegalArgumentException("expected a JSON object, got " + (tree == null ? "nothing" : tree.getNodeType()));
+            throw new JsonFieldException(null, "expected a JSON object, got " + (tree == null ? "nothing" : tree.getNodeType()));
         }
         object.fieldNames().forEachRemaining(name -> {
             if (!KNOWN.contains(name)) {
-                throw new IllegalArgumentException("unknown field '" + name + "'");
+                throw new JsonFieldException(name, "unknown field '" + name + "'");
             }
         });
         UsageEvent event = new UsageEvent();
@@ -124,7 +133,7 @@ public final class UsageEventJson {
         try {
             return UsageStatus.valueOf(status);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("status must be one of ok, error, cancelled, got '" + status + "'");
+            throw new JsonFieldException("status", "status must be one of ok, error, cancelled, got '" + status + "'");
         }
     }
 
@@ -164,7 +173,7 @@ public final class UsageEventJson {
         return values;
     }
 
-    private static IllegalArgumentException wrongType(String field, JsonNode value, String expected) {
-        return new IllegalArgumentException(field + " must be " + expected + ", got " + value);
+    private static JsonFieldException wrongType(String field, JsonNode value, String expected) {
+        return new JsonFieldException(field, field + " must be " + expected + ", got " + value);
     }
 }

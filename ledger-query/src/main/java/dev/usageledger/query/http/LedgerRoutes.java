@@ -8,6 +8,7 @@ import dev.usageledger.query.state.LedgerState;
 import dev.usageledger.query.state.ReportState;
 import dev.usageledger.query.state.Reports;
 import dev.usageledger.query.state.StateUnavailableException;
+import dev.usageledger.query.state.UsageWriter;
 import io.helidon.webserver.http.HttpRouting;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -30,7 +31,7 @@ public final class LedgerRoutes {
 
     /** Adds every route to {@code routing}; answers the endpoints added, as {@code "METHOD /path"}. */
     public static List<String> routes(HttpRouting.Builder routing, LedgerState state, ReportState reports, BookWriter writer,
-                                      ReservationDesk desk,
+                                      ReservationDesk desk, UsageWriter usage, IngestSettings ingest,
                                       Auth auth, ApiSettings settings, PrometheusMeterRegistry metrics) {
         TenantRouter router = new TenantRouter(state, reports, new Forwarder(settings.forwardTimeout()), settings.readWait());
         Timer decisions = Timer.builder("ledger.check.decision").description("The check decision over local state")
@@ -44,6 +45,7 @@ public final class LedgerRoutes {
         new HoldHandlers(state, checks, writer, desk, router, settings).register(table);
         new ReportHandlers(new Reports(state), router, settings).register(table);
         new BookHandlers(state, writer, settings).register(table);
+        new IngestHandlers(usage, ingest, settings, metrics).register(table);
         routing.any((request, response) -> {
             throw ApiException.notFound("no endpoint " + request.prologue().method().text() + " " + request.path().path());
         });

@@ -46,11 +46,17 @@ final class Api {
     }
 
     Response send(String method, String path, String token, String body) {
+        return send(method, path, token, body, java.util.Map.of());
+    }
+
+    /** Sends with extra {@code headers} (a Content-Type among them replaces the JSON one). */
+    Response send(String method, String path, String token, String body, java.util.Map<String, String> headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
+        if (body != null && !headers.containsKey("Content-Type")) {
             request.header("Content-Type", "application/json");
         }
+        headers.forEach(request::header);
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }

@@ -35,7 +35,11 @@ final class ServiceFixture {
     }
 
     static void createTopics(LedgerCluster cluster, String prefix, int partitions) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()))) {
+        createTopics(cluster.bootstrapServers(), prefix, partitions);
+    }
+
+    static void createTopics(String bootstrapServers, String prefix, int partitions) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             TopicAdmin.ensure(admin, List.of(new TopicSpec(prefix + ".usage", partitions, Map.of()),
                     new TopicSpec(prefix + ".prices", 1, Map.of("cleanup.policy", "compact")),
                     new TopicSpec(prefix + ".rejected", partitions, Map.of()),
@@ -51,9 +55,13 @@ final class ServiceFixture {
     }
 
     static Map<String, Object> config(LedgerCluster cluster, String prefix, String applicationId, Path stateDir) {
+        return config(cluster.bootstrapServers(), cluster.registryUrl(), prefix, applicationId, stateDir);
+    }
+
+    static Map<String, Object> config(String bootstrapServers, String registryUrl, String prefix, String applicationId, Path stateDir) {
         Map<String, Object> config = new HashMap<>();
-        config.put(LedgerStreamsConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
-        config.put(LedgerStreamsConfig.REGISTRY_URL_CONFIG, cluster.registryUrl());
+        config.put(LedgerStreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(LedgerStreamsConfig.REGISTRY_URL_CONFIG, registryUrl);
         config.put(LedgerStreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         config.put(LedgerStreamsConfig.USAGE_TOPIC_CONFIG, prefix + ".usage");
         config.put(LedgerStreamsConfig.PRICES_TOPIC_CONFIG, prefix + ".prices");
