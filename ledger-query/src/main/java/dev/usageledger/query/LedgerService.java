@@ -103,7 +103,8 @@ public final class LedgerService implements AutoCloseable {
                 new ByteArraySerializer()), streamsConfig.topics().usage(), new AvroSerializer<UsageEvent>(registry, true, false),
                 settings.bookWait());
         IngestSettings ingest = new IngestSettings(config.getInt(ServiceConfig.INGEST_MAX_BODY_BYTES_CONFIG),
-                config.getInt(ServiceConfig.INGEST_MAX_EVENTS_CONFIG), streamsConfig.maxFutureSkew());
+                config.getInt(ServiceConfig.INGEST_MAX_EVENTS_CONFIG), streamsConfig.maxFutureSkew(),
+                config.getString(ServiceConfig.LITELLM_TENANT_FIELD_CONFIG));
         Auth auth = Auth.of(config.tokens());
         PolicyIndexCache policyIndexes = new PolicyIndexCache();
         LiveState live = new LiveState();

@@ -23,6 +23,7 @@ public final class ServiceConfig extends AbstractConfig {
     public static final String MAX_BODY_BYTES_CONFIG = "ledger.http.max.body.bytes";
     public static final String INGEST_MAX_BODY_BYTES_CONFIG = "ledger.ingest.max.body.bytes";
     public static final String INGEST_MAX_EVENTS_CONFIG = "ledger.ingest.max.events";
+    public static final String LITELLM_TENANT_FIELD_CONFIG = "ledger.litellm.tenant.field";
     public static final String READ_WAIT_MS_CONFIG = "ledger.read.wait.max.ms";
     public static final String BOOK_WAIT_MS_CONFIG = "ledger.book.wait.max.ms";
     public static final String FORWARD_TIMEOUT_MS_CONFIG = "ledger.forward.timeout.ms";
@@ -44,6 +45,9 @@ public final class ServiceConfig extends AbstractConfig {
                     "Largest body of POST /v1/events; larger ones get 413.")
             .define(INGEST_MAX_EVENTS_CONFIG, Type.INT, 5_000, Range.between(1, 100_000), Importance.LOW,
                     "Most events in one POST /v1/events batch; more get 413.")
+            .define(LITELLM_TENANT_FIELD_CONFIG, Type.STRING, "user_api_key_org_id", Importance.LOW,
+                    "The field of a LiteLLM payload's metadata that names the tenant, when an admin token posts to /v1/ingest/litellm"
+                            + " (a tenant token's own tenant is used otherwise).")
             .define(READ_WAIT_MS_CONFIG, Type.LONG, 2_000L, Range.atLeast(0), Importance.MEDIUM,
                     "How long a read with min_offset waits for its partition to apply that offset before answering 503.")
             .define(BOOK_WAIT_MS_CONFIG, Type.LONG, 5_000L, Range.atLeast(0), Importance.LOW,

@@ -1,8 +1,11 @@
 package dev.usageledger.query.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.usageledger.producer.UsageEvents;
 import dev.usageledger.producer.json.JsonFieldException;
 import dev.usageledger.producer.json.UsageEventJson;
@@ -18,6 +21,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -39,11 +43,15 @@ import java.util.Optional;
  * every accepted one. A batch sent again is counted once, by event id: ids the server fills are
  * returned, and derived from the {@code Idempotency-Key} header when one is sent, so a re-sent
  * batch gets the same ones.
+ *
+ * <p>{@code POST /v1/ingest/litellm} takes what LiteLLM's proxy logs through its {@code generic_api}
+ * callback, unchanged ({@link LiteLlmPayload}), and answers the same way.
  */
 final class IngestHandlers {
     /** The header whose value, with each event's position, makes the ids the server fills repeatable. */
     static final HeaderName IDEMPOTENCY_KEY = HeaderNames.create("Idempotency-Key");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Decimals kept as written (LiteLLM's cost is a JSON number of dollars): never a binary float on the way to micro-units. */
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
 
     private final UsageWriter writer;
     private final IngestSettings limits;
@@ -63,7 +71,17 @@ final class IngestHandlers {
     }
 
     void register(RouteTable routing) {
-        routing.post("/v1/events", this::ingest);
+        routing.post("/v1/events", (request, response) -> ingest(request, response, values(body(request)), this::read))
+                .post("/v1/ingest/litellm", (request, response) -> ingest(request, response, sequence(body(request)), this::readLiteLlm));
+    }
+
+    /** Reads one position of a batch into an entry. */
+    private interface Reader {
+        Entry read(Value value, int index, Caller caller, Optional<String> idempotencyKey, Instant now);
+    }
+
+    private byte[] body(ServerRequest request) {
+        return Exchange.body(request, limits.maxBodyBytes());
     }
 
     /** One position of the batch as sent: a JSON value, or a line that is not JSON and why. */
@@ -77,9 +95,7 @@ final class IngestHandlers {
         }
     }
 
-    private void ingest(ServerRequest request, ServerResponse response) {
-        byte[] body = Exchange.body(request, limits.maxBodyBytes());
-        List<Value> values = values(body);
+    private void ingest(ServerRequest request, ServerResponse response, List<Value> values, Reader reader) {
         if (values.size() > limits.maxEvents()) {
             throw new ApiException(413, "too_many_events", "a batch has at most " + limits.maxEvents() + " events, got " + values.size()
                     + "; send it in parts", null, null);
@@ -89,7 +105,7 @@ final class IngestHandlers {
         Instant now = settings.clock().instant().truncatedTo(ChronoUnit.MILLIS);
         List<Entry> entries = new ArrayList<>(values.size());
         for (int i = 0; i < values.size(); i++) {
-            entries.add(read(values.get(i), i, caller, idempotencyKey, now));
+            entries.add(reader.read(values.get(i), i, caller, idempotencyKey, now));
         }
         List<UsageEvent> valid = entries.stream().filter(Entry::valid).map(Entry::event).toList();
         List<UsageWriter.Stored> stored;
@@ -161,6 +177,27 @@ final class IngestHandlers {
         return values;
     }
 
+    /**
+     * LiteLLM's batches: a JSON array ({@code json_array}), objects one per line ({@code ndjson}),
+     * or one object ({@code single}), all sent as application/json.
+     */
+    private static List<Value> sequence(byte[] body) {
+        String text = new String(body, StandardCharsets.UTF_8).strip();
+        if (text.isEmpty() || text.charAt(0) == '[') {
+            return values(body);
+        }
+        List<Value> values = new ArrayList<>();
+        try (MappingIterator<JsonNode> all = JSON.readerFor(JsonNode.class).readValues(text)) {
+            while (all.hasNextValue()) {
+                values.add(new Value(all.nextValue(), null));
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new ApiException(400, "invalid_json", "the body is not LiteLLM's json_array, ndjson or single format: "
+                    + e.getMessage().lines().findFirst().orElse(""), null, null);
+        }
+        return values;
+    }
+
     private Entry read(Value value, int index, Caller caller, Optional<String> idempotencyKey, Instant now) {
         if (value.notJson() != null) {
             return new Entry(null, "invalid_json", null, value.notJson());
@@ -171,6 +208,28 @@ final class IngestHandlers {
         } catch (JsonFieldException e) {
             return new Entry(null, "invalid_json", e.field(), e.getMessage());
         }
+        return complete(event, index, caller, idempotencyKey, now);
+    }
+
+    /** A LiteLLM payload: the tenant is the token's, or (an admin's) the configured metadata field's. */
+    private Entry readLiteLlm(Value value, int index, Caller caller, Optional<String> idempotencyKey, Instant now) {
+        String tenant = !caller.admin() && caller.tenants().size() == 1 ? caller.tenants().iterator().next() : null;
+        UsageEvent event;
+        try {
+            event = LiteLlmPayload.toEvent(value.json(), tenant, limits.liteLlmTenantField());
+        } catch (ApiException e) {
+            return new Entry(null, "invalid_payload", e.field(), e.getMessage());
+        }
+        if (event.getTenantId() == null) {
+            return new Entry(event, "missing_tenant", "metadata." + limits.liteLlmTenantField(), "the payload's metadata has no "
+                    + limits.liteLlmTenantField() + " to name the tenant; post with the tenant's token, or set "
+                    + "ledger.litellm.tenant.field to the metadata field that names it");
+        }
+        return complete(event, index, caller, idempotencyKey, now);
+    }
+
+    /** Fills what the server fills, holds the tenant to the token, and validates. */
+    private Entry complete(UsageEvent event, int index, Caller caller, Optional<String> idempotencyKey, Instant now) {
         if (event.getTenantId() == null && !caller.admin() && caller.tenants().size() == 1) {
             event.setTenantId(caller.tenants().iterator().next()); // a tenant token speaks for its tenant
         }

@@ -138,6 +138,51 @@ class IngestIT {
         assertThat(api.post("/v1/events", null, "[]").status()).isEqualTo(401);
     }
 
+    @Test
+    void shouldCountLiteLlmsPayloadsInEachLogFormatOnceWithTheirCostAndErrors() throws Exception {
+        String failure = liteLlm("failure.json", "lite-failure");
+        String cached = liteLlm("cached-reasoning.json", "lite-cached");
+        String stream = liteLlm("stream-success.json", "lite-stream");
+
+        // When an admin posts a json_array batch (the tenant from each payload's metadata.user_api_key_org_id)
+        JsonNode array = api.post("/v1/ingest/litellm", ADMIN_TOKEN, "[" + failure + "," + cached + "," + stream + "]").json();
+
+        // Then the failed and the cached call are accepted, and the stream, whose metadata names no organisation, is refused
+        assertThat(array.get("accepted").asInt()).as(array.toString()).isEqualTo(2);
+        assertThat(codeAndField(array.get("results").get(2))).isEqualTo("missing_tenant metadata.user_api_key_org_id");
+
+        // And from the tenant's token, ndjson (the cached call again, as LiteLLM re-sending) and single both land
+        Map<String, String> json = Map.of("Content-Type", "application/json");
+        JsonNode ndjson = api.send("POST", "/v1/ingest/litellm", ACME_TOKEN, stream + "\n" + cached, json).json();
+        assertThat(ndjson.get("accepted").asInt()).as(ndjson.toString()).isEqualTo(2);
+        JsonNode single = api.send("POST", "/v1/ingest/litellm", ACME_TOKEN, liteLlm("stream-success.json", "lite-single"), json).json();
+        assertThat(single.get("results").get(0).get("event_id").asText()).isEqualTo("lite-single");
+
+        // Then ana's day holds the failed call and the cached call once: 0.0021345 USD is 2,134 micro-units (half to even)
+        long offset = single.get("results").get(0).get("offset").asLong();
+        JsonNode ana = api.get("/v1/tenants/acme/usage?scope=user:ana&period=day&min_offset=" + offset, ACME_TOKEN).json();
+        assertThat(ana.get("cost_micros").asLong()).isEqualTo(2_134L);
+        assertThat(ana.get("events").asLong()).isEqualTo(2);
+        assertThat(ana.get("errors").asLong()).isEqualTo(1);
+        assertThat(ana.get("cached_input_tokens").asLong()).isEqualTo(1_920);
+        JsonNode byModel = api.get("/v1/tenants/acme/breakdown?scope=team:team-research&by=model&period=day&min_offset=" + offset,
+                ACME_TOKEN).json();
+        assertThat(byModel.get("rows").findValuesAsText("model")).containsExactlyInAnyOrder("gpt-4o", "o3-mini");
+    }
+
+    /** A LiteLLM fixture as sent now, with its own id. */
+    private String liteLlm(String fixture, String id) throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode payload;
+        try (var in = IngestIT.class.getResourceAsStream("/litellm/" + fixture)) {
+            payload = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(in);
+        }
+        java.math.BigDecimal seconds = java.math.BigDecimal.valueOf(now.toEpochMilli()).movePointLeft(3);
+        payload.put("id", id).put("startTime", seconds).put("endTime", seconds.add(java.math.BigDecimal.ONE))
+                .put("completionStartTime", seconds.add(java.math.BigDecimal.ONE));
+        return mapper.writeValueAsString(payload);
+    }
+
     /** The user's cost today, read once the reports include the event answered in {@code result}. */
     private long userCost(String user, JsonNode result) {
         long offset = result.get("offset").asLong();
