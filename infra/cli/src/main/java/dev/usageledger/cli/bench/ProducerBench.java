@@ -62,6 +62,10 @@ public final class ProducerBench implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the generated workload (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--http-events", defaultValue = "50000",
+            description = "Events per run of HTTP ingest and ledger produce into a running ledger service (default: ${DEFAULT-VALUE}; 0 skips).")
+    int httpEvents;
+
     /** Median records per second of each contender. */
     public record Result(double rawPerSecond, double ledgerPerSecond) {
         public double ratio() {
@@ -79,7 +83,7 @@ public final class ProducerBench implements Callable<Integer> {
     }
 
     /** Runs the benchmark, printing progress and the table to {@code out}. */
-    public Result run(PrintWriter out) throws IOException {
+    public Result run(PrintWriter out) throws Exception {
         out.printf("producer bench: %,d events per run, %d runs each, seed %d; starting an in-JVM broker and registry%n",
                 events, runs, seed);
         out.flush();
@@ -122,6 +126,8 @@ public final class ProducerBench implements Callable<Integer> {
                 out.flush();
             }
             Result result = new Result(median(raw), median(ledger));
+            HttpIngestRuns.Figures http = httpEvents == 0 ? null : HttpIngestRuns.run(kafka, registry,
+                    Files.readAllLines(file).subList(0, Math.min(httpEvents, workload.size())), runs, spoolRoot, out);
             out.printf("%n| contender | median events/s | min | max |%n|---|---|---|---|%n");
             out.printf("| raw KafkaProducer (Avro serializer) | %,.0f | %,.0f | %,.0f |%n", result.rawPerSecond(), min(raw), max(raw));
             out.printf("| ledger producer library | %,.0f | %,.0f | %,.0f |%n", result.ledgerPerSecond(), min(ledger), max(ledger));
@@ -129,6 +135,14 @@ public final class ProducerBench implements Callable<Integer> {
                     min(produce), max(produce));
             out.printf("| ledger import --file (the command: JSON lines, imported history) | %,.0f | %,.0f | %,.0f |%n", median(history),
                     min(history), max(history));
+            if (http != null) {
+                out.printf("| into a running ledger service: ledger produce --file | %,.0f | %,.0f | %,.0f |%n", median(http.produce()),
+                        min(http.produce()), max(http.produce()));
+                out.printf("| into a running ledger service: HTTP POST /v1/events, batches of 100, %d senders | %,.0f | %,.0f | %,.0f |%n",
+                        HttpIngestRuns.SENDERS, median(http.http100()), min(http.http100()), max(http.http100()));
+                out.printf("| into a running ledger service: HTTP POST /v1/events, batches of 1,000, %d senders | %,.0f | %,.0f | %,.0f |%n",
+                        HttpIngestRuns.SENDERS, median(http.http1000()), min(http.http1000()), max(http.http1000()));
+            }
             out.printf("(%d cores, JDK %s, 1 in-JVM broker; both contenders share the broker's JVM)%n",
                     Runtime.getRuntime().availableProcessors(), Runtime.version());
             return result;
