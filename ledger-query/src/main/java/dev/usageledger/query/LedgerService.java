@@ -11,11 +11,15 @@ import dev.usageledger.query.state.LedgerState;
 import dev.usageledger.query.state.Progress;
 import dev.usageledger.query.state.ReportState;
 import dev.usageledger.query.state.UsageWriter;
+import dev.usageledger.query.webhooks.Dispatcher;
+import dev.usageledger.query.webhooks.Webhooks;
+import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.HoldEvent;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
+import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.LedgerStreamsConfig;
 import dev.usageledger.streams.LedgerTopology;
@@ -59,18 +63,21 @@ public final class LedgerService implements AutoCloseable {
     private final KafkaStreams reporting;
     private final BookWriter writer;
     private final UsageWriter usage;
+    private final Webhooks webhooks;
     private final ReservationDesk desk;
     private final RestSchemaRegistryClient registry;
     private final LedgerState state;
     private final ReportState reports;
 
     private LedgerService(WebServer server, KafkaStreams streams, KafkaStreams reporting, BookWriter writer, UsageWriter usage,
-                          ReservationDesk desk, RestSchemaRegistryClient registry, LedgerState state, ReportState reports) {
+                          Webhooks webhooks, ReservationDesk desk, RestSchemaRegistryClient registry, LedgerState state,
+                          ReportState reports) {
         this.server = server;
         this.streams = streams;
         this.reporting = reporting;
         this.writer = writer;
         this.usage = usage;
+        this.webhooks = webhooks;
         this.desk = desk;
         this.registry = registry;
         this.state = state;
@@ -105,6 +112,16 @@ public final class LedgerService implements AutoCloseable {
         IngestSettings ingest = new IngestSettings(config.getInt(ServiceConfig.INGEST_MAX_BODY_BYTES_CONFIG),
                 config.getInt(ServiceConfig.INGEST_MAX_EVENTS_CONFIG), streamsConfig.maxFutureSkew(),
                 config.getString(ServiceConfig.LITELLM_TENANT_FIELD_CONFIG));
+        Map<String, Object> clients = new HashMap<>(streamsConfig.clientSecurity());
+        clients.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, streamsConfig.getList(LedgerStreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+        Webhooks webhooks = Webhooks.start(clients, new KafkaProducer<>(producerProperties(streamsConfig), new StringSerializer(),
+                new ByteArraySerializer()), new AvroDeserializer<>(BudgetBreach.class, registry), new Webhooks.Settings(
+                config.getString(ServiceConfig.WEBHOOKS_TOPIC_CONFIG), config.getString(ServiceConfig.WEBHOOK_DELIVERIES_TOPIC_CONFIG),
+                streamsConfig.topics().breaches(), streamsConfig.getString(LedgerStreamsConfig.APPLICATION_ID_CONFIG) + "-webhooks",
+                config.getBoolean(ServiceConfig.WEBHOOKS_ALLOW_PRIVATE_CONFIG), new Dispatcher.Retry(
+                Duration.ofMillis(config.getLong(ServiceConfig.WEBHOOKS_RETRY_INITIAL_MS_CONFIG)),
+                Duration.ofMillis(config.getLong(ServiceConfig.WEBHOOKS_RETRY_MAX_MS_CONFIG)),
+                Duration.ofMillis(config.getLong(ServiceConfig.WEBHOOKS_GIVE_UP_MS_CONFIG)))), clock);
         Auth auth = Auth.of(config.tokens());
         PolicyIndexCache policyIndexes = new PolicyIndexCache();
         LiveState live = new LiveState();
@@ -117,8 +134,8 @@ public final class LedgerService implements AutoCloseable {
                 .port(config.getInt(ServiceConfig.HTTP_PORT_CONFIG))
                 .maxPayloadSize(SERVER_MAX_PAYLOAD)
                 .shutdownHook(false)
-                .routing(routing -> LedgerRoutes.routes(routing, state, reports, writer, desk, usage, ingest, auth, settings,
-                        metrics))
+                .routing(routing -> LedgerRoutes.routes(routing, state, reports, writer, desk, usage, ingest, webhooks, auth,
+                        settings, metrics))
                 .build()
                 .start();
         HostInfo self = new HostInfo(config.advertisedHost(), server.port());
@@ -133,7 +150,7 @@ public final class LedgerService implements AutoCloseable {
         streams.start();
         reporting.start();
         LOG.info("ledger service listening on {} (application.server {})", server.port(), self);
-        return new LedgerService(server, streams, reporting, writer, usage, desk, registry, state, reports);
+        return new LedgerService(server, streams, reporting, writer, usage, webhooks, desk, registry, state, reports);
     }
 
     public int port() {
@@ -166,6 +183,7 @@ public final class LedgerService implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        webhooks.close();
         // Leave the group on the way out: Kafka Streams otherwise stays a member until its session
         // times out (45 s), and an instance restarted in the meantime waits that long for its tasks.
         close(streams, "the topology");

@@ -24,6 +24,12 @@ public final class ServiceConfig extends AbstractConfig {
     public static final String INGEST_MAX_BODY_BYTES_CONFIG = "ledger.ingest.max.body.bytes";
     public static final String INGEST_MAX_EVENTS_CONFIG = "ledger.ingest.max.events";
     public static final String LITELLM_TENANT_FIELD_CONFIG = "ledger.litellm.tenant.field";
+    public static final String WEBHOOKS_TOPIC_CONFIG = "ledger.webhooks.topic";
+    public static final String WEBHOOK_DELIVERIES_TOPIC_CONFIG = "ledger.webhook.deliveries.topic";
+    public static final String WEBHOOKS_ALLOW_PRIVATE_CONFIG = "ledger.webhooks.allow.private.targets";
+    public static final String WEBHOOKS_RETRY_INITIAL_MS_CONFIG = "ledger.webhooks.retry.initial.ms";
+    public static final String WEBHOOKS_RETRY_MAX_MS_CONFIG = "ledger.webhooks.retry.max.ms";
+    public static final String WEBHOOKS_GIVE_UP_MS_CONFIG = "ledger.webhooks.give.up.ms";
     public static final String READ_WAIT_MS_CONFIG = "ledger.read.wait.max.ms";
     public static final String BOOK_WAIT_MS_CONFIG = "ledger.book.wait.max.ms";
     public static final String FORWARD_TIMEOUT_MS_CONFIG = "ledger.forward.timeout.ms";
@@ -45,6 +51,19 @@ public final class ServiceConfig extends AbstractConfig {
                     "Largest body of POST /v1/events; larger ones get 413.")
             .define(INGEST_MAX_EVENTS_CONFIG, Type.INT, 5_000, Range.between(1, 100_000), Importance.LOW,
                     "Most events in one POST /v1/events batch; more get 413.")
+            .define(WEBHOOKS_TOPIC_CONFIG, Type.STRING, "ledger.webhooks.v1", Importance.LOW,
+                    "Compacted topic of the tenants' breach webhooks.")
+            .define(WEBHOOK_DELIVERIES_TOPIC_CONFIG, Type.STRING, "ledger.webhook-deliveries.v1", Importance.LOW,
+                    "Compacted topic of every breach's delivery to every webhook: attempts, status, next retry.")
+            .define(WEBHOOKS_ALLOW_PRIVATE_CONFIG, Type.BOOLEAN, false, Importance.LOW,
+                    "Whether webhooks may target loopback and private addresses (refused by default: a webhook must not reach into the"
+                            + " ledger's own network).")
+            .define(WEBHOOKS_RETRY_INITIAL_MS_CONFIG, Type.LONG, 5_000L, Range.atLeast(1), Importance.LOW,
+                    "A failed webhook delivery is retried after this, then after twice as long each time.")
+            .define(WEBHOOKS_RETRY_MAX_MS_CONFIG, Type.LONG, 3_600_000L, Range.atLeast(1), Importance.LOW,
+                    "The longest wait between two attempts of a webhook delivery.")
+            .define(WEBHOOKS_GIVE_UP_MS_CONFIG, Type.LONG, 86_400_000L, Range.atLeast(1), Importance.LOW,
+                    "A webhook delivery not answered 2xx this long after its first attempt is given up (status failed).")
             .define(LITELLM_TENANT_FIELD_CONFIG, Type.STRING, "user_api_key_org_id", Importance.LOW,
                     "The field of a LiteLLM payload's metadata that names the tenant, when an admin token posts to /v1/ingest/litellm"
                             + " (a tenant token's own tenant is used otherwise).")

@@ -9,6 +9,7 @@ import dev.usageledger.query.state.ReportState;
 import dev.usageledger.query.state.Reports;
 import dev.usageledger.query.state.StateUnavailableException;
 import dev.usageledger.query.state.UsageWriter;
+import dev.usageledger.query.webhooks.Webhooks;
 import io.helidon.webserver.http.HttpRouting;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -31,7 +32,7 @@ public final class LedgerRoutes {
 
     /** Adds every route to {@code routing}; answers the endpoints added, as {@code "METHOD /path"}. */
     public static List<String> routes(HttpRouting.Builder routing, LedgerState state, ReportState reports, BookWriter writer,
-                                      ReservationDesk desk, UsageWriter usage, IngestSettings ingest,
+                                      ReservationDesk desk, UsageWriter usage, IngestSettings ingest, Webhooks webhooks,
                                       Auth auth, ApiSettings settings, PrometheusMeterRegistry metrics) {
         TenantRouter router = new TenantRouter(state, reports, new Forwarder(settings.forwardTimeout()), settings.readWait());
         Timer decisions = Timer.builder("ledger.check.decision").description("The check decision over local state")
@@ -46,6 +47,7 @@ public final class LedgerRoutes {
         new ReportHandlers(new Reports(state), router, settings).register(table);
         new BookHandlers(state, writer, settings).register(table);
         new IngestHandlers(usage, ingest, settings, metrics).register(table);
+        new WebhookHandlers(webhooks, settings).register(table);
         routing.any((request, response) -> {
             throw ApiException.notFound("no endpoint " + request.prologue().method().text() + " " + request.path().path());
         });

@@ -29,7 +29,7 @@ class OpenApiTest {
     void shouldDocumentEveryRouteAndNothingElse() throws Exception {
         LedgerState state = new LedgerState(new Progress(), new PolicyIndexCache(), new LiveState());
         List<String> registered = LedgerRoutes.routes(HttpRouting.builder(), state, new ReportState("rated"), null, null, null,
-                new IngestSettings(1024, 10, Duration.ofMinutes(5), "user_api_key_org_id"), Auth.of(List.of()),
+                new IngestSettings(1024, 10, Duration.ofMinutes(5), "user_api_key_org_id"), null, Auth.of(List.of()),
                 new ApiSettings(1024, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), Duration.ofMinutes(10),
                         Duration.ofDays(1), Clock.systemUTC()),
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));

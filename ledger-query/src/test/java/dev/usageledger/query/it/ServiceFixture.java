@@ -75,6 +75,8 @@ final class ServiceFixture {
         config.put(LedgerStreamsConfig.BREACHES_TOPIC_CONFIG, prefix + ".breaches");
         config.put(LedgerStreamsConfig.DECISIONS_TOPIC_CONFIG, prefix + ".decisions");
         config.put(LedgerStreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        config.put(ServiceConfig.WEBHOOKS_TOPIC_CONFIG, prefix + ".webhooks");
+        config.put(ServiceConfig.WEBHOOK_DELIVERIES_TOPIC_CONFIG, prefix + ".webhook-deliveries");
         config.put(ServiceConfig.HTTP_PORT_CONFIG, 0);
         config.put(ServiceConfig.READ_WAIT_MS_CONFIG, 3_000L);
         config.put(ServiceConfig.AUTH_TOKENS_CONFIG, "admin=" + ADMIN_TOKEN + ",tenant:acme=" + ACME_TOKEN
