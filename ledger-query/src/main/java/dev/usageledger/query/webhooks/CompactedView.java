@@ -51,10 +51,22 @@ final class CompactedView implements AutoCloseable {
         settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumer = new KafkaConsumer<>(settings, new StringDeserializer(), new ByteArrayDeserializer());
-        consumer.partitionsFor(topic, Duration.ofSeconds(30)).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-        if (partitions.isEmpty()) {
-            consumer.close();
-            throw new IllegalStateException("topic " + topic + " does not exist; create it (compacted) before starting the service");
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (partitions.isEmpty()) { // a topic just created may take a moment to appear in the metadata
+            consumer.partitionsFor(topic, Duration.ofSeconds(5)).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            if (partitions.isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    consumer.close();
+                    throw new IllegalStateException("topic " + topic + " does not exist; create it (compacted) before starting the service");
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    consumer.close();
+                    throw new IllegalStateException("interrupted while waiting for topic " + topic, e);
+                }
+            }
         }
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);

@@ -17,10 +17,12 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -42,13 +44,16 @@ import org.slf4j.LoggerFactory;
  * attempt's outcome is recorded on the deliveries topic before the offset moves, and a breach a
  * webhook already received is not sent to it again by the instance that takes over.
  *
- * <p>A partition waits for its slowest webhook: a receiver that is down delays the later breaches
- * of the tenants on the same partition, up to the give-up age.
+ * <p>Each webhook takes its breaches in order; one that is down holds back only its own later
+ * breaches (and the group's offset, which waits for the oldest unfinished breach: up to
+ * {@value #MAX_QUEUED} breaches per partition are held meanwhile, then reading pauses).
  */
 public final class Dispatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
     private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration RECORD_WAIT = Duration.ofSeconds(10);
+    /** Breaches held per partition before reading pauses: those behind a webhook that is down wait here, the others go on. */
+    private static final int MAX_QUEUED = 10_000;
 
     /** Backoff: the first retry after {@code initial}, doubling up to {@code max}; given up after {@code giveUpAfter}. */
     public record Retry(Duration initial, Duration max, Duration giveUpAfter) {
@@ -117,7 +122,7 @@ public final class Dispatcher implements AutoCloseable {
                     drain(queue.getKey(), queue.getValue());
                 }
                 for (Map.Entry<TopicPartition, ArrayDeque<Breach>> queue : queues.entrySet()) {
-                    if (queue.getValue().size() >= 100) {
+                    if (queue.getValue().size() >= MAX_QUEUED) {
                         consumer.pause(List.of(queue.getKey()));
                     } else if (consumer.paused().contains(queue.getKey())) {
                         consumer.resume(List.of(queue.getKey()));
@@ -133,31 +138,53 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    /** Delivers the partition's breaches in order while each is finished, committing past each. */
+    /**
+     * Attempts the partition's queued breaches in order, each webhook taking its breaches one after
+     * another (a webhook with an earlier breach unfinished waits; the others go on), and commits
+     * past the breaches finished for every webhook at the head of the queue.
+     */
     private void drain(TopicPartition partition, ArrayDeque<Breach> queue) {
-        while (!queue.isEmpty() && !closed) {
-            Breach head = queue.peek();
-            if (!deliverAll(head)) {
-                return;
+        Set<String> waiting = new HashSet<>(); // webhooks whose earlier breach is not finished: their later ones wait
+        Map<String, List<Webhook>> webhooksOf = new HashMap<>();
+        boolean headFinished = true;
+        int finishedHead = 0;
+        for (Breach breach : queue) {
+            if (closed) {
+                break;
             }
-            queue.poll();
-            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(head.record().offset() + 1)));
+            List<Webhook> webhooks = webhooksOf.computeIfAbsent(breach.breach().getTenantId(), book::of);
+            boolean finished = deliverAll(breach, webhooks, waiting);
+            if (finished && headFinished) {
+                finishedHead++;
+            } else {
+                headFinished = false;
+            }
+        }
+        if (finishedHead > 0) {
+            long next = 0;
+            for (int i = 0; i < finishedHead; i++) {
+                next = queue.poll().record().offset() + 1;
+            }
+            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(next)));
         }
     }
 
-    /** Attempts the breach on every matching webhook whose delivery is due; whether all are finished. */
-    private boolean deliverAll(Breach head) {
+    /** Attempts the breach on every matching webhook not waiting and due; whether it is finished for all. */
+    private boolean deliverAll(Breach head, List<Webhook> webhooks, Set<String> waiting) {
         boolean finished = true;
-        for (Webhook webhook : book.of(head.breach().getTenantId())) {
+        for (Webhook webhook : webhooks) {
             if (!webhook.matches(head.breach(), head.record().partition(), head.record().offset())) {
                 continue;
             }
+            String key = Webhook.key(webhook.tenantId(), webhook.webhookId());
             Delivery delivery = book.delivery(webhook.tenantId(), webhook.webhookId(), head.breachId());
             if (delivery != null && delivery.finished()) {
                 continue;
             }
             Instant now = clock.instant();
-            if (delivery != null && delivery.nextRetryAt() != null && now.isBefore(Instant.parse(delivery.nextRetryAt()))) {
+            if (waiting.contains(key) || delivery != null && delivery.nextRetryAt() != null
+                    && now.isBefore(Instant.parse(delivery.nextRetryAt()))) {
+                waiting.add(key);
                 finished = false;
                 continue;
             }
@@ -168,9 +195,14 @@ public final class Dispatcher implements AutoCloseable {
             } catch (Exception e) {
                 LOG.warn("could not record the delivery of {} to webhook {} ({}); it is attempted again", head.breachId(),
                         webhook.webhookId(), e.toString());
-                return false;
+                waiting.add(key);
+                finished = false;
+                continue;
             }
-            finished &= after.finished();
+            if (!after.finished()) {
+                waiting.add(key);
+                finished = false;
+            }
         }
         return finished;
     }

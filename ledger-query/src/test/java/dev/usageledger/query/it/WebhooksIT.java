@@ -45,7 +45,7 @@ class WebhooksIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SECRET = "whsec_" + Base64.getEncoder().encodeToString("a-webhook-secret-of-32-bytes-ok!".getBytes(StandardCharsets.UTF_8));
 
-    /** A receiver: answers 500 to the first two attempts of each breach, 503 while down, 204 otherwise; keeps what it accepted. */
+    /** A receiver: answers 500 to the first {@code failFirst} attempts of each breach, 503 while down, 204 otherwise; keeps what it accepted. */
     private static final class Receiver implements AutoCloseable {
         final List<JsonNode> accepted = Collections.synchronizedList(new ArrayList<>());
         final List<String> acceptedIds = Collections.synchronizedList(new ArrayList<>());
@@ -53,8 +53,10 @@ class WebhooksIT {
         final List<String> badSignatures = Collections.synchronizedList(new ArrayList<>());
         final AtomicBoolean down = new AtomicBoolean();
         private final HttpServer server;
+        private final int failFirst;
 
-        Receiver() throws IOException {
+        Receiver(int failFirst) throws IOException {
+            this.failFirst = failFirst;
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             server.createContext("/hook", this::handle);
             server.start();
@@ -73,7 +75,7 @@ class WebhooksIT {
                 badSignatures.add(id);
             }
             int attempt = attempts.computeIfAbsent(id, i -> new AtomicInteger()).incrementAndGet();
-            int status = down.get() ? 503 : attempt <= 2 ? 500 : 204;
+            int status = down.get() ? 503 : attempt <= failFirst ? 500 : 204;
             if (status == 204) {
                 accepted.add(JSON.readTree(body));
                 acceptedIds.add(id);
@@ -97,7 +99,7 @@ class WebhooksIT {
         config.put(ServiceConfig.WEBHOOKS_RETRY_INITIAL_MS_CONFIG, 200L);
         config.put(ServiceConfig.WEBHOOKS_RETRY_MAX_MS_CONFIG, 1_000L);
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        try (Receiver receiver = new Receiver()) {
+        try (Receiver receiver = new Receiver(2); Receiver steady = new Receiver(0)) {
             LedgerService service = ServiceFixture.startAndAwaitRunning(config, Clock.systemUTC());
             try {
                 Api api = new Api(service.apiUri());
@@ -111,6 +113,8 @@ class WebhooksIT {
                 assertThat(put.status()).as(put.body()).isEqualTo(200);
                 assertThat(put.json().get("secret_set").asBoolean()).isTrue();
                 assertThat(put.body()).doesNotContain(SECRET);
+                assertThat(api.put("/v1/tenants/acme/webhooks/steady", ACME_TOKEN,
+                        "{\"url\": \"" + steady.url() + "\", \"secret\": \"" + SECRET + "\"}").status()).isEqualTo(200);
 
                 // When three users each cross the three thresholds (nine breaches) and the receiver fails each first twice
                 List<UsageEvent> events = new ArrayList<>();
@@ -121,6 +125,9 @@ class WebhooksIT {
                 }
                 ServiceFixture.publish(cluster, prefix + ".usage", events);
                 Await.until(() -> receiver.acceptedIds.size() >= 2, Duration.ofSeconds(60), "the first breaches to be delivered");
+                // (a second webhook whose receiver answers at once is not held back by the first one's retries)
+                Await.until(() -> steady.acceptedIds.size() == 9, Duration.ofSeconds(30), "the steady webhook to have every breach");
+                assertThat(receiver.acceptedIds.size()).as("the failing receiver is still behind").isLessThan(9);
                 // and is down for a while, during which the ledger restarts
                 receiver.down.set(true);
                 Thread.sleep(1_500);
@@ -134,6 +141,7 @@ class WebhooksIT {
                 Await.until(() -> receiver.acceptedIds.size() >= 9, Duration.ofSeconds(90), "all nine breaches to be delivered");
                 Thread.sleep(1_000); // nothing more may come
                 assertThat(receiver.acceptedIds).hasSize(9).doesNotHaveDuplicates();
+                assertThat(steady.acceptedIds).hasSize(9).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(receiver.acceptedIds);
                 assertThat(receiver.badSignatures).isEmpty();
                 List<String> order = receiver.accepted.stream()
                         .map(b -> b.get("data").get("subject").get("id").asText() + "@" + b.get("data").get("threshold").asInt()).toList();
