@@ -105,7 +105,8 @@ public final class LedgerService implements AutoCloseable {
                 Duration.ofMillis(config.getLong(ServiceConfig.BOOK_WAIT_MS_CONFIG)),
                 Duration.ofMillis(config.getLong(ServiceConfig.FORWARD_TIMEOUT_MS_CONFIG)),
                 Duration.ofMillis(config.getLong(ServiceConfig.HOLD_TTL_DEFAULT_MS_CONFIG)),
-                Duration.ofMillis(streamsConfig.getLong(LedgerStreamsConfig.HOLD_TTL_MAX_MS_CONFIG)), clock);
+                Duration.ofMillis(streamsConfig.getLong(LedgerStreamsConfig.HOLD_TTL_MAX_MS_CONFIG)), clock,
+                config.getInt(ServiceConfig.DEFAULT_WARN_PCT_CONFIG));
         UsageWriter usage = new UsageWriter(new KafkaProducer<>(ingestProducerProperties(streamsConfig, settings.bookWait()), new StringSerializer(),
                 new ByteArraySerializer()), streamsConfig.topics().usage(), new AvroSerializer<UsageEvent>(registry, true, false),
                 settings.bookWait());

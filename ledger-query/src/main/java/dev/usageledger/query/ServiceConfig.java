@@ -24,6 +24,7 @@ public final class ServiceConfig extends AbstractConfig {
     public static final String INGEST_MAX_BODY_BYTES_CONFIG = "ledger.ingest.max.body.bytes";
     public static final String INGEST_MAX_EVENTS_CONFIG = "ledger.ingest.max.events";
     public static final String LITELLM_TENANT_FIELD_CONFIG = "ledger.litellm.tenant.field";
+    public static final String DEFAULT_WARN_PCT_CONFIG = "ledger.policy.default.warn.pct";
     public static final String WEBHOOKS_TOPIC_CONFIG = "ledger.webhooks.topic";
     public static final String WEBHOOK_DELIVERIES_TOPIC_CONFIG = "ledger.webhook.deliveries.topic";
     public static final String WEBHOOKS_ALLOW_PRIVATE_CONFIG = "ledger.webhooks.allow.private.targets";
@@ -64,6 +65,9 @@ public final class ServiceConfig extends AbstractConfig {
                     "The longest wait between two attempts of a webhook delivery.")
             .define(WEBHOOKS_GIVE_UP_MS_CONFIG, Type.LONG, 86_400_000L, Range.atLeast(1), Importance.LOW,
                     "A webhook delivery not answered 2xx this long after its first attempt is given up (status failed).")
+            .define(DEFAULT_WARN_PCT_CONFIG, Type.INT, 80, Range.between(0, 100), Importance.MEDIUM,
+                    "The soft limit, in percent of the limit, a limited policy gets when it is written with neither soft_limit_pct nor"
+                            + " soft_limit: checks warn from there (0: no default).")
             .define(LITELLM_TENANT_FIELD_CONFIG, Type.STRING, "user_api_key_org_id", Importance.LOW,
                     "The field of a LiteLLM payload's metadata that names the tenant, when an admin token posts to /v1/ingest/litellm"
                             + " (a tenant token's own tenant is used otherwise).")

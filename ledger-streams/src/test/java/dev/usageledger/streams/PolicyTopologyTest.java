@@ -56,6 +56,32 @@ class PolicyTopologyTest {
     }
 
     @Test
+    void shouldCountAPausedBudgetWithoutRaisingBreaches() {
+        ledger.policy(TopologyFixture.policy("acme-day", "acme", SubjectType.tenant, "acme", 1_000, PeriodKind.day, "UTC").setActive(false)
+                .build());
+
+        spend("acme", null, 1_500, T0);
+
+        assertThat(ledger.breaches.isEmpty()).as("paused: counts, raises nothing").isTrue();
+        assertThat(ledger.counter("acme", "acme-day", "acme", Instant.parse("2026-11-20T00:00:00Z"))).isEqualTo(1_500);
+    }
+
+    @Test
+    void shouldCountAOneOffBudgetInItsWindowOnly() {
+        Instant start = Instant.parse("2026-11-20T00:00:00Z");
+        ledger.policy(TopologyFixture.policy("research-week", "acme", SubjectType.tenant, "acme", 1_000, PeriodKind.interval, "UTC")
+                .setAutoRenew(false).setPeriod(dev.usageledger.schemas.avro.Period.newBuilder().setKind(PeriodKind.interval).setAnchor(start)
+                        .setEveryMs(java.time.Duration.ofDays(7).toMillis()).build()).setThresholds(List.of(100)).build());
+
+        spend("acme", null, 600, T0);
+        spend("acme", null, 600, T0.plus(java.time.Duration.ofDays(8))); // after its window: a budget that does not renew
+
+        assertThat(ledger.counter("acme", "research-week", "acme", start)).isEqualTo(600);
+        assertThat(ledger.counter("acme", "research-week", "acme", start.plus(java.time.Duration.ofDays(7)))).isZero();
+        assertThat(ledger.breaches.isEmpty()).isTrue();
+    }
+
+    @Test
     void shouldStartEveryPeriodAfreshInThePolicysTimeZone() {
         ledger.policy(TopologyFixture.policy("ny-day", "acme", SubjectType.tenant, "acme", 100, PeriodKind.day, "America/New_York")
                 .setThresholds(List.of(100)).build());

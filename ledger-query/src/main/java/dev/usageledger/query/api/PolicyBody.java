@@ -26,7 +26,10 @@ import java.util.TreeSet;
  * IANA zone, thresholds 1..1000, a soft limit of at most 100 %) and names the field that breaks one.
  */
 public record PolicyBody(String policyId, String tenantId, SubjectBody subject, FiltersBody filters, String metric, Long limit,
-                         PeriodBody period, List<Integer> thresholds, Integer softLimitPct, Boolean enforce, Boolean unlimited) {
+                         PeriodBody period, List<Integer> thresholds, Integer softLimitPct, Boolean enforce, Boolean unlimited,
+                         String name, String updatedBy, Boolean active, Boolean autoRenew, Long softLimit) {
+    /** The longest name or updated_by. */
+    static final int MAX_TEXT = 200;
 
     /** The policy's subject: a type and an id or {@code *}. */
     public record SubjectBody(String type, String id) {
@@ -41,8 +44,12 @@ public record PolicyBody(String policyId, String tenantId, SubjectBody subject, 
                              String anchor) {
     }
 
-    /** The stored form, for the policy id in the path. */
-    public BudgetPolicy toPolicy(String pathId, Instant now) {
+    /**
+     * The stored form, for the policy id in the path; {@code defaultWarnPct} is the soft limit (in
+     * percent of the limit) a limited policy gets when it sets neither {@code soft_limit_pct} nor
+     * {@code soft_limit} (0: none).
+     */
+    public BudgetPolicy toPolicy(String pathId, Instant now, int defaultWarnPct) {
         Fields.requireId("policy_id", pathId);
         if (policyId != null && !policyId.equals(pathId)) {
             throw new InvalidInputException("policy_id", "policy_id '" + policyId + "' differs from the id in the path '" + pathId + "'");
@@ -61,18 +68,46 @@ public record PolicyBody(String policyId, String tenantId, SubjectBody subject, 
             throw new InvalidInputException("soft_limit_pct", "soft_limit_pct must be 1..100 (a soft limit is at most the limit), got "
                     + softLimitPct);
         }
+        if (softLimit != null) {
+            if (softLimitPct != null) {
+                throw new InvalidInputException("soft_limit", "give soft_limit (an amount) or soft_limit_pct (a percentage), not both");
+            }
+            if (softLimit < 0 || softLimit > limitValue) {
+                throw new InvalidInputException("soft_limit", "soft_limit must be 0..limit (" + limitValue + "), got " + softLimit);
+            }
+        }
+        Integer warnPct = softLimitPct != null || softLimit != null || noLimit || defaultWarnPct == 0 ? softLimitPct : Integer.valueOf(defaultWarnPct);
+        checkText("name", name);
+        checkText("updated_by", updatedBy);
+        Period periodValue = avroPeriod();
+        boolean renews = autoRenew == null || autoRenew;
+        if (!renews && (periodValue.getKind() != PeriodKind.interval || periodValue.getAnchor() == null)) {
+            throw new InvalidInputException("auto_renew", "a budget that does not renew has one window: give it an interval period with"
+                    + " its start and length, e.g. {\"kind\": \"interval\", \"anchor\": \"2026-10-01T00:00:00Z\", \"every\": \"P92D\"}");
+        }
         return BudgetPolicy.newBuilder()
                 .setPolicyId(pathId).setTenantId(tenantId)
                 .setSubject(new Subject(type, subject.id()))
                 .setFilters(avroFilters())
                 .setMetric(metricValue).setLimit(limitValue)
-                .setPeriod(avroPeriod())
+                .setPeriod(periodValue)
                 .setThresholds(steps)
-                .setSoftLimitPct(softLimitPct)
+                .setSoftLimitPct(warnPct)
+                .setSoftLimit(softLimit)
                 .setEnforce(enforce == null || enforce)
                 .setUnlimited(noLimit)
                 .setUpdatedAt(now.truncatedTo(ChronoUnit.MILLIS)) // what the stored (timestamp-millis) form holds
+                .setName(name)
+                .setUpdatedBy(updatedBy)
+                .setActive(active == null || active)
+                .setAutoRenew(renews)
                 .build();
+    }
+
+    private static void checkText(String field, String value) {
+        if (value != null && (value.isBlank() || value.length() > MAX_TEXT)) {
+            throw new InvalidInputException(field, field + " must be 1.." + MAX_TEXT + " characters, got " + value.length());
+        }
     }
 
     private long checkedLimit() {
@@ -89,7 +124,8 @@ public record PolicyBody(String policyId, String tenantId, SubjectBody subject, 
 
     /** An unlimited policy counts and never judges: it takes no limit, thresholds or soft limit. */
     private long noLimit() {
-        String judging = limit != null ? "limit" : thresholds != null ? "thresholds" : softLimitPct != null ? "soft_limit_pct" : null;
+        String judging = limit != null ? "limit" : thresholds != null ? "thresholds" : softLimitPct != null ? "soft_limit_pct"
+                : softLimit != null ? "soft_limit" : null;
         if (judging != null) {
             throw new InvalidInputException(judging, "an unlimited policy counts usage without a limit, so it takes no " + judging
                     + "; leave " + judging + " out or set \"unlimited\": false");

@@ -4,6 +4,7 @@ import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.BudgetVerdict;
 import dev.usageledger.schemas.avro.EnforcementDecision;
+import dev.usageledger.schemas.avro.Metric;
 import dev.usageledger.schemas.avro.Period;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.streams.decision.BudgetLine;
@@ -76,6 +77,10 @@ public final class Views {
         view.put("enforce", policy.getEnforce());
         view.put("verdict", line.verdict().name());
         view.put("reason", line.reason());
+        view.put("message", message(line));
+        if (policy.getName() != null) {
+            view.put("name", policy.getName());
+        }
         if (line.retryAfterMs() != null) {
             view.put("retry_after_ms", line.retryAfterMs());
         }
@@ -95,9 +100,51 @@ public final class Views {
         view.put("period", period(policy.getPeriod()));
         view.put("thresholds", policy.getThresholds());
         view.put("soft_limit_pct", policy.getSoftLimitPct());
+        view.put("soft_limit", policy.getSoftLimit());
         view.put("enforce", policy.getEnforce());
+        view.put("name", policy.getName());
+        view.put("active", policy.getActive());
+        view.put("auto_renew", policy.getAutoRenew());
         view.put("updated_at", Iso.format(policy.getUpdatedAt()));
+        view.put("updated_by", policy.getUpdatedBy());
         return view;
+    }
+
+    /** The amounts of a budget in the units people read: dollars and cents for cost (US dollars), counts otherwise. */
+    public static Map<String, Object> display(Metric metric, long used, long held, Long limit, Long remaining) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("used", amount(metric, used));
+        view.put("held", amount(metric, held));
+        view.put("limit", limit == null ? null : amount(metric, limit));
+        view.put("remaining", remaining == null ? null : amount(metric, remaining));
+        return view;
+    }
+
+    /** {@code 1200000000} micro-units as {@code $1,200.00} (half-even to the cent, exact decimal arithmetic); a count as {@code 1,200 tokens}. */
+    public static String amount(Metric metric, long value) {
+        if (metric == Metric.cost_micros) {
+            return (value < 0 ? "-$" : "$") + String.format(java.util.Locale.ROOT, "%,.2f",
+                    BigDecimal.valueOf(Math.abs(value), 6).setScale(2, RoundingMode.HALF_EVEN));
+        }
+        return String.format(java.util.Locale.ROOT, "%,d %s", value, metric.name().replace('_', ' ')); // 1,200 tokens, 3 requests
+    }
+
+    /** What a budget line that does not simply allow says, by the budget's name: "Request would exceed budget 'Research Q4' ($1,200.00 of $1,000.00)". */
+    public static String message(BudgetLine line) {
+        if (line.verdict() == dev.usageledger.streams.decision.Verdict.allow) {
+            return null;
+        }
+        BudgetPolicy policy = line.policy();
+        String name = "'" + (policy.getName() != null ? policy.getName() : policy.getPolicyId()) + "'";
+        long after = PolicyRules.addSaturating(PolicyRules.addSaturating(line.used(), line.held()), line.estimate());
+        String amounts = "(" + amount(policy.getMetric(), after) + " of " + amount(policy.getMetric(), line.limit()) + ")";
+        return switch (line.reason() == null ? "" : line.reason()) {
+            case dev.usageledger.streams.decision.Decider.SOFT_LIMIT -> "Request brings budget " + name + " to its soft limit " + amounts;
+            case dev.usageledger.streams.decision.Decider.HARD_LIMIT -> "Budget " + name + " is used up " + amounts;
+            case dev.usageledger.streams.decision.Decider.RATE_LIMITED -> "Request would go over the rate of budget " + name + " " + amounts
+                    + "; retry in " + line.retryAfterMs() + " ms";
+            default -> "Request would exceed budget " + name + " " + amounts;
+        };
     }
 
     public static Map<String, Object> price(PriceChange price) {

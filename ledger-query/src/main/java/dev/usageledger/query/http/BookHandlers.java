@@ -42,7 +42,7 @@ final class BookHandlers {
         Callers.of(request).requireAdmin();
         String id = request.path().pathParameters().get("id");
         PolicyBody body = Json.read(Exchange.body(request, settings.maxBodyBytes()), PolicyBody.class);
-        BudgetPolicy policy = body.toPolicy(id, settings.clock().instant());
+        BudgetPolicy policy = body.toPolicy(id, settings.clock().instant(), settings.defaultWarnPct());
         writer.putPolicy(policy);
         boolean applied = awaitBooks(() -> {
             BudgetPolicy stored = state.policies().byId(id);

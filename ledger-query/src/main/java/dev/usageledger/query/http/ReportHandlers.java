@@ -6,6 +6,7 @@ import dev.usageledger.query.api.Views;
 import dev.usageledger.streams.decision.BudgetLine;
 import dev.usageledger.query.state.Reports;
 import dev.usageledger.schemas.avro.BudgetBreach;
+import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.PeriodKind;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.streams.rules.PeriodCalendar;
@@ -131,28 +132,57 @@ final class ReportHandlers {
         Instant at = Exchange.instant(request, "at").orElseGet(() -> settings.clock().instant());
         router.answer(request, response, tenant, new byte[0], minOffset(request), stores -> {
             List<Map<String, Object>> budgets = new ArrayList<>();
+            List<String> exceeded = new ArrayList<>();
+            List<String> warning = new ArrayList<>();
+            java.math.BigDecimal highest = null;
             for (Reports.BudgetStatus status : reports.status(stores, tenant, scope.type(), scope.id(), at)) {
                 BudgetLine line = status.line();
+                BudgetPolicy policy = line.policy();
+                long committed = PolicyRules.addSaturating(line.used(), line.held());
+                java.math.BigDecimal pct = line.unlimited() ? null : BudgetLine.percent(committed, line.limit());
                 Map<String, Object> view = new LinkedHashMap<>();
-                view.put("policy_id", line.policy().getPolicyId());
+                view.put("policy_id", policy.getPolicyId());
+                view.put("name", policy.getName());
                 view.put("subject", Views.subject(scope.type().name(), scope.id()));
-                view.put("metric", line.policy().getMetric().name());
+                view.put("metric", policy.getMetric().name());
                 view.put("period_start", Iso.format(line.period().start()));
                 view.put("period_end", Iso.format(line.period().end()));
+                view.put("days_remaining", Math.max(0, Math.ceilDiv(line.period().end().toEpochMilli() - at.toEpochMilli(), 86_400_000L)));
                 view.put("used", line.used());
                 view.put("late_adjustment", status.lateAdjustment());
                 view.put("held", line.held());
                 view.put("limit", line.unlimited() ? null : line.limit());
                 view.put("remaining", line.unlimited() ? null : line.remaining());
-                view.put("pct", line.unlimited() ? null : BudgetLine.percent(PolicyRules.addSaturating(line.used(), line.held()), line.limit()));
+                view.put("pct", pct);
                 view.put("warn_at", status.warnAt());
                 view.put("burn_rate_per_day", status.burnRatePerDay());
                 view.put("projected_at_period_end", status.projectedAtPeriodEnd());
                 view.put("breached_thresholds", status.crossed());
-                view.put("enforce", line.policy().getEnforce());
+                view.put("enforce", policy.getEnforce());
+                view.put("active", policy.getActive());
+                view.put("display", Views.display(policy.getMetric(), line.used(), line.held(), line.unlimited() ? null : line.limit(),
+                        line.unlimited() ? null : line.remaining()));
                 budgets.add(view);
+                if (PolicyRules.judges(policy)) {
+                    if (committed >= line.limit()) {
+                        exceeded.add(policy.getPolicyId());
+                    } else if (status.warnAt() != null && committed >= status.warnAt()) {
+                        warning.add(policy.getPolicyId());
+                    }
+                    if (pct != null && (highest == null || pct.compareTo(highest) > 0)) {
+                        highest = pct;
+                    }
+                }
             }
-            return Map.of("scope", Views.subject(scope.type().name(), scope.id()), "at", Iso.format(at), "budgets", budgets);
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("scope", Views.subject(scope.type().name(), scope.id()));
+            answer.put("at", Iso.format(at));
+            answer.put("usage_status", !exceeded.isEmpty() ? "limit_reached" : !warning.isEmpty() ? "warning" : "ok");
+            answer.put("exceeded", exceeded);
+            answer.put("warning", warning);
+            answer.put("highest_pct", highest);
+            answer.put("budgets", budgets);
+            return answer;
         });
     }
 

@@ -38,6 +38,9 @@ public final class Reports {
         PolicyUsage usage = stores.policyUsage();
         List<BudgetStatus> statuses = new ArrayList<>();
         for (BudgetPolicy policy : state.policiesOf(tenant).governing(type, id)) {
+            if (!PolicyRules.appliesAt(policy, at)) {
+                continue; // a one-off budget outside its window
+            }
             if (PeriodCalendar.isFixed(policy.getPeriod())) {
                 PeriodWindow period = PeriodCalendar.windowAt(policy.getPeriod(), at);
                 stores.awaitSeeded(usage, policy);
@@ -66,7 +69,7 @@ public final class Reports {
         long length = period.end().toEpochMilli() - period.start().toEpochMilli();
         long burn = elapsed <= 0 ? 0 : scale(used, Buckets.DAY_MS, elapsed);
         long projected = elapsed <= 0 ? used : scale(used, length, elapsed);
-        Long warnAt = policy.getSoftLimitPct() == null || policy.getUnlimited() ? null : PolicyRules.boundary(policy.getLimit(), policy.getSoftLimitPct());
+        Long warnAt = PolicyRules.judges(policy) ? PolicyRules.softBoundary(policy) : null;
         return new BudgetStatus(line, Arrays.copyOf(crossed, crossed.length), burn, projected, warnAt, late);
     }
 

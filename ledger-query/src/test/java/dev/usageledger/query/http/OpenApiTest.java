@@ -31,7 +31,7 @@ class OpenApiTest {
         List<String> registered = LedgerRoutes.routes(HttpRouting.builder(), state, new ReportState("rated"), null, null, null,
                 new IngestSettings(1024, 10, Duration.ofMinutes(5), "user_api_key_org_id"), null, Auth.of(List.of()),
                 new ApiSettings(1024, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), Duration.ofMinutes(10),
-                        Duration.ofDays(1), Clock.systemUTC()),
+                        Duration.ofDays(1), Clock.systemUTC(), 80),
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
 
         Set<String> documented = new TreeSet<>();

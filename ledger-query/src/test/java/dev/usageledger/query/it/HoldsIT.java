@@ -176,10 +176,12 @@ class HoldsIT {
             assertThat(denied.status()).as(denied.body()).isEqualTo(200);
             assertThat(denied.json().get("decision").asText()).isEqualTo("deny");
 
-            // When the budget has room for exactly the estimate, then the check allows it and the hold reserves all 8,000 tokens
+            // When the budget has room for exactly the estimate, then the check lets it through (warned: past the default
+            // 80 % soft limit) and the hold reserves all 8,000 tokens
             assertThat(api.put("/v1/policies/acme-tokens", ADMIN_TOKEN, tokenBudget(8_000)).status()).isEqualTo(200);
             Api.Response allowed = api.post("/v1/check", ACME_TOKEN, call + "}");
-            assertThat(allowed.json().get("decision").asText()).as(allowed.body()).isEqualTo("allow");
+            assertThat(allowed.json().get("decision").asText()).as(allowed.body()).isEqualTo("warn");
+            assertThat(allowed.json().get("reasons").toString()).isEqualTo("[\"soft_limit\"]");
             assertThat(allowed.json().get("budgets").get(0).get("pct_after").decimalValue()).isEqualByComparingTo("100.00");
             Api.Response granted = api.post("/v1/holds", ACME_TOKEN, call + ", \"hold_id\": \"fits\"}");
             assertThat(granted.status()).as(granted.body()).isEqualTo(201);

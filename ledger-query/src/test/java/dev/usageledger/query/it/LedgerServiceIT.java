@@ -114,6 +114,7 @@ class LedgerServiceIT {
         assertThat(budget.get("remaining").asLong()).isEqualTo(1_000L);
         assertThat(budget.get("pct_after").decimalValue()).isEqualByComparingTo("100.17");
         assertThat(budget.get("verdict").asText()).isEqualTo("deny");
+        assertThat(budget.get("message").asText()).isEqualTo("Request would exceed budget 'acme-user-each-day-cost' ($0.30 of $0.30)");
         assertThat(answer.get("as_of").get("partition").asInt()).isEqualTo(lastEvent.partition());
         assertThat(answer.get("as_of").get("offset").asLong()).isGreaterThanOrEqualTo(lastEvent.offset());
     }
@@ -199,6 +200,15 @@ class LedgerServiceIT {
         assertThat(status.get("breached_thresholds").toString()).isEqualTo("[50,80]");
         assertThat(status.get("warn_at").asLong()).isEqualTo(240_000L);
         assertThat(status.get("late_adjustment").asLong()).isZero();
+        assertThat(status.get("display").get("used").asText()).isEqualTo("$0.30"); // 299,000 micro-units, to the cent
+        assertThat(status.get("days_remaining").asLong()).isBetween(0L, 1L);
+        JsonNode rollUp = api.get("/v1/tenants/acme/status?scope=user:acme-u03", ACME_TOKEN).json();
+        assertThat(rollUp.get("usage_status").asText()).as("past the 80 % soft limit").isEqualTo("warning");
+        assertThat(rollUp.get("warning").toString()).isEqualTo("[\"acme-user-each-day-cost\"]");
+        assertThat(rollUp.get("highest_pct").decimalValue()).isEqualByComparingTo("99.67");
+        JsonNode spent = api.get("/v1/tenants/acme/status?scope=user:acme-u04", ACME_TOKEN).json();
+        assertThat(spent.get("usage_status").asText()).isEqualTo("limit_reached");
+        assertThat(spent.get("exceeded").toString()).contains("acme-user-each-day-cost");
 
         // late usage: in its own day in the reports, and in today's budget as a late adjustment
         Instant lateDay = hour.minus(Duration.ofDays(40)).truncatedTo(ChronoUnit.DAYS);
@@ -235,6 +245,10 @@ class LedgerServiceIT {
         assertThat(deleted.status()).isEqualTo(200);
         assertThat(api.get("/v1/policies/acme-temporary", ADMIN_TOKEN).status()).isEqualTo(404);
         assertThat(api.delete("/v1/policies/acme-temporary", ADMIN_TOKEN).status()).isEqualTo(404);
+        Api.Response badSoft = api.put("/v1/policies/acme-temporary", ADMIN_TOKEN, temporary.replace("\"soft_limit_pct\": 80",
+                "\"soft_limit\": 8"));
+        assertThat(badSoft.status()).isEqualTo(400);
+        assertThat(badSoft.json().get("error").get("field").asText()).isEqualTo("soft_limit");
     }
 
     @Test
@@ -359,7 +373,7 @@ class LedgerServiceIT {
                 .contains("decision", "reasons", "unpriced", "budgets", "as_of");
         assertThat(fields(answer.get("budgets").get(0))).isSubsetOf(fields(schemas.get("Budget").get("properties")))
                 .contains("policy_id", "subject", "period_start", "period_end", "used", "held", "limit", "remaining", "pct_after");
-        JsonNode usage = api.get("/v1/tenants/acme/usage", ACME_TOKEN).json();
+        JsonNode usage = api.get("/v1/tenants/acme/usage?min_offset=" + lastEvent.offset(), ACME_TOKEN).json(); // once the reports have it all
         // every field the schema lists, but stale (only when true) and those null here (no latency was reported)
         assertThat(fields(usage)).isEqualTo(fields(schemas.get("Totals").get("properties")).stream()
                 .filter(f -> !f.equals("stale") && !f.equals("latency_ms_avg")).toList());

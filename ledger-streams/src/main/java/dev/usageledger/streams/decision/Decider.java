@@ -17,7 +17,8 @@ import java.util.List;
  * Judges a call before it is made: every policy that governs it (the same members, filters and
  * precedence the topology counts by) gives one {@link BudgetLine}, and the call's decision is the
  * worst of them. An enforced budget that the call would push past its limit denies it; one that
- * is not enforced warns; a soft limit warns; an unlimited one only counts.
+ * is not enforced warns; a soft limit warns; an unlimited or paused one only counts; a one-off
+ * budget applies within its window only.
  */
 public final class Decider {
     public static final String HARD_LIMIT = "hard_limit";
@@ -38,7 +39,7 @@ public final class Decider {
         for (SubjectType type : policies.types()) {
             for (String member : PolicyRules.members(type, call)) {
                 for (BudgetPolicy policy : policies.governing(type, member)) {
-                    if (PolicyRules.admits(policy.getFilters(), call)) {
+                    if (PolicyRules.admits(policy.getFilters(), call) && PolicyRules.appliesAt(policy, now)) {
                         long amount = estimate.amount(policy.getMetric(), costMicros);
                         PeriodSpec period = policies.period(policy);
                         lines.add(period.isFixed()
@@ -54,7 +55,7 @@ public final class Decider {
     private static BudgetLine periodLine(BudgetPolicy policy, PeriodWindow period, String member, long amount, UsageSource usage) {
         long used = usage.used(policy, member, period);
         long held = usage.held(policy, member, period);
-        if (policy.getUnlimited()) {
+        if (!PolicyRules.judges(policy)) {
             return new BudgetLine(policy, member, period, used, held, amount, Verdict.allow, null, null);
         }
         long limit = policy.getLimit();
@@ -65,7 +66,7 @@ public final class Decider {
         if (committed >= limit || after > limit) {
             reason = committed >= limit ? HARD_LIMIT : EXCEEDS_REMAINING;
             verdict = policy.getEnforce() ? Verdict.deny : Verdict.warn;
-        } else if (policy.getSoftLimitPct() != null && after >= PolicyRules.boundary(limit, policy.getSoftLimitPct())) {
+        } else if (PolicyRules.softBoundary(policy) != null && after >= PolicyRules.softBoundary(policy)) {
             reason = SOFT_LIMIT;
             verdict = Verdict.warn;
         }
@@ -81,7 +82,7 @@ public final class Decider {
         }
         long held = usage.held(policy, member, null);
         PeriodWindow window = new PeriodWindow(Instant.ofEpochMilli(nowMs - duration), Instant.ofEpochMilli(nowMs));
-        if (policy.getUnlimited()) {
+        if (!PolicyRules.judges(policy)) {
             return new BudgetLine(policy, member, window, used, held, amount, Verdict.allow, null, null);
         }
         long limit = policy.getLimit();

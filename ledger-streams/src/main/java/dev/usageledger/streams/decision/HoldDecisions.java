@@ -9,6 +9,7 @@ import dev.usageledger.schemas.avro.HoldStatus;
 import dev.usageledger.schemas.avro.Subject;
 import dev.usageledger.streams.rules.CallDimensions;
 import dev.usageledger.streams.rules.PolicyIndex;
+import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.streams.state.HeldStore;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,7 +41,7 @@ public final class HoldDecisions {
         List<HeldLine> lines = new ArrayList<>();
         if (granted) {
             for (BudgetLine line : decision.budgets()) {
-                if (line.policy().getEnforce() && line.estimate() > 0) {
+                if (line.policy().getEnforce() && PolicyRules.judges(line.policy()) && line.estimate() > 0) {
                     lines.add(new HeldLine(HeldStore.key(line.policy(), line.member(), line.period()), line.estimate()));
                 }
             }

@@ -112,6 +112,36 @@ public final class PolicyRules {
     }
 
     /**
+     * Whether the policy applies at {@code at}: always, except a one-off budget ({@code auto_renew}
+     * false), which applies only within its one window {@code [anchor, anchor + every)}.
+     */
+    public static boolean appliesAt(BudgetPolicy policy, java.time.Instant at) {
+        if (policy.getAutoRenew()) {
+            return true;
+        }
+        var period = policy.getPeriod();
+        if (period.getAnchor() == null || period.getEveryMs() == null) {
+            return false;
+        }
+        long start = period.getAnchor().toEpochMilli();
+        long t = at.toEpochMilli();
+        return t >= start && t - start < period.getEveryMs();
+    }
+
+    /** Whether the budget judges calls and raises breaches: it has a limit and is not paused. */
+    public static boolean judges(BudgetPolicy policy) {
+        return !policy.getUnlimited() && policy.getActive();
+    }
+
+    /** The amount from which a call is warned: the soft limit given as an amount, or as a percentage of the limit; null for none. */
+    public static Long softBoundary(BudgetPolicy policy) {
+        if (policy.getSoftLimit() != null) {
+            return policy.getSoftLimit();
+        }
+        return policy.getSoftLimitPct() == null ? null : boundary(policy.getLimit(), policy.getSoftLimitPct());
+    }
+
+    /**
      * Limit times percent, rounded up: the smallest amount that reaches the threshold. Saturates
      * at {@link Long#MAX_VALUE} (a threshold no count can reach) instead of overflowing, so a
      * policy written on the topic with any limit can never make an event uncountable.

@@ -119,11 +119,17 @@ final class PolicyCounting {
         PeriodWindow period = PeriodCalendar.windowAt(policy.getPeriod(), occurredAt);
         long amount = PolicyRules.amount(policy, usage);
         if (period.end().toEpochMilli() > countedAt) {
+            if (!PolicyRules.appliesAt(policy, occurredAt)) {
+                return; // a one-off budget counts its own window only
+            }
             add(policy, member, period, amount, Addition.USAGE, usage.event().getEventId(), occurredAt, countedAt,
                     arrival == Arrival.IMPORTED, changes);
         } else if (arrival == Arrival.LATE) {
             long now = countedAt + lateGraceMs;
             PeriodWindow current = PeriodCalendar.windowAt(policy.getPeriod(), Instant.ofEpochMilli(now));
+            if (!PolicyRules.appliesAt(policy, current.start())) {
+                return;
+            }
             add(policy, member, current, amount, Addition.LATE, usage.event().getEventId(), Instant.ofEpochMilli(now), now, false,
                     changes);
         }
@@ -175,7 +181,7 @@ final class PolicyCounting {
             case LATE -> current.plusLate(amount);
             case SEED -> current.plusSaturating(amount);
         };
-        for (int threshold : policy.getUnlimited() ? List.<Integer>of() : policy.getThresholds()) {
+        for (int threshold : PolicyRules.judges(policy) ? policy.getThresholds() : List.<Integer>of()) {
             if (after.used() > 0 && after.used() >= PolicyRules.boundary(policy.getLimit(), threshold)
                     && !after.hasCrossed(threshold)) {
                 after = after.withCrossed(threshold);

@@ -131,6 +131,43 @@ class DeciderTest {
     }
 
     @Test
+    void shouldWarnFromASoftLimitGivenAsAnAmount() {
+        BudgetPolicy daily = BudgetPolicy.newBuilder(policy("user-day", SubjectType.user, "*", 1_000, true)).setSoftLimit(700L).build();
+        used.put("user-day/u1", 690L);
+
+        assertThat(decide(10, List.of(daily)).reasons()).containsExactly("soft_limit");
+        assertThat(decide(9, List.of(daily)).decision()).isEqualTo(Verdict.allow);
+    }
+
+    @Test
+    void shouldCountAndDecideNothingWithAPausedBudget() {
+        BudgetPolicy paused = BudgetPolicy.newBuilder(policy("user-day", SubjectType.user, "*", 1_000, true)).setActive(false).build();
+        used.put("user-day/u1", 5_000L);
+
+        Decision decision = decide(10, List.of(paused));
+
+        assertThat(decision.decision()).as("over its limit, but paused").isEqualTo(Verdict.allow);
+        assertThat(decision.budgets().getFirst().used()).isEqualTo(5_000L);
+        assertThat(decision.budgets().getFirst().limit()).isEqualTo(1_000L);
+    }
+
+    @Test
+    void shouldApplyAOneOffBudgetWithinItsWindowOnly() {
+        BudgetPolicy quarter = BudgetPolicy.newBuilder(policy("research-q4", SubjectType.user, "*", 1_000, true)).setAutoRenew(false)
+                .setPeriod(dev.usageledger.schemas.avro.Period.newBuilder().setKind(dev.usageledger.schemas.avro.PeriodKind.interval)
+                        .setAnchor(NOW.minus(java.time.Duration.ofDays(10))).setEveryMs(java.time.Duration.ofDays(92).toMillis()).build())
+                .build();
+        BudgetPolicy ended = BudgetPolicy.newBuilder(quarter).setPolicyId("research-q3")
+                .setPeriod(dev.usageledger.schemas.avro.Period.newBuilder(quarter.getPeriod()).setAnchor(NOW.minus(java.time.Duration.ofDays(100)))
+                        .build()).build();
+
+        Decision decision = decide(10, List.of(quarter, ended));
+
+        assertThat(decision.budgets()).extracting(line -> line.policy().getPolicyId()).containsExactly("research-q4");
+        assertThat(decision.budgets().getFirst().period().start()).isEqualTo(NOW.minus(java.time.Duration.ofDays(10)));
+    }
+
+    @Test
     void shouldOnlyCountWithAnUnlimitedPolicy() {
         BudgetPolicy watch = BudgetPolicy.newBuilder(policy("watch", SubjectType.user, "*", 0, true)).setUnlimited(true).build();
         used.put("watch/u1", 5_000_000L);
