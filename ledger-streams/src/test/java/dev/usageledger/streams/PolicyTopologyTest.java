@@ -56,6 +56,23 @@ class PolicyTopologyTest {
     }
 
     @Test
+    void shouldLeaveAUsersUsageOutOfTheTeamAndTenantBudgetsItsOverrideReplaces() {
+        ledger.policy(TopologyFixture.policy("acme-day", "acme", SubjectType.tenant, "acme", 10_000, PeriodKind.day, "UTC").build());
+        ledger.policy(TopologyFixture.policy("team-day", "acme", SubjectType.team, "platform", 10_000, PeriodKind.day, "UTC").build());
+        ledger.policy(TopologyFixture.policy("ana-day", "acme", SubjectType.user, "ana", 50_000, PeriodKind.day, "UTC")
+                .setOverrides(List.of(SubjectType.team, SubjectType.tenant)).build());
+
+        ledger.send(TopologyFixture.event("e-ana", "acme", T0).setUserId("ana").setTeamIds(List.of("platform")).setCostMicros(700L).build(), T0);
+        ledger.send(TopologyFixture.event("e-bo", "acme", T0).setUserId("bo").setTeamIds(List.of("platform")).setCostMicros(300L).build(), T0);
+
+        Instant day = Instant.parse("2026-11-20T00:00:00Z");
+        assertThat(ledger.counter("acme", "ana-day", "ana", day)).isEqualTo(700);
+        assertThat(ledger.counter("acme", "team-day", "platform", day)).as("bo's only: ana's override replaces it for her").isEqualTo(300);
+        assertThat(ledger.counter("acme", "acme-day", "acme", day)).isEqualTo(300);
+        assertThat(ledger.month("acme", SubjectType.tenant, "acme", "2026-11").costMicros()).as("the reports count everything").isEqualTo(1_000);
+    }
+
+    @Test
     void shouldCountAPausedBudgetWithoutRaisingBreaches() {
         ledger.policy(TopologyFixture.policy("acme-day", "acme", SubjectType.tenant, "acme", 1_000, PeriodKind.day, "UTC").setActive(false)
                 .build());

@@ -27,7 +27,7 @@ import java.util.TreeSet;
  */
 public record PolicyBody(String policyId, String tenantId, SubjectBody subject, FiltersBody filters, String metric, Long limit,
                          PeriodBody period, List<Integer> thresholds, Integer softLimitPct, Boolean enforce, Boolean unlimited,
-                         String name, String updatedBy, Boolean active, Boolean autoRenew, Long softLimit) {
+                         String name, String updatedBy, Boolean active, Boolean autoRenew, Long softLimit, List<String> overrides) {
     /** The longest name or updated_by. */
     static final int MAX_TEXT = 200;
 
@@ -85,6 +85,7 @@ public record PolicyBody(String policyId, String tenantId, SubjectBody subject, 
             throw new InvalidInputException("auto_renew", "a budget that does not renew has one window: give it an interval period with"
                     + " its start and length, e.g. {\"kind\": \"interval\", \"anchor\": \"2026-10-01T00:00:00Z\", \"every\": \"P92D\"}");
         }
+        List<SubjectType> replaced = overrides(type);
         return BudgetPolicy.newBuilder()
                 .setPolicyId(pathId).setTenantId(tenantId)
                 .setSubject(new Subject(type, subject.id()))
@@ -101,7 +102,30 @@ public record PolicyBody(String policyId, String tenantId, SubjectBody subject, 
                 .setUpdatedBy(updatedBy)
                 .setActive(active == null || active)
                 .setAutoRenew(renews)
+                .setOverrides(replaced)
                 .build();
+    }
+
+    /** Which broader scopes the policy replaces for its member: tenant and team for a user's or a key's, tenant for a team's. */
+    private List<SubjectType> overrides(SubjectType type) {
+        if (overrides == null || overrides.isEmpty()) {
+            return List.of();
+        }
+        List<SubjectType> allowed = switch (type) {
+            case user, api_key -> List.of(SubjectType.team, SubjectType.tenant);
+            case team -> List.of(SubjectType.tenant);
+            default -> List.of();
+        };
+        List<SubjectType> replaced = new ArrayList<>();
+        for (String name : overrides) {
+            SubjectType broader = allowed.stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow(() ->
+                    new InvalidInputException("overrides", "a " + type + " policy can override " + (allowed.isEmpty() ? "nothing"
+                            : allowed.stream().map(Enum::name).toList()) + ", got '" + name + "'"));
+            if (!replaced.contains(broader)) {
+                replaced.add(broader);
+            }
+        }
+        return replaced;
     }
 
     private static void checkText(String field, String value) {

@@ -40,6 +40,14 @@ class PolicyBodyTest {
     }
 
     @Test
+    void shouldTakeTheBroaderScopesABudgetOverrides() {
+        assertThat(policy(BASE.replace("\"team\", \"id\": \"research\"", "\"user\", \"id\": \"ana\"")
+                + ", \"overrides\": [\"team\", \"tenant\", \"team\"]").getOverrides()).extracting(Enum::name).containsExactly("team", "tenant");
+        assertThat(policy(BASE + ", \"overrides\": [\"tenant\"]").getOverrides()).extracting(Enum::name).containsExactly("tenant");
+        assertThat(policy(BASE).getOverrides()).isEmpty();
+    }
+
+    @Test
     void shouldTakeAOneOffBudgetAsAnIntervalThatDoesNotRenew() {
         BudgetPolicy quarter = policy("""
                 "tenant_id": "acme", "subject": {"type": "team", "id": "research"}, "metric": "cost_micros", "limit": 1000000000,
@@ -58,6 +66,8 @@ class PolicyBodyTest {
         assertField(BASE + ", \"name\": \"" + "x".repeat(201) + "\"", "name");
         assertField(BASE + ", \"name\": \" \"", "name");
         assertField(BASE + ", \"updated_by\": \"\"", "updated_by");
+        assertField(BASE + ", \"overrides\": [\"team\"]", "overrides"); // a team's budget overrides the tenant's only
+        assertField(BASE.replace("team", "user") + ", \"overrides\": [\"user\"]", "overrides");
     }
 
     private static void assertField(String fields, String field) {

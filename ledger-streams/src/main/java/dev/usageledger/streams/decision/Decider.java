@@ -39,7 +39,8 @@ public final class Decider {
         for (SubjectType type : policies.types()) {
             for (String member : PolicyRules.members(type, call)) {
                 for (BudgetPolicy policy : policies.governing(type, member)) {
-                    if (PolicyRules.admits(policy.getFilters(), call) && PolicyRules.appliesAt(policy, now)) {
+                    if (PolicyRules.admits(policy.getFilters(), call) && PolicyRules.appliesAt(policy, now)
+                            && !policies.overridden(policy, call, now)) {
                         long amount = estimate.amount(policy.getMetric(), costMicros);
                         PeriodSpec period = policies.period(policy);
                         lines.add(period.isFixed()

@@ -38,6 +38,7 @@ public final class PolicyIndex {
     private final Map<String, PeriodSpec> periods = new HashMap<>();
     private final EnumMap<SubjectType, Map<String, List<Slotted>>> specific = new EnumMap<>(SubjectType.class);
     private final EnumMap<SubjectType, List<Slotted>> defaults = new EnumMap<>(SubjectType.class);
+    private final List<Slotted> overriding = new ArrayList<>();
 
     private PolicyIndex(List<BudgetPolicy> policies) {
         this.policies = List.copyOf(policies);
@@ -47,6 +48,9 @@ public final class PolicyIndex {
             Slotted slotted = new Slotted(policy, Slot.of(policy));
             types.add(type);
             periods.put(policy.getPolicyId(), slotted.slot().period());
+            if (!policy.getOverrides().isEmpty()) {
+                overriding.add(slotted);
+            }
             if (PolicyRules.EACH.equals(policy.getSubject().getId())) {
                 bestDefaults.computeIfAbsent(type, t -> new LinkedHashMap<>())
                         .merge(slotted.slot(), policy, (a, b) -> MOST_RESTRICTIVE.compare(a, b) <= 0 ? a : b);
@@ -84,6 +88,38 @@ public final class PolicyIndex {
     public PeriodSpec period(BudgetPolicy policy) {
         PeriodSpec spec = periods.get(policy.getPolicyId());
         return spec != null ? spec : PeriodSpec.from(policy.getPeriod());
+    }
+
+    /**
+     * Whether {@code policy} is replaced, for this call, by an override: an active policy that
+     * governs one of the call's members of its own type, counts the call, applies at {@code at},
+     * names {@code policy}'s subject type among its {@code overrides}, and has the same metric and
+     * period. Free when no policy of the tenant overrides anything.
+     */
+    public boolean overridden(BudgetPolicy policy, CallDimensions call, java.time.Instant at) {
+        if (overriding.isEmpty()) {
+            return false;
+        }
+        SubjectType type = policy.getSubject().getType();
+        Slot slot = null;
+        for (Slotted candidate : overriding) {
+            BudgetPolicy override = candidate.policy();
+            if (override == policy || !override.getOverrides().contains(type) || !override.getActive()) {
+                continue;
+            }
+            if (slot == null) {
+                slot = Slot.of(policy);
+            }
+            if (!candidate.slot().equals(slot) || !PolicyRules.admits(override.getFilters(), call) || !PolicyRules.appliesAt(override, at)) {
+                continue;
+            }
+            for (String member : PolicyRules.members(override.getSubject().getType(), call)) {
+                if (governing(override.getSubject().getType(), member).contains(override)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** The policies that govern {@code member} of {@code type}, after precedence. */

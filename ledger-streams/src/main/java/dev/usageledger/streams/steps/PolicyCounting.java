@@ -101,7 +101,7 @@ final class PolicyCounting {
         for (SubjectType type : index.types()) {
             for (String member : PolicyRules.members(type, call)) {
                 for (BudgetPolicy policy : index.governing(type, member)) {
-                    if (!PolicyRules.admits(policy.getFilters(), call)) {
+                    if (!PolicyRules.admits(policy.getFilters(), call) || index.overridden(policy, call, usage.event().getOccurredAt())) {
                         continue;
                     }
                     if (PeriodCalendar.isFixed(policy.getPeriod())) {

@@ -219,6 +219,45 @@ class DeciderTest {
                 .extracting(line -> line.policy().getPolicyId()).containsExactly("team-month");
     }
 
+    /** The precedence table of the README, row by row, for a call by user u1 of team platform in tenant acme. */
+    @Test
+    void shouldLetAnOverrideReplaceTheBroaderBudgetsOfTheSameMetricAndPeriodForItsMemberOnly() {
+        BudgetPolicy tenant = policy("tenant-day", SubjectType.tenant, "acme", 1_000_000, true);
+        BudgetPolicy team = policy("team-day", SubjectType.team, "platform", 10_000, true);
+        BudgetPolicy user = policy("u1-day", SubjectType.user, "u1", 50_000, true);
+        java.util.function.Function<List<SubjectType>, BudgetPolicy> u1Overriding = replaced ->
+                BudgetPolicy.newBuilder(user).setOverrides(replaced).build();
+
+        // no override: every scope's budget applies alongside
+        assertThat(governing(tenant, team, user)).containsExactlyInAnyOrder("tenant-day", "team-day", "u1-day");
+        // the user's budget overrides the team's: the tenant's still applies
+        assertThat(governing(tenant, team, u1Overriding.apply(List.of(SubjectType.team)))).containsExactlyInAnyOrder("tenant-day", "u1-day");
+        // it overrides both
+        assertThat(governing(tenant, team, u1Overriding.apply(List.of(SubjectType.team, SubjectType.tenant)))).containsExactly("u1-day");
+        // another period (a month) replaces nothing of the day's
+        BudgetPolicy monthly = BudgetPolicy.newBuilder(u1Overriding.apply(List.of(SubjectType.team)))
+                .setPeriod(Period.newBuilder().setKind(PeriodKind.month).setTimeZone("UTC").build()).build();
+        assertThat(governing(tenant, team, monthly)).containsExactlyInAnyOrder("tenant-day", "team-day", "u1-day");
+        // another user's override leaves u1 with the team's and the tenant's
+        BudgetPolicy u2 = BudgetPolicy.newBuilder(policy("u2-day", SubjectType.user, "u2", 50_000, true))
+                .setOverrides(List.of(SubjectType.team, SubjectType.tenant)).build();
+        assertThat(governing(tenant, team, u2)).containsExactlyInAnyOrder("tenant-day", "team-day");
+        // a team's budget can override the tenant's
+        BudgetPolicy teamOverriding = BudgetPolicy.newBuilder(team).setOverrides(List.of(SubjectType.tenant)).build();
+        assertThat(governing(tenant, teamOverriding)).containsExactly("team-day");
+        // a paused override replaces nothing
+        BudgetPolicy paused = BudgetPolicy.newBuilder(u1Overriding.apply(List.of(SubjectType.team, SubjectType.tenant))).setActive(false).build();
+        assertThat(governing(tenant, team, paused)).containsExactlyInAnyOrder("tenant-day", "team-day", "u1-day");
+        // a default for each user overrides for every user
+        BudgetPolicy everyUser = BudgetPolicy.newBuilder(policy("each-user-day", SubjectType.user, "*", 50_000, true))
+                .setOverrides(List.of(SubjectType.team)).build();
+        assertThat(governing(tenant, team, everyUser)).containsExactlyInAnyOrder("tenant-day", "each-user-day");
+    }
+
+    private List<String> governing(BudgetPolicy... policies) {
+        return decide(1, List.of(policies)).budgets().stream().map(line -> line.policy().getPolicyId()).toList();
+    }
+
     @Test
     void shouldSkipAPolicyWhoseFiltersDoNotAdmitTheCall() {
         BudgetPolicy anthropicOnly = BudgetPolicy.newBuilder(policy("tenant-anthropic", SubjectType.tenant, "acme", 0, true))
