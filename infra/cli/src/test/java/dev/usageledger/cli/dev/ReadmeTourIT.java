@@ -50,7 +50,11 @@ class ReadmeTourIT {
 
             assertThat(tour.exitValue()).as("the tour exits 0:%n%s", output).isZero();
             assertThat(output).contains("\"decision\":\"deny\"", "estimate_exceeds_remaining", "\"state\":\"placed\"",
-                    "\"held\":300000", "\"threshold\":50", " 0 mismatched");
+                    "\"held\":300000", "\"threshold\":50", " 0 mismatched", "\"overrides\":[\"team\"]");
+            // acme-u02's check is judged by its own budget, which replaced the team's for it: the team's day budget is not in its answer
+            String u02Check = output.substring(output.lastIndexOf("{\"decision\""));
+            assertThat(u02Check).contains("\"policy_id\":\"acme-u02-day\"", "u02 research", "\"used\":630000")
+                    .doesNotContain("acme-platform-day");
         } finally {
             dev.destroy();
             if (!dev.waitFor(30, TimeUnit.SECONDS)) {
