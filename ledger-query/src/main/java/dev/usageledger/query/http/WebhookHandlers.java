@@ -72,7 +72,8 @@ final class WebhookHandlers {
         String now = settings.clock().instant().truncatedTo(ChronoUnit.MILLIS).toString();
         Webhook webhook = new Webhook(tenant, id, body.url(), body.secret(), body.thresholds(), body.policies(), format, null, now, now);
         boolean applied = write(() -> webhooks.put(webhook, settings.bookWait()));
-        Exchange.send(response, applied ? 200 : 202, view(webhooks.get(tenant, id) != null ? webhooks.get(tenant, id) : webhook));
+        Webhook stored = webhooks.get(tenant, id); // as written, with the offsets it starts after
+        Exchange.send(response, applied ? 200 : 202, view(stored != null ? stored : webhook));
     }
 
     private void get(ServerRequest request, ServerResponse response) {

@@ -21,8 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -47,8 +45,6 @@ import picocli.CommandLine.Spec;
                 "Settings as ledger serve reads them (defaults < --config file < environment < flags)."})
 public final class ImportCommand implements Callable<Integer> {
     private static final String NAME = "ledger import";
-    private static final long PROGRESS_EVERY_MS = 1_000;
-    private static final int MAX_IN_FLIGHT = 10_000;
 
     private final Map<String, String> environment;
 
@@ -109,25 +105,8 @@ public final class ImportCommand implements Callable<Integer> {
              CountingStream bytes = new CountingStream(publishing.fromStandardInput() ? System.in : Files.newInputStream(Path.of(file)));
              BufferedReader lines = new BufferedReader(new InputStreamReader(bytes, StandardCharsets.UTF_8));
              LedgerProducer ledger = LedgerProducer.builder().config(settings).build()) {
-            List<CompletableFuture<Void>> inFlight = new ArrayList<>();
-            long lastProgress = System.currentTimeMillis();
-            String line;
-            long number = 0;
-            while ((line = lines.readLine()) != null) {
-                number++;
-                if (!line.isBlank()) {
-                    inFlight.add(publish(ledger, line, number, name, oldestKept, tally, follow.outcome(), err));
-                }
-                if (inFlight.size() >= MAX_IN_FLIGHT) {
-                    CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).join();
-                    inFlight.clear();
-                }
-                if (System.currentTimeMillis() - lastProgress >= PROGRESS_EVERY_MS) {
-                    progress(err, tally, started, bytes.count(), size, follow.outcome());
-                    lastProgress = System.currentTimeMillis();
-                }
-            }
-            CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).join();
+            LinePump.pump(lines, (line, number) -> publish(ledger, line, number, name, oldestKept, tally, follow.outcome(), err),
+                    read -> progress(err, tally, started, bytes.count(), size, follow.outcome()));
             double seconds = (System.nanoTime() - started) / 1e9;
             err.println();
             out.printf("import %s: %,d events published in %.1f s (%,.0f events/s), %,d bad lines, %,d older than the ledger keeps"

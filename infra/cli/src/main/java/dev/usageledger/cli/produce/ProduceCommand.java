@@ -15,9 +15,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -41,8 +39,6 @@ import picocli.CommandLine.Spec;
                 "(ledger.spool.dir, ledger.publish.max.block.ms, ...)."})
 public final class ProduceCommand implements Callable<Integer> {
     private static final String NAME = "ledger produce";
-    private static final long PROGRESS_EVERY_MS = 1_000;
-    private static final int MAX_IN_FLIGHT = 10_000;
 
     private final Map<String, String> environment;
 
@@ -80,25 +76,10 @@ public final class ProduceCommand implements Callable<Integer> {
         Tally tally = new Tally();
         try (Reader reader = open(); BufferedReader lines = new BufferedReader(reader);
              LedgerProducer ledger = LedgerProducer.builder().config(settings).build()) {
-            List<CompletableFuture<Void>> inFlight = new ArrayList<>();
-            long lastProgress = System.currentTimeMillis();
-            String line;
-            while ((line = lines.readLine()) != null) {
-                tally.lines++;
-                if (!line.isBlank()) {
-                    inFlight.add(publish(ledger, line, tally.lines, tally, err));
-                }
-                if (inFlight.size() >= MAX_IN_FLIGHT) {
-                    CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).join();
-                    inFlight.clear();
-                }
-                if (System.currentTimeMillis() - lastProgress >= PROGRESS_EVERY_MS) {
-                    err.printf("\r  %,d lines read, %,d published, %,d bad ...", tally.lines, tally.accepted(), tally.bad());
-                    err.flush();
-                    lastProgress = System.currentTimeMillis();
-                }
-            }
-            CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).join();
+            tally.lines = LinePump.pump(lines, (line, number) -> publish(ledger, line, number, tally, err), read -> {
+                err.printf("\r  %,d lines read, %,d published, %,d bad ...", read, tally.accepted(), tally.bad());
+                err.flush();
+            });
             ProducerMetrics metrics = ledger.metrics();
             out.printf("%,d lines: %,d events accepted (%,d sent, %,d spooled for later), %,d bad lines, %,d refused%n",
                     tally.lines, tally.accepted(), tally.sent, tally.spooled, tally.invalid, tally.refused);
