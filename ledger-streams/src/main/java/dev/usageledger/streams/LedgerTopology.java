@@ -15,6 +15,7 @@ import dev.usageledger.streams.state.BreachStore;
 import dev.usageledger.streams.state.DedupeStore;
 import dev.usageledger.streams.state.HeldStore;
 import dev.usageledger.streams.state.HoldDueStore;
+import dev.usageledger.streams.state.JournalEpochStore;
 import dev.usageledger.streams.state.HoldStore;
 import dev.usageledger.streams.state.MonthTotalsStore;
 import dev.usageledger.streams.state.PolicyBook;
@@ -109,6 +110,7 @@ public final class LedgerTopology {
         topology.addStateStore(HoldStore.builder(), Names.HOLDS, Names.COUNT);
         topology.addStateStore(HeldStore.builder(), Names.HOLDS, Names.COUNT);
         topology.addStateStore(HoldDueStore.builder(), Names.HOLDS, Names.COUNT);
+        topology.addStateStore(JournalEpochStore.builder(), Names.HOLDS);
         topology.addStateStore(PolicyCounterStore.builder(), Names.COUNT, Names.HOLDS);
         topology.addStateStore(MonthTotalsStore.builder(), Names.COUNT);
         topology.addStateStore(BreachStore.builder(), Names.COUNT);

@@ -187,6 +187,27 @@ class HoldTopologyTest {
         assertThat(fixture.counter("acme", "acme-day", "acme", DAY)).isEqualTo(250L);
     }
 
+    @Test
+    void shouldApplyOnlyTheDecisionsOfTheWriterWhoseMarkIsNewest() {
+        // Given writer A opened the journal (its mark at offset 0 is its epoch) and journaled a grant
+        fixture.journalOpened(T);
+        fixture.journal(decided("a1", 100, HoldStatus.placed, T), 0);
+        // When writer B opens (its mark at offset 2), and A, fenced but still running, journals another grant after it
+        fixture.journalOpened(T.plusSeconds(1));
+        fixture.journal(decided("a2", 200, HoldStatus.placed, T.plusSeconds(1)), 0);
+        fixture.journal(decided("b1", 300, HoldStatus.placed, T.plusSeconds(2)), 2);
+        // and a decision of the transactional writer of earlier versions, which carried no epoch
+        fixture.journal(decided("old", 50, HoldStatus.placed, T.plusSeconds(3)));
+
+        // Then A's grant before B's mark and B's grant count; A's grant after B's mark is not applied
+        assertThat(fixture.holdState("acme", "a1").getState()).isEqualTo(HoldStatus.placed);
+        assertThat(fixture.holdState("acme", "a2")).isNull();
+        assertThat(fixture.holdState("acme", "b1").getState()).isEqualTo(HoldStatus.placed);
+        assertThat(fixture.holdState("acme", "old").getState()).isEqualTo(HoldStatus.placed);
+        assertThat(fixture.held("acme", "acme-day", "acme", DAY)).isEqualTo(100L + 300L + 50L);
+        assertThat(fixture.decisions.readValuesToList()).extracting(d -> d.getHoldId()).containsExactly("a1", "b1", "old");
+    }
+
     /** A decision as the reservation writer journals it: placed with one line on the day budget, or denied. */
     private static HoldState decided(String id, long amount, HoldStatus state, Instant at) {
         EnforcementDecision answer = EnforcementDecision.newBuilder().setDecisionId(id).setTenantId("acme").setDecidedAt(at)

@@ -27,6 +27,7 @@ import dev.usageledger.streams.state.PriceBook;
 import dev.usageledger.streams.state.ReportStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import dev.usageledger.streams.state.JournalEpochStore;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
@@ -143,10 +144,23 @@ final class TopologyFixture implements AutoCloseable {
         pump();
     }
 
-    /** Puts a decided hold on the hold journal, as the partition's reservation writer does, at its decision time. */
+    /** Puts a decided hold on the hold journal without an epoch, as the transactional writer of earlier versions did. */
     void journal(HoldState decided) {
         journal.pipeInput(decided.getTenantId(), holdStateSerializer.serialize(config.topics().holdJournal(), decided),
                 decided.getAnswer().getDecidedAt());
+        pump();
+    }
+
+    /** Puts a decided hold on the hold journal as the writer of {@code epoch} does: with the epoch in its header. */
+    void journal(HoldState decided, long epoch) {
+        journal.pipeInput(new TestRecord<>(decided.getTenantId(), holdStateSerializer.serialize(config.topics().holdJournal(), decided),
+                new RecordHeaders().add(JournalEpochStore.header(epoch)), decided.getAnswer().getDecidedAt()));
+        pump();
+    }
+
+    /** Puts an opening mark on the hold journal, as a new writer does first; the journal's n-th record is at offset n - 1. */
+    void journalOpened(Instant at) {
+        journal.pipeInput(JournalEpochStore.MARK_KEY, null, at);
         pump();
     }
 

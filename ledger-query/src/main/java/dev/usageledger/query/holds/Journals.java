@@ -12,10 +12,15 @@ import dev.usageledger.streams.rules.PolicyIndex;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Builds this instance's {@link ReservationDesk} from the service's settings and state. */
@@ -30,10 +35,15 @@ public final class Journals {
         String applicationId = config.getString(LedgerStreamsConfig.APPLICATION_ID_CONFIG);
         ReservationDesk.Plumbing plumbing = new ReservationDesk.Plumbing() {
             @Override
-            public Producer<String, byte[]> producer(int partition, int turn) {
-                String transactionalId = applicationId + "-hold-journal-" + partition + (turn == 0 ? "" : "-" + turn);
-                return new KafkaProducer<>(producerProps(config, transactionalId), new StringSerializer(),
+            public Producer<String, byte[]> producer(int partition) {
+                return new KafkaProducer<>(producerProps(config, applicationId + "-hold-journal-" + partition), new StringSerializer(),
                         new ByteArraySerializer());
+            }
+
+            @Override
+            public Consumer<String, byte[]> reader(int partition) {
+                return new KafkaConsumer<>(readerProps(config, applicationId + "-hold-journal-reader-" + partition), new StringDeserializer(),
+                        new ByteArrayDeserializer());
             }
 
             @Override
@@ -71,20 +81,39 @@ public final class Journals {
         };
     }
 
-    /** A journal's producer: transactional per partition (a new owner fences the old), every record acknowledged by all replicas, no linger. */
-    private static Map<String, Object> producerProps(LedgerStreamsConfig config, String transactionalId) {
+    /**
+     * A journal's producer: idempotent (a retried send is written once, in order), every record
+     * acknowledged by all in-sync replicas, no linger. No transactions: the epoch in each record
+     * fences an earlier writer (see {@link PartitionJournal}).
+     */
+    static Map<String, Object> producerProps(LedgerStreamsConfig config, String clientId) {
         Map<String, Object> props = new HashMap<>(config.clientSecurity());
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getList(LedgerStreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
-        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        // a transaction's first partition refused while the producer's previous transaction completes
-        // (CONCURRENT_TRANSACTIONS, transaction protocol 1) is retried after min(retry.backoff.ms, 20 ms):
-        // measured here, one producer's back-to-back transactions took 30 ms at p50 with the default, 4 ms with 1 ms
-        props.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 1);
-        props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
+        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        return props;
+    }
+
+    /**
+     * The consumer that reads a journal back: assigned, no group, no committed offsets; it sees a
+     * record once it is below the high watermark, and asks again at once (a fetch waits on the
+     * broker until there is something to read).
+     */
+    static Map<String, Object> readerProps(LedgerStreamsConfig config, String clientId) {
+        Map<String, Object> props = new HashMap<>(config.clientSecurity());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getList(LedgerStreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+        props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
         return props;
     }
 }

@@ -5,105 +5,128 @@ import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.schemas.avro.HoldStatus;
 import dev.usageledger.streams.decision.HoldDecisions;
 import dev.usageledger.streams.state.HoldStore;
+import dev.usageledger.streams.state.JournalEpochStore;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Future;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The hold decisions of one partition, made by one thread and journaled before they are answered.
- * Requests queue; the thread takes all that are waiting, decides them one after another against
- * used (what checks read) plus held (the held store, plus its own decisions the task has not
- * applied yet), sends them in one transaction and commits it, and only then completes their
- * answers: an answer leaves once its decision is durable. A failed commit fails the whole batch
- * (its decisions were made on one another) and the journal stops; the desk makes a new one.
  *
- * <p>Batches take turns over a few transactional producers. A commit returns once the
- * coordinator has written the commit decision; it writes the markers after that, and until they
- * are written the same producer's next transaction is refused its first partition and retried
- * after a fixed backoff (the broker's {@code add.partitions.to.txn.retry.backoff.ms}, 20 ms by
- * default). The next producer in turn has no transaction completing, so a batch never waits for
- * the markers of the one before it. Their order in the log is the order they committed in, and
- * the task applies each decision as journaled, never deciding again, so the order of two batches
- * changes nothing.
+ * <p>Requests queue; the deciding thread takes all that are waiting, decides them one after another
+ * against used (what checks read) plus held (the held store, plus its own decisions the task has
+ * not applied yet), and sends each to the journal with its epoch (the offset of the opening mark
+ * this writer journaled, see {@link JournalEpochStore}) through an idempotent producer, acks=all.
+ * It goes on to the next batch while those are in flight.
+ *
+ * <p>A second thread reads the journal partition from the opening mark on. A decision is answered
+ * once that reader has read it back: it is then below the high watermark (on every in-sync
+ * replica, as acks=all means) and no newer writer's mark comes before it, so the task will apply
+ * it. A newer mark means another instance opened the partition's journal: this writer is fenced,
+ * answers nothing more (a retry by {@code hold_id} goes to the new writer) and the task ignores
+ * whatever this writer journaled after that mark. A failed send stops the journal the same way;
+ * the desk opens a new one, whose mark the task applies after everything journaled before it.
  */
 final class PartitionJournal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionJournal.class);
     private static final int MAX_BATCH = 512;
+    private static final Duration READ_POLL = Duration.ofMillis(200);
 
-    /** A request waiting for its decision and for the decision's commit. */
+    /** A request waiting for its decision and for the decision's confirmation. */
     record Pending(HoldDecisions.Request request, CompletableFuture<HoldState> answer) {
     }
 
-    /** A decision journaled but perhaps not yet applied by the task: its amounts still count here. */
+    /** A decision journaled but perhaps not yet read back or applied by the task: its amounts count here meanwhile. */
     private static final class Unapplied {
         final String key;
         final HoldState hold;
-        volatile long offset = Long.MAX_VALUE; // until the commit says where it went
+        final byte[] value;
+        final CompletableFuture<HoldState> durable = new CompletableFuture<>();
+        volatile long offset = Long.MAX_VALUE; // until the broker or the reader says where it went
 
-        Unapplied(String key, HoldState hold) {
+        Unapplied(String key, HoldState hold, byte[] value) {
             this.key = key;
             this.hold = hold;
+            this.value = value;
         }
     }
 
     private final int partition;
     private final String topic;
-    private final List<Producer<String, byte[]>> producers;
-    private int turn;
+    private final long epoch;
+    private final Producer<String, byte[]> producer;
+    private final Consumer<String, byte[]> reader;
     private final Function<HoldState, byte[]> serializer;
     private final LongSupplier appliedOffset;
     private final IntFunction<PartitionView> views;
+    private final Runnable onFailure;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-    // the decisions not applied yet, guarded by this: in journal order (batches commit one after the
-    // other, so offsets only grow along it), by hold key, and their amounts summed by held key; every
-    // operation is O(1) however far the task lags (it applies in bursts between its own commits)
+    // sent and not yet read back, in the order sent (an idempotent producer keeps that order in the log)
+    private final Queue<Unapplied> unread = new ConcurrentLinkedQueue<>();
+    // the decisions not applied yet, guarded by this: in journal order (offsets only grow along it),
+    // by hold key, and their amounts summed by held key; every operation is O(1) however far the
+    // task lags (it applies in bursts between its own commits)
     private final ArrayDeque<Unapplied> unappliedInOrder = new ArrayDeque<>();
     private final Map<String, Unapplied> unapplied = new HashMap<>();
     private final Map<String, Long> unappliedHeld = new HashMap<>();
-    private final Thread committer;
+    private final Thread decider;
+    private final Thread confirmer;
+    private final AtomicBoolean stopped = new AtomicBoolean();
     private volatile boolean failed;
+    private volatile boolean closing;
 
-    PartitionJournal(int partition, String topic, List<Producer<String, byte[]>> producers, Function<HoldState, byte[]> serializer,
-                     LongSupplier appliedOffset, IntFunction<PartitionView> views) {
+    PartitionJournal(int partition, String topic, long epoch, Producer<String, byte[]> producer, Consumer<String, byte[]> reader,
+                     Function<HoldState, byte[]> serializer, LongSupplier appliedOffset, IntFunction<PartitionView> views,
+                     Runnable onFailure) {
         this.partition = partition;
         this.topic = topic;
-        this.producers = List.copyOf(producers);
+        this.epoch = epoch;
+        this.producer = producer;
+        this.reader = reader;
         this.serializer = serializer;
         this.appliedOffset = appliedOffset;
         this.views = views;
-        this.committer = Thread.ofPlatform().name("hold-journal-" + partition).daemon().unstarted(this::run);
+        this.onFailure = onFailure;
+        this.decider = Thread.ofPlatform().name("hold-journal-" + partition).daemon().unstarted(this::decide);
+        this.confirmer = Thread.ofPlatform().name("hold-journal-reader-" + partition).daemon().unstarted(this::confirm);
     }
 
     void start() {
-        committer.start();
+        TopicPartition journal = new TopicPartition(topic, partition);
+        reader.assign(List.of(journal));
+        reader.seek(journal, epoch + 1);
+        confirmer.start();
+        decider.start();
     }
 
     /** Whether the journal still works; a failed one answers nothing more. */
     boolean isOpen() {
-        return !failed && committer.isAlive();
+        return !failed && decider.isAlive();
     }
 
-    /** Queues a request; the answer completes once its decision is committed, or fails. */
+    /** Queues a request; the answer completes once its decision is durable and will be applied, or fails. */
     CompletableFuture<HoldState> submit(HoldDecisions.Request request) {
         CompletableFuture<HoldState> answer = new CompletableFuture<>();
         if (!isOpen()) {
@@ -111,109 +134,137 @@ final class PartitionJournal implements AutoCloseable {
             return answer;
         }
         queue.add(new Pending(request, answer));
+        if (failed) { // failed meanwhile: the failure may have drained the queue before this request was in it
+            failQueued(new JournalUnavailableException("the hold journal of partition " + partition + " stopped"));
+        }
         return answer;
     }
 
-    private void run() {
+    private void decide() {
         List<Pending> batch = new ArrayList<>(MAX_BATCH);
         try {
-            while (!Thread.currentThread().isInterrupted()) {
+            while (!failed && !Thread.currentThread().isInterrupted()) {
                 batch.add(queue.take());
                 queue.drainTo(batch, MAX_BATCH - 1);
-                commit(batch);
+                for (Pending pending : batch) {
+                    decideOne(pending);
+                }
                 batch.clear();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            LOG.warn("the hold journal of partition {} stops: {}", partition, e.toString());
-            fail(batch, e);
+            fail("deciding failed: " + e);
         } finally {
-            failed = true;
-            List<Pending> left = new ArrayList<>();
-            queue.drainTo(left);
-            fail(left, new JournalUnavailableException("the hold journal of partition " + partition + " stopped"));
+            batch.forEach(pending -> pending.answer().completeExceptionally(
+                    new JournalUnavailableException("the hold journal of partition " + partition + " stopped")));
+            fail("the journal stopped");
         }
     }
 
-    /** Decides the batch in order, journals it in one transaction, then answers. */
-    private void commit(List<Pending> batch) {
-        forgetApplied();
+    /** Decides one request and sends its decision; the reader answers it. */
+    private void decideOne(Pending pending) {
+        HoldDecisions.Request request = pending.request();
+        String key = HoldStore.key(request.tenant(), request.holdId());
         PartitionView view = views.apply(partition);
-        List<HoldState> decided = new ArrayList<>(batch.size());
-        List<Future<RecordMetadata>> sent = new ArrayList<>(batch.size());
-        Map<String, HoldState> inBatch = new HashMap<>();
-        Producer<String, byte[]> producer = producers.get(turn);
-        turn = (turn + 1) % producers.size();
-        producer.beginTransaction();
-        for (Pending pending : batch) {
-            String key = HoldStore.key(pending.request().tenant(), pending.request().holdId());
-            HoldState earlier = inBatch.containsKey(key) ? inBatch.get(key) : known(view, key);
-            if (earlier != null) {
-                decided.add(earlier); // the same hold id again: the first answer stands
-                sent.add(null);
-                continue;
-            }
-            HoldState hold;
-            try {
-                hold = HoldDecisions.decide(pending.request(), view.policies(pending.request().tenant()), view.usage());
-            } catch (RuntimeException e) {
-                pending.answer().completeExceptionally(e); // this request alone: nothing of it is reserved or sent
-                decided.add(null);
-                sent.add(null);
-                continue;
-            }
-            inBatch.put(key, hold);
-            Unapplied reservation = reserve(key, hold);
-            decided.add(hold);
-            // the offset is known once the broker has the record, before the commit makes it readable
-            // by the task: so no reader ever finds it applied by the task and still unplaced here
-            sent.add(producer.send(new ProducerRecord<>(topic, partition, hold.getTenantId(), serializer.apply(hold)),
-                    (metadata, error) -> {
-                        if (metadata != null) {
-                            reservation.offset = metadata.offset();
-                        }
-                    }));
+        Unapplied earlier = unappliedOf(key);
+        if (earlier != null) { // the same hold id again: the first answer stands, once it is durable
+            earlier.durable.whenComplete((hold, error) -> complete(pending.answer(), hold, error));
+            return;
         }
+        HoldState stored = view.stored(key);
+        if (stored != null) {
+            pending.answer().complete(stored);
+            return;
+        }
+        HoldState hold;
         try {
-            producer.commitTransaction();
-        } catch (KafkaException e) {
-            releaseAll(inBatch.keySet());
-            throw e;
+            hold = HoldDecisions.decide(request, view.policies(request.tenant()), view.usage());
+        } catch (RuntimeException e) {
+            pending.answer().completeExceptionally(e); // this request alone: nothing of it is reserved or sent
+            return;
         }
-        for (int i = 0; i < batch.size(); i++) {
-            Future<RecordMetadata> record = sent.get(i);
-            if (record != null && decided.get(i) != null) {
-                journaledAt(HoldStore.key(decided.get(i).getTenantId(), decided.get(i).getHoldId()), offsetOf(record));
+        Unapplied reservation = reserve(key, hold, serializer.apply(hold));
+        reservation.durable.whenComplete((decided, error) -> complete(pending.answer(), decided, error));
+        unread.add(reservation); // before the send, so the reader never reads a record it does not expect
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(JournalEpochStore.header(epoch));
+        producer.send(new ProducerRecord<>(topic, partition, null, hold.getTenantId(), reservation.value, headers),
+                (metadata, error) -> {
+                    if (error != null) {
+                        fail("a decision was not journaled: " + error);
+                    } else if (reservation.offset == Long.MAX_VALUE) {
+                        reservation.offset = metadata.offset(); // its place, known before the task can apply it
+                    }
+                });
+        if (failed) { // stopped while this one was being sent: the failure may have passed it by
+            reservation.durable.completeExceptionally(new JournalUnavailableException("the hold journal of partition " + partition
+                    + " stopped; retry with the same hold_id"));
+        }
+    }
+
+    private static void complete(CompletableFuture<HoldState> answer, HoldState hold, Throwable error) {
+        if (error != null) {
+            answer.completeExceptionally(error);
+        } else {
+            answer.complete(hold);
+        }
+    }
+
+    /** Reads the journal back from this writer's mark and answers what it finds there, in order. */
+    private void confirm() {
+        try {
+            while (!failed && !closing) {
+                for (ConsumerRecord<String, byte[]> record : reader.poll(READ_POLL)) {
+                    if (JournalEpochStore.MARK_KEY.equals(record.key()) && record.value() == null) {
+                        fail("another writer opened the journal at offset " + record.offset() + "; this one is fenced");
+                        return;
+                    }
+                    if (JournalEpochStore.epochOf(record.headers()).orElse(JournalEpochStore.NONE) != epoch) {
+                        continue; // an older writer's late record: the task does not apply it
+                    }
+                    Unapplied next = unread.poll();
+                    if (next == null || !Arrays.equals(next.value, record.value())) {
+                        fail("the journal at offset " + record.offset() + " is not what this writer sent next");
+                        return;
+                    }
+                    next.offset = record.offset();
+                    next.durable.complete(next.hold);
+                }
             }
-            batch.get(i).answer().complete(decided.get(i));
+        } catch (WakeupException closed) {
+            // closing
+        } catch (RuntimeException e) {
+            fail("reading the journal back failed: " + e);
         }
     }
 
-    /** A hold this partition already answered: stored by the task, or journaled and not yet applied. */
-    private static HoldState known(PartitionView view, String key) {
-        return view.stored(key);
-    }
-
-    /** The journaled decision of a hold the task has not applied yet, or null. */
+    /** The journaled decision of a hold, read back and not yet applied by the task, or null. */
     synchronized HoldState journaled(String holdKey) {
         forgetApplied();
         Unapplied journaled = unapplied.get(holdKey);
-        return journaled == null ? null : journaled.hold;
+        return journaled == null || !journaled.durable.isDone() || journaled.durable.isCompletedExceptionally() ? null : journaled.hold;
     }
 
     /**
      * What this journal's decisions reserve on a budget that the task's held store does not show
-     * yet. Read with the store (see {@code Progress#readConsistently}) by checks, status and
-     * decisions alike, so each reservation counts once: here until the task applied it, there after.
+     * yet, those not yet read back included (a reservation may count before its answer leaves,
+     * never after). Read with the store (see {@code Progress#readConsistently}) by checks, status
+     * and decisions alike, so each reservation counts once: here until the task applied it, there
+     * after.
      */
     synchronized long unappliedHeld(String heldKey) {
         forgetApplied();
         return unappliedHeld.getOrDefault(heldKey, 0L);
     }
 
-    private synchronized Unapplied reserve(String key, HoldState hold) {
-        Unapplied reservation = new Unapplied(key, hold);
+    private synchronized Unapplied unappliedOf(String key) {
+        forgetApplied();
+        return unapplied.get(key);
+    }
+
+    private synchronized Unapplied reserve(String key, HoldState hold, byte[] value) {
+        Unapplied reservation = new Unapplied(key, hold, value);
         unappliedInOrder.addLast(reservation);
         unapplied.put(key, reservation);
         if (hold.getState() == HoldStatus.placed) {
@@ -222,26 +273,6 @@ final class PartitionJournal implements AutoCloseable {
             }
         }
         return reservation;
-    }
-
-    private synchronized void journaledAt(String key, long offset) {
-        Unapplied reservation = unapplied.get(key);
-        if (reservation != null) {
-            reservation.offset = offset;
-        }
-    }
-
-    /** Forgets the decisions of a batch whose commit failed: none of them reserves anything. */
-    private synchronized void releaseAll(Collection<String> keys) {
-        Set<Unapplied> gone = new HashSet<>();
-        for (String key : keys) {
-            Unapplied reservation = unapplied.get(key);
-            if (reservation != null) {
-                gone.add(reservation);
-            }
-        }
-        unappliedInOrder.removeIf(gone::contains);
-        gone.forEach(this::release);
     }
 
     private void release(Unapplied gone) {
@@ -264,29 +295,49 @@ final class PartitionJournal implements AutoCloseable {
         }
     }
 
-    private static long offsetOf(Future<RecordMetadata> record) {
-        try {
-            return record.get(0, TimeUnit.MILLISECONDS).offset(); // committed, so acknowledged
-        } catch (Exception e) {
-            return Long.MAX_VALUE; // kept until the journal is made anew: a conservative count
+    /**
+     * Stops the journal: what waits for an answer gets a 503 (a retry by {@code hold_id} gets the
+     * journaled answer from the next writer, if the decision landed). What it reserved keeps
+     * counting until the desk replaces it: a decision sent may have landed.
+     */
+    private void fail(String why) {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
+        failed = true;
+        if (!closing) {
+            LOG.warn("the hold journal of partition {} (epoch {}) stops: {}", partition, epoch, why);
+        }
+        JournalUnavailableException cause = new JournalUnavailableException("the hold journal of partition " + partition
+                + " stopped (" + why + "); retry with the same hold_id");
+        for (Unapplied waiting; (waiting = unread.poll()) != null; ) {
+            waiting.durable.completeExceptionally(cause);
+        }
+        failQueued(cause);
+        decider.interrupt();
+        if (!closing) {
+            onFailure.run();
         }
     }
 
-    private static void fail(List<Pending> batch, Exception cause) {
-        for (Pending pending : batch) {
-            pending.answer().completeExceptionally(cause instanceof JournalUnavailableException ? cause
-                    : new JournalUnavailableException("the hold journal failed: " + cause, cause));
-        }
+    private void failQueued(JournalUnavailableException cause) {
+        List<Pending> left = new ArrayList<>();
+        queue.drainTo(left);
+        left.forEach(pending -> pending.answer().completeExceptionally(cause));
     }
 
     @Override
     public void close() {
-        committer.interrupt();
+        closing = true;
+        fail("closed");
+        reader.wakeup();
         try {
-            committer.join(Duration.ofSeconds(5));
+            decider.join(Duration.ofSeconds(5));
+            confirmer.join(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        producers.forEach(producer -> producer.close(Duration.ofSeconds(5)));
+        producer.close(Duration.ofSeconds(5));
+        reader.close(Duration.ofSeconds(5));
     }
 }

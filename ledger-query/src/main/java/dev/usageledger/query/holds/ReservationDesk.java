@@ -3,9 +3,8 @@ package dev.usageledger.query.holds;
 import dev.usageledger.query.state.JournalOverlay;
 import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.streams.decision.HoldDecisions;
+import dev.usageledger.streams.state.JournalEpochStore;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,32 +13,32 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.IntFunction;
-import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Where this instance decides holds: one {@link PartitionJournal} per partition whose enforcement
- * task is active here. A journal opens by fencing whoever journaled the partition before
- * ({@code initTransactions} on the partition's transactional id, which also settles that owner's
- * open transaction), then journals an opening mark (a null value) and waits until the local task
- * has applied it: from then on its view of what is held includes every answer ever given. A journal
+ * task is active here. A journal opens by journaling an opening mark; the mark's offset is its
+ * epoch, which every decision it journals carries, and from then on the task applies no decision
+ * of an earlier writer (see {@link JournalEpochStore}). It waits until the local task has applied
+ * the mark: from then on its view of what is held includes every answer ever given. A journal
  * belongs to one run of the task's hold step (its generation): when the step restarts (a
- * rebalance, a restore), the journal is made anew, fencing included.
+ * rebalance, a restore), the journal is made anew, with a new mark. A journal that fails is
+ * replaced at once.
  */
 public final class ReservationDesk implements JournalOverlay, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReservationDesk.class);
-    private static final String OPENING_MARK = "journal-opened";
-    /** Transactional producers a journal's batches take turns over (see {@link PartitionJournal}). */
-    public static final int PRODUCERS = 2;
 
-    /** How a journal of one partition is made: its transactional producer, the journal's stable end, the task's progress. */
+    /** How a journal of one partition is made: its producer and reader, the task's progress. */
     public interface Plumbing {
-        /** The {@code turn}-th transactional producer of the partition's journal, not yet initialised. */
-        Producer<String, byte[]> producer(int partition, int turn);
+        /** An idempotent producer (acks=all) for the partition's journal. */
+        Producer<String, byte[]> producer(int partition);
+
+        /** A consumer to read the partition's journal back, not subscribed to anything (the journal assigns it). */
+        Consumer<String, byte[]> reader(int partition);
 
         /** The last journal offset the local task has applied on the partition, -1 for none. */
         long applied(int partition);
@@ -118,19 +117,12 @@ public final class ReservationDesk implements JournalOverlay, AutoCloseable {
         return journal.isCompletedExceptionally() || journal.isDone() && !journal.join().isOpen();
     }
 
-    /** Fences the previous writer (each of its producers), then waits (bounded) until the task has applied everything journaled. */
+    /** Journals an opening mark (the new epoch), then waits (bounded) until the task has applied everything journaled up to it. */
     private PartitionJournal open(int partition) {
-        List<Producer<String, byte[]>> producers = new ArrayList<>(PRODUCERS);
+        Producer<String, byte[]> producer = plumbing.producer(partition);
+        Consumer<String, byte[]> reader = null;
         try {
-            for (int turn = 0; turn < PRODUCERS; turn++) {
-                producers.add(plumbing.producer(partition, turn));
-                producers.getLast().initTransactions();
-            }
-            Producer<String, byte[]> producer = producers.getFirst();
-            producer.beginTransaction();
-            Future<RecordMetadata> sent = producer.send(new ProducerRecord<>(topic, partition, OPENING_MARK, null));
-            producer.commitTransaction();
-            long mark = sent.get().offset();
+            long mark = producer.send(new ProducerRecord<>(topic, partition, JournalEpochStore.MARK_KEY, null)).get().offset();
             long deadline = System.nanoTime() + openTimeout.toNanos();
             while (plumbing.applied(partition) < mark) {
                 if (System.nanoTime() > deadline) {
@@ -139,19 +131,40 @@ public final class ReservationDesk implements JournalOverlay, AutoCloseable {
                 }
                 TimeUnit.MILLISECONDS.sleep(5); // the task applies the journal on its own thread; bounded by the deadline above
             }
-            PartitionJournal journal = new PartitionJournal(partition, topic, producers, serializer, () -> plumbing.applied(partition),
-                    views);
+            reader = plumbing.reader(partition);
+            PartitionJournal journal = new PartitionJournal(partition, topic, mark, producer, reader, serializer,
+                    () -> plumbing.applied(partition), views, () -> reopen(partition));
             journal.start();
             LOG.info("hold journal of partition {} open after its mark at offset {}", partition, mark);
             return journal;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            producers.forEach(producer -> producer.close(Duration.ZERO));
+            closeQuietly(producer, reader);
             throw new JournalUnavailableException("interrupted while opening the hold journal of partition " + partition, e);
         } catch (ExecutionException | RuntimeException e) {
-            producers.forEach(producer -> producer.close(Duration.ZERO));
+            closeQuietly(producer, reader);
             throw e instanceof RuntimeException r ? r : new JournalUnavailableException("the opening mark was not written: " + e, e);
         }
+    }
+
+    private static void closeQuietly(Producer<String, byte[]> producer, Consumer<String, byte[]> reader) {
+        producer.close(Duration.ZERO);
+        if (reader != null) {
+            reader.close(Duration.ZERO);
+        }
+    }
+
+    /** A journal failed: open the next one now, so what the failed one reserved stops counting as soon as the task has caught up. */
+    private void reopen(int partition) {
+        CompletableFuture.runAsync(() -> {
+            try {
+                journal(partition, openTimeout);
+            } catch (JournalUnavailableException notNow) {
+                LOG.info("the hold journal of partition {} is not reopened now: {}", partition, notNow.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
     }
 
     @Override

@@ -19,6 +19,7 @@ import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.state.HeldStore;
 import dev.usageledger.streams.state.HoldDueStore;
 import dev.usageledger.streams.state.HoldStore;
+import dev.usageledger.streams.state.JournalEpochStore;
 import dev.usageledger.streams.state.PolicyBook;
 import dev.usageledger.streams.state.PolicyCounterStore;
 import dev.usageledger.streams.state.PolicyIndexCache;
@@ -30,6 +31,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
@@ -60,6 +62,7 @@ final class HoldProcessor extends ContextualProcessor<String, byte[], String, Ob
     private HoldStore.Writable holds;
     private HeldStore.Writable held;
     private HoldDueStore due;
+    private JournalEpochStore epochs;
     private boolean dueIndexed;
     private long journalApplied = -1;
     private int partition;
@@ -83,6 +86,7 @@ final class HoldProcessor extends ContextualProcessor<String, byte[], String, Ob
         holds = new HoldStore.Writable(context.getStateStore(Names.HOLD_STORE));
         held = new HeldStore.Writable(context.getStateStore(Names.HELD_STORE));
         due = new HoldDueStore(context.getStateStore(Names.HOLD_DUE_STORE));
+        epochs = new JournalEpochStore(context.getStateStore(Names.JOURNAL_EPOCH_STORE));
         dueIndexed = false;
         usage = new PolicyUsage(new PolicyCounterStore(context.getStateStore(Names.POLICY_COUNTER_STORE)),
                 new RollingCounterStore(context.getStateStore(Names.ROLLING_COUNTER_STORE)), null);
@@ -164,8 +168,11 @@ final class HoldProcessor extends ContextualProcessor<String, byte[], String, Ob
         // before or after this application, never halfway (see TopologyListener#holdJournalApplying)
         listener.holdJournalApplying(source.partition());
         long applied = journalApplied;
+        boolean counts = hold != null && ofCurrentWriter(record);
         try {
-            if (hold != null) { // null: a journal's opening mark; once applied, the stores hold every decision before it
+            if (hold == null) { // a journal's opening mark: its writer's epoch; once applied, the stores hold every decision before it
+                epochs.opened(source.offset());
+            } else if (counts) {
                 apply(hold);
             }
             applied = source.offset();
@@ -173,9 +180,21 @@ final class HoldProcessor extends ContextualProcessor<String, byte[], String, Ob
             journalApplied = applied;
             listener.holdJournalApplied(source.partition(), applied);
         }
-        if (hold != null) {
+        if (counts) {
             listener.holdApplied(hold.getTenantId(), hold.getHoldId());
         }
+    }
+
+    /**
+     * Whether a journaled decision comes from the partition's current writer: it carries the epoch
+     * of the newest opening mark applied here. A writer that lost the partition can still journal
+     * after its successor's mark; it never answers those decisions (it reads the mark first, see
+     * the reservation writer), and they are not applied. A record without an epoch comes from the
+     * transactional journal of earlier versions, fenced by its transactions, and is applied.
+     */
+    private boolean ofCurrentWriter(Record<String, byte[]> record) {
+        OptionalLong epoch = JournalEpochStore.epochOf(record.headers());
+        return epoch.isEmpty() || epoch.getAsLong() == epochs.current();
     }
 
     private void apply(HoldState hold) {

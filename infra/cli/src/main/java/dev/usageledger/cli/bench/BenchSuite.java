@@ -8,7 +8,6 @@ import dev.usageledger.infra.embedded.topics.LedgerTopics;
 import dev.usageledger.infra.embedded.topics.TopicAdmin;
 import dev.usageledger.infra.embedded.topics.TopicSpec;
 import dev.usageledger.query.LedgerService;
-import dev.usageledger.query.holds.ReservationDesk;
 import dev.usageledger.query.ServiceConfig;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.PriceChange;
@@ -214,9 +213,10 @@ final class BenchSuite {
     }
 
     /**
-     * Hold placement at each hold rate while events are ingested, beside two floors measured at
-     * the same rate right after it: the service's {@code GET /health} (HTTP alone) and a bare
-     * group-committed transaction (a durable, fenced answer alone, see {@link TransactionFloor}).
+     * Hold placement at each hold rate while events are ingested, beside three floors measured at
+     * the same rate right after it: the service's {@code GET /health} (HTTP alone), a bare
+     * acknowledged write and a bare group-committed transaction (durable answers alone, see
+     * {@link KafkaFloor}).
      * Each hold names a new hold id; a refused hold (200) is an answer as much as a granted one (201).
      */
     private void holds(String bootstrap, LedgerService ledger, KafkaProducer<String, UsageEvent> producer, long history) throws Exception {
@@ -225,7 +225,8 @@ final class BenchSuite {
         }
         AtomicLong holdIds = new AtomicLong();
         try (LoopbackClient http = new LoopbackClient(ledger.apiUri(), 256);
-             TransactionFloor floor = new TransactionFloor(bootstrap, HOLD_FLOOR_TOPIC, "bench-hold-floor", ReservationDesk.PRODUCERS)) {
+             KafkaFloor floor = KafkaFloor.acknowledged(bootstrap, HOLD_FLOOR_TOPIC);
+             KafkaFloor transactions = KafkaFloor.transactions(bootstrap, HOLD_FLOOR_TOPIC, "bench-hold-floor")) {
             Callable<Boolean> place = () -> {
                 long id = holdIds.incrementAndGet(); // each request its own generator: requests run on many threads at once
                 int status = http.post("/v1/holds", ADMIN, holdJson(new SplittableRandom(settings.workload().seed() + id), "bench-hold-" + id));
@@ -234,7 +235,8 @@ final class BenchSuite {
             int first = settings.holdRates().getFirst();
             step("warming up hold placement and both floors for %d s at %,d/s, not recorded", settings.seconds(), first);
             whileIngesting(producer, () -> FixedRate.run("POST /v1/holds", first, settings.seconds(), place));
-            whileIngesting(producer, () -> FixedRate.run("transaction", first, settings.seconds(), floor::commitOne));
+            whileIngesting(producer, () -> FixedRate.run("acknowledged write", first, settings.seconds(), floor::commitOne));
+            whileIngesting(producer, () -> FixedRate.run("transaction", first, settings.seconds(), transactions::commitOne));
             for (int rate : settings.holdRates()) {
                 step("hold placement at %,d/s for %d s while ingesting %,d events/s, then its floors", rate, settings.seconds(),
                         settings.ingestRate());
@@ -242,10 +244,14 @@ final class BenchSuite {
                 double commitMax = StreamsJobs.commitLatencyMaxMs(ledger.streams());
                 Latencies.Summary httpFloor = whileIngesting(producer, () -> FixedRate.run("GET /health", rate, settings.seconds(),
                         () -> http.get("/health") == 200));
-                Latencies.Summary txFloor = whileIngesting(producer, () -> FixedRate.run("transaction", rate, settings.seconds(),
+                Latencies.Summary ackFloor = whileIngesting(producer, () -> FixedRate.run("acknowledged write", rate, settings.seconds(),
                         floor::commitOne));
-                report.latency("ledger POST /v1/holds: hold decided, journaled and committed, over loopback HTTP", rate, history, holds);
+                Latencies.Summary txFloor = whileIngesting(producer, () -> FixedRate.run("transaction", rate, settings.seconds(),
+                        transactions::commitOne));
+                report.latency("ledger POST /v1/holds: hold decided, journaled and read back, over loopback HTTP", rate, history, holds);
                 report.latency("HTTP floor beside the holds: GET /health over loopback HTTP (no state read)", rate, history, httpFloor);
+                report.latency("Kafka floor beside the holds: one acknowledged write per request (idempotent producer, acks=all)",
+                        rate, history, ackFloor);
                 report.latency("Kafka floor beside the holds: one group-committed transaction per batch of waiting requests, "
                         + "one record each, acks=all", rate, history, txFloor);
                 long target = rate <= 500 ? 5_000_000 : 10_000_000;
@@ -255,10 +261,11 @@ final class BenchSuite {
                     report.goal("hold placement p99.9 at " + rate + "/s", "<= 20 ms", Latencies.Summary.micros(holds.p999()),
                             holds.p999() <= 20_000_000);
                 }
-                report.note(String.format("hold placement at %d/s: p99 %s, p99.9 %s; beside it HTTP alone p99 %s, a bare transaction"
-                                + " p99 %s; the stream thread's commit-latency-max after the hold run: %.0f ms", rate,
-                        Latencies.Summary.micros(holds.p99()), Latencies.Summary.micros(holds.p999()),
-                        Latencies.Summary.micros(httpFloor.p99()), Latencies.Summary.micros(txFloor.p99()), commitMax));
+                report.note(String.format("hold placement at %d/s: p99 %s, p99.9 %s; beside it HTTP alone p99 %s, an acknowledged"
+                                + " write p99 %s, a bare transaction p99 %s; the stream thread's commit-latency-max after the hold run: %.0f ms",
+                        rate, Latencies.Summary.micros(holds.p99()), Latencies.Summary.micros(holds.p999()),
+                        Latencies.Summary.micros(httpFloor.p99()), Latencies.Summary.micros(ackFloor.p99()),
+                        Latencies.Summary.micros(txFloor.p99()), commitMax));
             }
         }
     }

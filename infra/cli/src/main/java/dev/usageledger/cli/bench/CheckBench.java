@@ -7,7 +7,6 @@ import dev.usageledger.infra.embedded.topics.LedgerTopics;
 import dev.usageledger.infra.embedded.topics.TopicAdmin;
 import dev.usageledger.infra.embedded.topics.TopicSpec;
 import dev.usageledger.query.LedgerService;
-import dev.usageledger.query.holds.ReservationDesk;
 import dev.usageledger.query.ServiceConfig;
 import dev.usageledger.query.api.CheckBody;
 import dev.usageledger.query.state.Checks;
@@ -163,16 +162,15 @@ public final class CheckBench implements Callable<Integer> {
                     TopicAdmin.ensure(admin, List.of(new TopicSpec(HOLD_FLOOR_TOPIC, 1, Map.of())));
                 }
                 try (LoopbackClient holdClient = new LoopbackClient(service.apiUri(), holdConnections);
-                     TransactionFloor single = new TransactionFloor(kafka.bootstrapServers(), HOLD_FLOOR_TOPIC, "bench-check-floor-1", 1);
-                     TransactionFloor floor = new TransactionFloor(kafka.bootstrapServers(), HOLD_FLOOR_TOPIC, "bench-check-floor",
-                             ReservationDesk.PRODUCERS)) {
+                     KafkaFloor single = KafkaFloor.transactions(kafka.bootstrapServers(), HOLD_FLOOR_TOPIC, "bench-check-floor-1");
+                     KafkaFloor floor = KafkaFloor.acknowledged(kafka.bootstrapServers(), HOLD_FLOOR_TOPIC)) {
                     AtomicLong warmIds = new AtomicLong();
-                    out.printf("  warming hold placement and both transaction floors at %,d/s for %d s each, not recorded%n",
+                    out.printf("  warming hold placement and both Kafka floors at %,d/s for %d s each, not recorded%n",
                             holdRates.getFirst(), seconds);
                     overHttp(holdClient, producer, holdRates.getFirst(), "/v1/holds", () -> holdJson(checkBody(random),
                             "bench-hold-warm-" + warmIds.incrementAndGet()), 201);
                     overHttp(holdClient, producer, holdRates.getFirst(), "transaction", single::commitOne);
-                    overHttp(holdClient, producer, holdRates.getFirst(), "transaction", floor::commitOne);
+                    overHttp(holdClient, producer, holdRates.getFirst(), "acknowledged write", floor::commitOne);
                     for (int holdRate : holdRates) {
                         AtomicLong holdIds = new AtomicLong();
                         out.println(overHttp(holdClient, producer, holdRate, "/v1/holds", () -> holdJson(checkBody(random),
@@ -183,9 +181,8 @@ public final class CheckBench implements Callable<Integer> {
                                 .row("HTTP floor: GET /health at " + holdRate + "/s"));
                         out.println(overHttp(holdClient, producer, holdRate, "transaction", single::commitOne)
                                 .row("Kafka floor: group-committed transactions of one producer at " + holdRate + "/s"));
-                        out.println(overHttp(holdClient, producer, holdRate, "transaction", floor::commitOne)
-                                .row("Kafka floor: group-committed transactions taking turns over " + ReservationDesk.PRODUCERS
-                                        + " producers at " + holdRate + "/s"));
+                        out.println(overHttp(holdClient, producer, holdRate, "acknowledged write", floor::commitOne)
+                                .row("Kafka floor: one acknowledged write (idempotent, acks=all) per request at " + holdRate + "/s"));
                         out.flush();
                     }
                 }
