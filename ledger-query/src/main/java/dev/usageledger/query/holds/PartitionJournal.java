@@ -146,8 +146,9 @@ final class PartitionJournal implements AutoCloseable {
             while (!failed && !Thread.currentThread().isInterrupted()) {
                 batch.add(queue.take());
                 queue.drainTo(batch, MAX_BATCH - 1);
+                PartitionView view = views.apply(partition); // once a batch: the stores it reads are the same for all
                 for (Pending pending : batch) {
-                    decideOne(pending);
+                    decideOne(pending, view);
                 }
                 batch.clear();
             }
@@ -163,10 +164,9 @@ final class PartitionJournal implements AutoCloseable {
     }
 
     /** Decides one request and sends its decision; the reader answers it. */
-    private void decideOne(Pending pending) {
+    private void decideOne(Pending pending, PartitionView view) {
         HoldDecisions.Request request = pending.request();
         String key = HoldStore.key(request.tenant(), request.holdId());
-        PartitionView view = views.apply(partition);
         Unapplied earlier = unappliedOf(key);
         if (earlier != null) { // the same hold id again: the first answer stands, once it is durable
             earlier.durable.whenComplete((hold, error) -> complete(pending.answer(), hold, error));

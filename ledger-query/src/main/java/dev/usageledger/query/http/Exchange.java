@@ -27,6 +27,13 @@ final class Exchange {
             return new byte[0];
         }
         try (InputStream in = request.content().inputStream()) {
+            if (declared >= 0) { // the usual case: read exactly what was declared, into an array of that size
+                byte[] bytes = in.readNBytes((int) declared);
+                if (in.read() != -1) {
+                    throw tooLarge(maxBytes);
+                }
+                return bytes;
+            }
             byte[] bytes = in.readNBytes(maxBytes + 1);
             if (bytes.length > maxBytes) {
                 throw tooLarge(maxBytes);
