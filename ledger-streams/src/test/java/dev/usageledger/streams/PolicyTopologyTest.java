@@ -2,6 +2,7 @@ package dev.usageledger.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.usageledger.schemas.avro.BillingScope;
 import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.avro.Metric;
 import dev.usageledger.schemas.avro.Period;
@@ -130,7 +131,7 @@ class PolicyTopologyTest {
     @Test
     void shouldCountOnlyWhatTheFiltersAdmitAndOnlyInItsTenant() {
         ledger.policy(TopologyFixture.policy("openai-only", "acme", SubjectType.tenant, "acme", 1_000, PeriodKind.month, "UTC")
-                .setFilters(new PolicyFilters(List.of(), List.of("openai"), List.of(), List.of())).build());
+                .setFilters(new PolicyFilters(List.of(), List.of("openai"), List.of(), List.of(), List.of())).build());
 
         ledger.send(TopologyFixture.event("a", "acme", T0).setProvider("openai").setCostMicros(300L).build(), T0);
         ledger.send(TopologyFixture.event("b", "acme", T0).setProvider("anthropic").setCostMicros(5_000L).build(), T0);
@@ -138,6 +139,27 @@ class PolicyTopologyTest {
 
         assertThat(ledger.counter("acme", "openai-only", "acme", Instant.parse("2026-11-01T00:00:00Z"))).isEqualTo(300);
         assertThat(ledger.breaches.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldKeepUsageTheUserPaysForOutOfTheOrganisationsBudget() {
+        // Given the organisation's month budget counts only what the organisation pays for, and u1's counts all of u1's
+        ledger.policy(TopologyFixture.policy("org-billed", "acme", SubjectType.tenant, "acme", 1_000, PeriodKind.month, "UTC")
+                .setFilters(new PolicyFilters(List.of(), List.of(), List.of(), List.of(), List.of(BillingScope.tenant)))
+                .setThresholds(List.of(100)).build());
+        ledger.policy(TopologyFixture.policy("u1-all", "acme", SubjectType.user, "u1", 10_000, PeriodKind.month, "UTC").build());
+
+        // When u1 makes a call on the organisation's key, and a dearer one on their own key
+        ledger.send(TopologyFixture.event("org", "acme", T0).setUserId("u1").setCostMicros(300L).build(), T0);
+        ledger.send(TopologyFixture.event("own", "acme", T0.plusSeconds(1)).setUserId("u1").setBillingScope(BillingScope.user)
+                .setCostMicros(5_000L).build(), T0.plusSeconds(1));
+
+        // Then the organisation's budget counts only the first, and is not breached by the second; u1's counts both
+        Instant november = Instant.parse("2026-11-01T00:00:00Z");
+        assertThat(ledger.counter("acme", "org-billed", "acme", november)).isEqualTo(300);
+        assertThat(ledger.counter("acme", "u1-all", "u1", november)).isEqualTo(5_300);
+        assertThat(ledger.breaches.readValuesToList()).extracting(b -> b.getPolicyId() + " " + b.getThreshold())
+                .containsExactly("u1-all 50");
     }
 
     @Test
@@ -183,7 +205,7 @@ class PolicyTopologyTest {
 
         // When a daily gpt-only budget for u7 in Kathmandu is created, and the tenant spends again
         ledger.policy(TopologyFixture.policy("u7-gpt", "acme", SubjectType.user, "u7", 1_000, PeriodKind.day, "Asia/Kathmandu")
-                .setFilters(new PolicyFilters(List.of("gpt"), List.of(), List.of(), List.of())).build());
+                .setFilters(new PolicyFilters(List.of("gpt"), List.of(), List.of(), List.of(), List.of())).build());
         spendModel("u8", "claude", 1, kathmanduDay.plusSeconds(240));
 
         // Then the counter holds u7's gpt spend of that day only, to the micro-unit

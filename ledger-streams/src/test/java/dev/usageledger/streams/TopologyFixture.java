@@ -229,7 +229,7 @@ final class TopologyFixture implements AutoCloseable {
     static BudgetPolicy.Builder policy(String id, String tenant, SubjectType type, String subjectId, long limit, PeriodKind period,
                                        String zone) {
         return BudgetPolicy.newBuilder().setPolicyId(id).setTenantId(tenant).setSubject(new Subject(type, subjectId))
-                .setFilters(new PolicyFilters(List.of(), List.of(), List.of(), List.of())).setMetric(Metric.cost_micros)
+                .setFilters(new PolicyFilters(List.of(), List.of(), List.of(), List.of(), List.of())).setMetric(Metric.cost_micros)
                 .setLimit(limit).setPeriod(Period.newBuilder().setKind(period).setTimeZone(zone).build())
                 .setThresholds(List.of(50, 80, 100)).setEnforce(true);
     }

@@ -142,7 +142,7 @@ final class TopologyModelInputs {
         var f = p.filters();
         return BudgetPolicy.newBuilder().setPolicyId(policyId(p.whale(), p.slot())).setTenantId(p.whale() ? "whale" : "acme")
                 .setSubject(new Subject(p.subject().type(), p.subject().id()))
-                .setFilters(new PolicyFilters(f.models(), f.providers(), f.features(), f.endpoints())).setMetric(p.metric())
+                .setFilters(new PolicyFilters(f.models(), f.providers(), f.features(), f.endpoints(), List.of())).setMetric(p.metric())
                 .setLimit(p.limits().limit()).setPeriod(period).setThresholds(p.limits().thresholds())
                 .setSoftLimitPct(p.limits().softPct()).setEnforce(p.limits().enforce()).build();
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.usageledger.schemas.avro.BillingScope;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.avro.UsageStatus;
 import java.time.Instant;
@@ -26,7 +27,7 @@ public final class UsageEventJson {
     private static final Set<String> KNOWN = Set.of("event_id", "occurred_at", "tenant_id", "team_ids", "user_id",
             "api_key_id", "feature", "endpoint", "provider", "model", "input_tokens", "output_tokens",
             "cached_input_tokens", "reasoning_tokens", "requests", "cost_micros", "currency", "status", "latency_ms",
-            "hold_id", "attributes");
+            "hold_id", "attributes", "billing_scope");
 
     private UsageEventJson() {
     }
@@ -85,6 +86,7 @@ public final class UsageEventJson {
         event.setLatencyMs(integer(object, "latency_ms"));
         event.setHoldId(text(object, "hold_id"));
         event.setAttributes(attributes(object));
+        event.setBillingScope(billingScope(object));
         return event;
     }
 
@@ -134,6 +136,18 @@ public final class UsageEventJson {
             return UsageStatus.valueOf(status);
         } catch (IllegalArgumentException e) {
             throw new JsonFieldException("status", "status must be one of ok, error, cancelled, got '" + status + "'");
+        }
+    }
+
+    private static BillingScope billingScope(ObjectNode object) {
+        String scope = text(object, "billing_scope");
+        if (scope == null) {
+            return BillingScope.tenant;
+        }
+        try {
+            return BillingScope.valueOf(scope);
+        } catch (IllegalArgumentException e) {
+            throw new JsonFieldException("billing_scope", "billing_scope must be one of tenant, user, got '" + scope + "'");
         }
     }
 

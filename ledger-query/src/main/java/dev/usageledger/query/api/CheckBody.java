@@ -1,5 +1,6 @@
 package dev.usageledger.query.api;
 
+import dev.usageledger.schemas.avro.BillingScope;
 import dev.usageledger.streams.decision.Estimate;
 import dev.usageledger.streams.decision.InvalidInputException;
 import dev.usageledger.streams.rules.CallDimensions;
@@ -7,9 +8,10 @@ import java.util.List;
 
 /** The body of {@code POST /v1/check}: who calls, with what, and what the call is expected to use. */
 public record CheckBody(String tenantId, String userId, List<String> teamIds, String apiKeyId, String provider, String model,
-                        String feature, String endpoint, EstimateBody estimate, Long minOffset) {
+                        String feature, String endpoint, EstimateBody estimate, Long minOffset, String billingScope) {
     public CheckBody {
         Fields.requireText("tenant_id", tenantId);
+        billing(billingScope, userId);
         if (teamIds != null) {
             for (int i = 0; i < teamIds.size(); i++) {
                 Fields.requireText("team_ids[" + i + "]", teamIds.get(i));
@@ -21,7 +23,28 @@ public record CheckBody(String tenantId, String userId, List<String> teamIds, St
     }
 
     public CallDimensions call() {
-        return new CallDimensions(tenantId, teamIds, userId, apiKeyId, feature, provider, model, endpoint);
+        return new CallDimensions(tenantId, teamIds, userId, apiKeyId, feature, provider, model, endpoint, billing());
+    }
+
+    /** Who pays for the call: the tenant unless {@code billing_scope} says the user. */
+    public BillingScope billing() {
+        return billing(billingScope, userId);
+    }
+
+    private static BillingScope billing(String scope, String userId) {
+        if (scope == null) {
+            return BillingScope.tenant;
+        }
+        BillingScope billing;
+        try {
+            billing = BillingScope.valueOf(scope);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("billing_scope", "billing_scope must be one of tenant, user, got '" + scope + "'");
+        }
+        if (billing == BillingScope.user && (userId == null || userId.isBlank())) {
+            throw new InvalidInputException("billing_scope", "billing_scope 'user' bills the call to its user, so user_id is required");
+        }
+        return billing;
     }
 
     public Estimate toEstimate() {

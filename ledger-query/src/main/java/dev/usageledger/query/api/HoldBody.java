@@ -5,7 +5,8 @@ import java.util.List;
 
 /** The body of {@code POST /v1/holds}: a check's body plus the client's hold id and the hold's time to live. */
 public record HoldBody(String tenantId, String userId, List<String> teamIds, String apiKeyId, String provider, String model,
-                       String feature, String endpoint, CheckBody.EstimateBody estimate, Long minOffset, String holdId, Long ttlMs) {
+                       String feature, String endpoint, CheckBody.EstimateBody estimate, Long minOffset, String holdId, Long ttlMs,
+                       String billingScope) {
     public HoldBody {
         Fields.requireId("hold_id", holdId);
         if (ttlMs != null && ttlMs < 1_000) {
@@ -15,6 +16,6 @@ public record HoldBody(String tenantId, String userId, List<String> teamIds, Str
 
     /** The check this hold makes. */
     public CheckBody check() {
-        return new CheckBody(tenantId, userId, teamIds, apiKeyId, provider, model, feature, endpoint, estimate, minOffset);
+        return new CheckBody(tenantId, userId, teamIds, apiKeyId, provider, model, feature, endpoint, estimate, minOffset, billingScope);
     }
 }

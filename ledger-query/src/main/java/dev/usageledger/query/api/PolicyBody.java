@@ -1,5 +1,6 @@
 package dev.usageledger.query.api;
 
+import dev.usageledger.schemas.avro.BillingScope;
 import dev.usageledger.streams.decision.InvalidInputException;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.Metric;
@@ -36,7 +37,8 @@ public record PolicyBody(String policyId, String tenantId, SubjectBody subject, 
     }
 
     /** Filters; a missing or empty list matches everything. */
-    public record FiltersBody(List<String> models, List<String> providers, List<String> features, List<String> endpoints) {
+    public record FiltersBody(List<String> models, List<String> providers, List<String> features, List<String> endpoints,
+                              List<String> billingScopes) {
     }
 
     /** A period: kind and the settings that kind takes. */
@@ -158,8 +160,16 @@ public record PolicyBody(String policyId, String tenantId, SubjectBody subject, 
     }
 
     private PolicyFilters avroFilters() {
-        FiltersBody f = filters == null ? new FiltersBody(null, null, null, null) : filters;
-        return new PolicyFilters(list(f.models()), list(f.providers()), list(f.features()), list(f.endpoints()));
+        FiltersBody f = filters == null ? new FiltersBody(null, null, null, null, null) : filters;
+        List<BillingScope> billing = new ArrayList<>();
+        List<String> scopes = list(f.billingScopes());
+        for (int i = 0; i < scopes.size(); i++) {
+            BillingScope scope = enumValue("filters.billing_scopes[" + i + "]", scopes.get(i), BillingScope.class);
+            if (!billing.contains(scope)) {
+                billing.add(scope);
+            }
+        }
+        return new PolicyFilters(list(f.models()), list(f.providers()), list(f.features()), list(f.endpoints()), billing);
     }
 
     private Period avroPeriod() {

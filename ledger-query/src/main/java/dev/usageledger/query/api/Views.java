@@ -93,7 +93,8 @@ public final class Views {
         view.put("tenant_id", policy.getTenantId());
         view.put("subject", subject(policy.getSubject().getType().name(), policy.getSubject().getId()));
         view.put("filters", Map.of("models", policy.getFilters().getModels(), "providers", policy.getFilters().getProviders(),
-                "features", policy.getFilters().getFeatures(), "endpoints", policy.getFilters().getEndpoints()));
+                "features", policy.getFilters().getFeatures(), "endpoints", policy.getFilters().getEndpoints(),
+                "billing_scopes", policy.getFilters().getBillingScopes().stream().map(Enum::name).toList()));
         view.put("metric", policy.getMetric().name());
         view.put("limit", policy.getUnlimited() ? null : policy.getLimit());
         view.put("unlimited", policy.getUnlimited());

@@ -158,7 +158,8 @@ final class HoldHandlers {
         Estimate estimate = check.toEstimate();
         CallScope scope = CallScope.newBuilder().setUserId(check.userId())
                 .setTeamIds(check.teamIds() == null ? List.of() : check.teamIds()).setApiKeyId(check.apiKeyId())
-                .setProvider(check.provider()).setModel(check.model()).setFeature(check.feature()).setEndpoint(check.endpoint()).build();
+                .setProvider(check.provider()).setModel(check.model()).setFeature(check.feature()).setEndpoint(check.endpoint())
+                .setBillingScope(check.billing()).build();
         return new HoldDecisions.Request(check.tenantId(), holdId, scope, estimate.toRecord(rated.costMicros()), now, expiresAt);
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.usageledger.query.http.Json;
+import dev.usageledger.schemas.avro.BillingScope;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.streams.decision.InvalidInputException;
 import java.nio.charset.StandardCharsets;
@@ -68,6 +69,14 @@ class PolicyBodyTest {
         assertField(BASE + ", \"updated_by\": \"\"", "updated_by");
         assertField(BASE + ", \"overrides\": [\"team\"]", "overrides"); // a team's budget overrides the tenant's only
         assertField(BASE.replace("team", "user") + ", \"overrides\": [\"user\"]", "overrides");
+        assertField(BASE + ", \"filters\": {\"billing_scopes\": [\"tenant\", \"org\"]}", "filters.billing_scopes[1]");
+    }
+
+    @Test
+    void shouldFilterABudgetByWhoPays() {
+        assertThat(policy(BASE + ", \"filters\": {\"billing_scopes\": [\"tenant\", \"tenant\"]}").getFilters().getBillingScopes())
+                .containsExactly(BillingScope.tenant);
+        assertThat(policy(BASE).getFilters().getBillingScopes()).as("no filter: every call counts, whoever pays").isEmpty();
     }
 
     private static void assertField(String fields, String field) {

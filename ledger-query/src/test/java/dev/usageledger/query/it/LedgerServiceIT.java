@@ -295,6 +295,10 @@ class LedgerServiceIT {
             POST | /v1/check          | {"tenant_id": "acme", "estimate": {"cost_micros": 1.5}} | 400 | invalid_field | estimate.cost_micros
             POST | /v1/check          | {"tenant_id": "acme", "estimate": {"requests": -1}}    | 400 | invalid_field  | estimate.requests
             POST | /v1/check          | {"tenant_id": "acme", "estimate": {"cost_micros": "5"}} | 400 | invalid_field | estimate.cost_micros
+            POST | /v1/check          | {"tenant_id": "acme", "billing_scope": "org"}          | 400 | invalid_field  | billing_scope
+            POST | /v1/check          | {"tenant_id": "acme", "billing_scope": "user"}         | 400 | invalid_field  | billing_scope
+            POST | /v1/holds          | {"tenant_id": "acme", "hold_id": "h-bad", "billing_scope": "me"} | 400 | invalid_field | billing_scope
+            PUT  | /v1/policies/p1    | {"tenant_id": "acme", "subject": {"type": "tenant", "id": "acme"}, "metric": "cost_micros", "limit": 5, "period": {"kind": "day"}, "filters": {"billing_scopes": ["org"]}} | 400 | invalid_field | filters.billing_scopes[0]
             POST | /v1/check          | []                                                     | 400 | invalid_field  | 
             POST | /v1/check          | null                                                   | 400 | missing_body   | 
             PUT  | /v1/policies/p1    | {"tenant_id": "acme", "subject": {"type": "user", "id": "*"}, "metric": "cost_micros", "limit": -5, "period": {"kind": "day"}} | 400 | invalid_field | limit

@@ -29,7 +29,7 @@ public final class HoldDecisions {
                           Instant at, Instant expiresAt) {
         public CallDimensions call() {
             return new CallDimensions(tenant, scope.getTeamIds(), scope.getUserId(), scope.getApiKeyId(), scope.getFeature(),
-                    scope.getProvider(), scope.getModel(), scope.getEndpoint());
+                    scope.getProvider(), scope.getModel(), scope.getEndpoint(), scope.getBillingScope());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.usageledger.streams.rules;
 
+import dev.usageledger.schemas.avro.BillingScope;
 import dev.usageledger.schemas.avro.UsageEvent;
 import java.util.List;
 
@@ -8,10 +9,11 @@ import java.util.List;
  * and so has a check made before the call, which is how both are judged by the same rules.
  */
 public record CallDimensions(String tenant, List<String> teams, String user, String apiKey, String feature, String provider,
-                             String model, String endpoint) {
-    /** A team listed twice is one team: the call counts toward it once. */
+                             String model, String endpoint, BillingScope billing) {
+    /** A team listed twice is one team: the call counts toward it once. Who pays is the tenant unless said otherwise. */
     public CallDimensions {
         teams = teams == null ? List.of() : distinct(teams);
+        billing = billing == null ? BillingScope.tenant : billing;
     }
 
     private static List<String> distinct(List<String> teams) {
@@ -24,6 +26,6 @@ public record CallDimensions(String tenant, List<String> teams, String user, Str
     /** The dimensions of a usage event. */
     public static CallDimensions of(UsageEvent event) {
         return new CallDimensions(event.getTenantId(), event.getTeamIds(), event.getUserId(), event.getApiKeyId(),
-                event.getFeature(), event.getProvider(), event.getModel(), event.getEndpoint());
+                event.getFeature(), event.getProvider(), event.getModel(), event.getEndpoint(), event.getBillingScope());
     }
 }

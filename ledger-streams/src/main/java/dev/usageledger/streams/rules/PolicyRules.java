@@ -57,7 +57,8 @@ public final class PolicyRules {
     /** Whether the policy's filters admit the call (an empty list admits everything). */
     public static boolean admits(PolicyFilters filters, CallDimensions call) {
         return admits(filters.getModels(), call.model()) && admits(filters.getProviders(), call.provider())
-                && admits(filters.getFeatures(), call.feature()) && admits(filters.getEndpoints(), call.endpoint());
+                && admits(filters.getFeatures(), call.feature()) && admits(filters.getEndpoints(), call.endpoint())
+                && (filters.getBillingScopes().isEmpty() || filters.getBillingScopes().contains(call.billing()));
     }
 
     /** What one event adds to a policy's metric. */
@@ -108,7 +109,7 @@ public final class PolicyRules {
     /** Whether a policy selects on nothing but its subject (every filter list empty). */
     public static boolean unfiltered(PolicyFilters filters) {
         return filters.getModels().isEmpty() && filters.getProviders().isEmpty() && filters.getFeatures().isEmpty()
-                && filters.getEndpoints().isEmpty();
+                && filters.getEndpoints().isEmpty() && filters.getBillingScopes().isEmpty();
     }
 
     /**

@@ -83,6 +83,9 @@ final class SeedAnswers {
         if (!filters.getEndpoints().isEmpty()) {
             return "the reports are not kept per endpoint";
         }
+        if (!filters.getBillingScopes().isEmpty()) {
+            return "the reports are not kept per billing scope";
+        }
         int lists = (filters.getModels().isEmpty() ? 0 : 1) + (filters.getProviders().isEmpty() ? 0 : 1)
                 + (filters.getFeatures().isEmpty() ? 0 : 1);
         return lists > 1 ? "the reports pair two dimensions at most: the subject and one filter" : null;

@@ -2,6 +2,7 @@ package dev.usageledger.streams.decision;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.usageledger.schemas.avro.BillingScope;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.Metric;
 import dev.usageledger.schemas.avro.Period;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class DeciderTest {
     private static final Instant NOW = Instant.parse("2026-11-20T12:00:00Z");
     private static final CallDimensions CALL = new CallDimensions("acme", List.of("platform"), "u1", "k1", "codegen", "openai",
-            "gpt-4.1-mini", "/v1/chat/completions");
+            "gpt-4.1-mini", "/v1/chat/completions", null);
 
     /** Usage by policy id and member; rolling buckets by policy id. */
     private final Map<String, Long> used = new HashMap<>();
@@ -261,9 +262,26 @@ class DeciderTest {
     @Test
     void shouldSkipAPolicyWhoseFiltersDoNotAdmitTheCall() {
         BudgetPolicy anthropicOnly = BudgetPolicy.newBuilder(policy("tenant-anthropic", SubjectType.tenant, "acme", 0, true))
-                .setFilters(new PolicyFilters(List.of(), List.of("anthropic"), List.of(), List.of())).build();
+                .setFilters(new PolicyFilters(List.of(), List.of("anthropic"), List.of(), List.of(), List.of())).build();
 
         assertThat(decide(100, List.of(anthropicOnly)).budgets()).isEmpty();
+    }
+
+    @Test
+    void shouldJudgeACallTheUserPaysForOnlyByBudgetsThatCountUserBilledUsage() {
+        BudgetPolicy organisation = BudgetPolicy.newBuilder(policy("tenant-org-billed", SubjectType.tenant, "acme", 0, true))
+                .setFilters(new PolicyFilters(List.of(), List.of(), List.of(), List.of(), List.of(BillingScope.tenant))).build();
+        BudgetPolicy user = policy("u1-all", SubjectType.user, "u1", 0, true);
+        CallDimensions ownKey = new CallDimensions("acme", List.of("platform"), "u1", "k1", "codegen", "openai", "gpt-4.1-mini",
+                "/v1/chat/completions", BillingScope.user);
+        PolicyIndex both = PolicyIndex.of(List.of(organisation, user));
+
+        // a call on the user's own key: the organisation's budget does not judge it, the user's (unfiltered) does
+        assertThat(Decider.decide(ownKey, new Estimate(100L, 0, 0, 0, 0, 1), 100, false, both, source, NOW).budgets())
+                .extracting(line -> line.policy().getPolicyId()).containsExactly("u1-all");
+        // the same call billed to the tenant (the default): both judge it
+        assertThat(decide(100, List.of(organisation, user)).budgets()).extracting(line -> line.policy().getPolicyId())
+                .containsExactlyInAnyOrder("tenant-org-billed", "u1-all");
     }
 
     @Test
@@ -298,7 +316,7 @@ class DeciderTest {
 
     private static BudgetPolicy policy(String id, SubjectType type, String subjectId, long limit, boolean enforce) {
         return BudgetPolicy.newBuilder().setPolicyId(id).setTenantId("acme").setSubject(new Subject(type, subjectId))
-                .setFilters(new PolicyFilters(List.of(), List.of(), List.of(), List.of())).setMetric(Metric.cost_micros)
+                .setFilters(new PolicyFilters(List.of(), List.of(), List.of(), List.of(), List.of())).setMetric(Metric.cost_micros)
                 .setLimit(limit).setPeriod(Period.newBuilder().setKind(PeriodKind.day).setTimeZone("UTC").build())
                 .setEnforce(enforce).build();
     }

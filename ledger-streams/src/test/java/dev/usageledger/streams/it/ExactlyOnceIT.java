@@ -279,7 +279,7 @@ class ExactlyOnceIT {
             expectedCost.forEach((tenant, cost) -> producer.send(new ProducerRecord<>(topic, tenant + "-budget",
                     BudgetPolicy.newBuilder().setPolicyId(tenant + "-budget").setTenantId(tenant)
                             .setSubject(new Subject(SubjectType.tenant, tenant))
-                            .setFilters(new PolicyFilters(List.of(), List.of(), List.of(), List.of()))
+                            .setFilters(new PolicyFilters(List.of(), List.of(), List.of(), List.of(), List.of()))
                             .setMetric(Metric.cost_micros).setLimit(cost / 2).setPeriod(decade).build())));
             producer.flush();
         }

@@ -70,8 +70,8 @@ class PolicyRulesTest {
         assertThat(PolicyRules.amount(policy("p", "*", Metric.tokens, MONTH, 1), rated)).as("cached is part of input").isEqualTo(125);
         assertThat(PolicyRules.amount(policy("p", "*", Metric.cost_micros, MONTH, 1), rated)).isEqualTo(777);
         assertThat(PolicyRules.amount(policy("p", "*", Metric.requests, MONTH, 1), rated)).isEqualTo(1);
-        assertThat(PolicyRules.admits(new PolicyFilters(List.of(), List.of("openai"), List.of(), List.of()), event)).isTrue();
-        assertThat(PolicyRules.admits(new PolicyFilters(List.of("gpt-4.1"), List.of(), List.of(), List.of()), event)).isFalse();
+        assertThat(PolicyRules.admits(new PolicyFilters(List.of(), List.of("openai"), List.of(), List.of(), List.of()), event)).isTrue();
+        assertThat(PolicyRules.admits(new PolicyFilters(List.of("gpt-4.1"), List.of(), List.of(), List.of(), List.of()), event)).isFalse();
     }
 
     @Test
@@ -83,7 +83,7 @@ class PolicyRulesTest {
 
     private static BudgetPolicy policy(String id, String subject, Metric metric, Period period, long limit) {
         return BudgetPolicy.newBuilder().setPolicyId(id).setTenantId("acme").setSubject(new Subject(SubjectType.user, subject))
-                .setFilters(new PolicyFilters(List.of(), List.of(), List.of(), List.of())).setMetric(metric).setLimit(limit)
+                .setFilters(new PolicyFilters(List.of(), List.of(), List.of(), List.of(), List.of())).setMetric(metric).setLimit(limit)
                 .setPeriod(period).build();
     }
 }

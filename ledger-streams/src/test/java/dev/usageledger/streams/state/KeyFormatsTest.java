@@ -85,7 +85,7 @@ class KeyFormatsTest {
         Period period = kind == PeriodKind.rolling ? Period.newBuilder().setKind(kind).setDurationMs(60_000L).build()
                 : Period.newBuilder().setKind(kind).setTimeZone("UTC").build();
         return BudgetPolicy.newBuilder().setPolicyId("p-1").setTenantId("acme").setSubject(new Subject(SubjectType.user, "*"))
-                .setFilters(new PolicyFilters(List.of(), List.of(), List.of(), List.of())).setMetric(Metric.cost_micros).setLimit(5L)
+                .setFilters(new PolicyFilters(List.of(), List.of(), List.of(), List.of(), List.of())).setMetric(Metric.cost_micros).setLimit(5L)
                 .setPeriod(period).setThresholds(List.of(80)).setEnforce(true).build();
     }
 }

@@ -1,5 +1,6 @@
 package dev.usageledger.schemas.validation;
 
+import dev.usageledger.schemas.avro.BillingScope;
 import dev.usageledger.schemas.avro.UsageEvent;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,6 +72,10 @@ public final class UsageEventRules {
         }
         if (event.getStatus() == null) {
             found.add(new Violation("status", "null", "unknown_status", "status must be one of ok, error, cancelled"));
+        }
+        if (event.getBillingScope() == BillingScope.user && blank(event.getUserId())) {
+            found.add(new Violation("billing_scope", "user", "billing_user_missing",
+                    "billing_scope 'user' bills the call to its user, so user_id is required, got " + quoted(event.getUserId())));
         }
         return found;
     }

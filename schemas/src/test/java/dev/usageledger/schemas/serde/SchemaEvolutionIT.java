@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.usageledger.infra.embedded.testkit.LedgerCluster;
 import dev.usageledger.infra.embedded.testkit.LedgerClusterExtension;
+import dev.usageledger.schemas.avro.BillingScope;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.registry.CompatibilityResult;
 import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
@@ -38,9 +39,9 @@ class SchemaEvolutionIT {
     void shouldReadDataWrittenWithTheOlderSchemaIntoTheNewerClass(LedgerCluster cluster) throws Exception {
         String topic = LedgerCluster.uniqueName("usage-evolution");
         UsageEventRoundTripIT.createTopic(cluster, topic);
-        Schema v1 = withoutFields(RegistrySchemas.portable(UsageEvent.getClassSchema()), "hold_id", "attributes");
+        Schema v1 = withoutFields(RegistrySchemas.portable(UsageEvent.getClassSchema()), "hold_id", "attributes", "billing_scope");
         try (RestSchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(cluster.registryUrl())) {
-            // Given a producer still on v1, which had neither hold_id nor attributes
+            // Given a producer still on v1, which had neither hold_id, attributes nor billing_scope
             int v1Id = registry.register(topic + "-value", v1);
             GenericRecord old = new GenericData.Record(v1);
             old.put("event_id", "evt-v1");
@@ -73,6 +74,7 @@ class SchemaEvolutionIT {
             assertThat(read.getInputTokens()).isEqualTo(1000L);
             assertThat(read.getHoldId()).isNull();
             assertThat(read.getAttributes()).isEmpty();
+            assertThat(read.getBillingScope()).isEqualTo(BillingScope.tenant);
             assertThat(v2Id).isNotEqualTo(v1Id);
             assertThat(registry.versions(topic + "-value")).containsExactly(1, 2);
         }

@@ -2,6 +2,7 @@ package dev.usageledger.schemas.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.usageledger.schemas.avro.BillingScope;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.avro.UsageStatus;
 import java.time.Duration;
@@ -31,6 +32,10 @@ class UsageEventRulesTest {
         assertViolation(e -> e.setLatencyMs(-3L), "latency_ms", "negative_latency", "got -3");
         assertViolation(e -> e.setCurrency("usd"), "currency", "invalid_currency", "'usd'");
         assertViolation(e -> e.setStatus(null), "status", "unknown_status", "ok, error, cancelled");
+        assertViolation(e -> {
+            e.setUserId(null);
+            e.setBillingScope(BillingScope.user);
+        }, "billing_scope", "billing_user_missing", "user_id is required");
     }
 
     @Test

@@ -344,7 +344,7 @@ public final class CheckBench implements Callable<Integer> {
         int tenant = random.nextInt(tenants);
         return new CheckBody("t" + tenant, "t" + tenant + "-u" + random.nextInt(users), List.of("t" + tenant + "-team" + random.nextInt(3)),
                 "t" + tenant + "-k" + random.nextInt(10), "openai", "gpt-4.1-mini", "chat", "/v1/chat/completions",
-                new CheckBody.EstimateBody(null, 1_200L, null, 300L, null, 1L), null);
+                new CheckBody.EstimateBody(null, 1_200L, null, 300L, null, 1L), null, null);
     }
 
     private static String json(CheckBody body) {

@@ -111,7 +111,7 @@ record Workload(long seed, int tenants, int users, int keys, int models, Instant
 
     private static BudgetPolicy policy(String tenant, String id, SubjectType type, String subject, Metric metric, long limit, Period period) {
         return BudgetPolicy.newBuilder().setPolicyId(id).setTenantId(tenant).setSubject(new Subject(type, subject))
-                .setFilters(new PolicyFilters(List.of(), List.of(), List.of(), List.of())).setMetric(metric).setLimit(limit)
+                .setFilters(new PolicyFilters(List.of(), List.of(), List.of(), List.of(), List.of())).setMetric(metric).setLimit(limit)
                 .setPeriod(period).build();
     }
 
