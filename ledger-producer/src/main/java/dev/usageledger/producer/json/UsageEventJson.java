@@ -10,10 +10,12 @@ import dev.usageledger.schemas.avro.UsageStatus;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Reads one usage event from JSON with DESIGN.md's snake_case field names. Strict: an unknown
@@ -82,11 +84,11 @@ public final class UsageEventJson {
         }
         event.setCostMicros(integer(object, "cost_micros"));
         event.setCurrency(text(object, "currency"));
-        event.setStatus(status(object));
+        event.setStatus(symbol(object, "status", UsageStatus.ok));
         event.setLatencyMs(integer(object, "latency_ms"));
         event.setHoldId(text(object, "hold_id"));
         event.setAttributes(attributes(object));
-        event.setBillingScope(billingScope(object));
+        event.setBillingScope(symbol(object, "billing_scope", BillingScope.tenant));
         return event;
     }
 
@@ -127,28 +129,19 @@ public final class UsageEventJson {
         }
     }
 
-    private static UsageStatus status(ObjectNode object) {
-        String status = text(object, "status");
-        if (status == null) {
-            return UsageStatus.ok;
+    /** The enum constant named by {@code field}, {@code absent} when the field is missing. */
+    private static <E extends Enum<E>> E symbol(ObjectNode object, String field, E absent) {
+        String name = text(object, field);
+        if (name == null) {
+            return absent;
         }
-        try {
-            return UsageStatus.valueOf(status);
-        } catch (IllegalArgumentException e) {
-            throw new JsonFieldException("status", "status must be one of ok, error, cancelled, got '" + status + "'");
+        for (E constant : absent.getDeclaringClass().getEnumConstants()) {
+            if (constant.name().equals(name)) {
+                return constant;
+            }
         }
-    }
-
-    private static BillingScope billingScope(ObjectNode object) {
-        String scope = text(object, "billing_scope");
-        if (scope == null) {
-            return BillingScope.tenant;
-        }
-        try {
-            return BillingScope.valueOf(scope);
-        } catch (IllegalArgumentException e) {
-            throw new JsonFieldException("billing_scope", "billing_scope must be one of tenant, user, got '" + scope + "'");
-        }
+        throw new JsonFieldException(field, field + " must be one of " + Arrays.stream(absent.getDeclaringClass().getEnumConstants())
+                .map(Enum::name).collect(Collectors.joining(", ")) + ", got '" + name + "'");
     }
 
     private static List<String> strings(ObjectNode object, String field) {
