@@ -33,6 +33,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -49,6 +52,11 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  */
 final class HoldProcessor extends ContextualProcessor<String, byte[], String, Object> {
     private static final Duration EXPIRY_SCAN = Duration.ofSeconds(1);
+    /**
+     * Marks what this step announces on the holds topic for the audit trail (placed, settled,
+     * voided): it comes back to this step as input, and is skipped without being decoded.
+     */
+    private static final String ANNOUNCEMENT_HEADER = "ledger-hold-announcement";
 
     private final AvroDeserializer<HoldEvent> deserializer;
     private final AvroDeserializer<HoldState> journalDeserializer;
@@ -112,6 +120,9 @@ final class HoldProcessor extends ContextualProcessor<String, byte[], String, Ob
         if (source.topic().equals(journalTopic)) {
             applyJournaled(record, source);
             return;
+        }
+        if (record.headers().lastHeader(ANNOUNCEMENT_HEADER) != null) {
+            return; // written by this step for the audit trail (see announcement)
         }
         HoldEvent event;
         try {
@@ -318,12 +329,17 @@ final class HoldProcessor extends ContextualProcessor<String, byte[], String, Ob
         HoldEvent event = HoldEvent.newBuilder().setHoldId(hold.getHoldId()).setTenantId(hold.getTenantId()).setType(HoldEventType.placed)
                 .setOccurredAt(at).setExpiresAt(hold.getExpiresAt()).setScope(answer.getScope()).setEstimate(answer.getEstimate())
                 .setPolicyIds(answer.getBudgets().stream().map(BudgetVerdict::getPolicyId).distinct().toList()).build();
-        return new Record<>(hold.getTenantId(), event, at.toEpochMilli());
+        return announcement(hold.getTenantId(), event, at.toEpochMilli());
     }
 
     private static Record<String, HoldEvent> announced(HoldEvent cause, HoldEventType type, Instant at) {
         HoldEvent event = HoldEvent.newBuilder(cause).setType(type).setOccurredAt(at).build();
-        return new Record<>(cause.getTenantId(), event, at.toEpochMilli());
+        return announcement(cause.getTenantId(), event, at.toEpochMilli());
+    }
+
+    /** A hold event this step writes for the audit trail only; see {@link #ANNOUNCEMENT_HEADER}. */
+    static Record<String, HoldEvent> announcement(String tenant, HoldEvent event, long timestamp) {
+        return new Record<>(tenant, event, timestamp, new RecordHeaders(new Header[] {new RecordHeader(ANNOUNCEMENT_HEADER, new byte[0])}));
     }
 
     private void reject(Record<String, byte[]> record, String reason, String detail) {

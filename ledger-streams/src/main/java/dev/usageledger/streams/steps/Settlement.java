@@ -18,7 +18,6 @@ import dev.usageledger.streams.state.HoldStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * Settles holds: a counted usage event that names a placed hold releases the hold's reservations
@@ -96,6 +95,6 @@ final class Settlement {
                 .setScope(hold.getAnswer().getScope()).setEstimate(hold.getAnswer().getEstimate())
                 .setPolicyIds(List.copyOf(hold.getAnswer().getBudgets().stream().map(b -> b.getPolicyId()).toList()))
                 .setSettledByEventId(event.getEventId()).setActualCostMicros(usage.costMicros()).build();
-        changes.send(Names.HOLDS_SINK, new Record<>(hold.getTenantId(), announced, timestamp));
+        changes.send(Names.HOLDS_SINK, HoldProcessor.announcement(hold.getTenantId(), announced, timestamp));
     }
 }
