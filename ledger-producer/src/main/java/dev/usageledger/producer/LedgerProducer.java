@@ -2,6 +2,7 @@ package dev.usageledger.producer;
 
 import dev.usageledger.producer.internal.EventCodec;
 import dev.usageledger.producer.internal.Spool;
+import dev.usageledger.schemas.avro.BillingScope;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.avro.UsageStatus;
 import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
@@ -330,7 +331,7 @@ public final class LedgerProducer implements AutoCloseable {
 
     private UsageEvent withDefaults(UsageEvent event) {
         if (event.getEventId() != null && event.getOccurredAt() != null && event.getStatus() != null
-                && event.getTeamIds() != null && event.getAttributes() != null) {
+                && event.getTeamIds() != null && event.getAttributes() != null && event.getBillingScope() != null) {
             return event;
         }
         Instant now = clock.instant();
@@ -352,6 +353,9 @@ public final class LedgerProducer implements AutoCloseable {
         }
         if (copy.getAttributes() == null) {
             copy.setAttributes(Map.of());
+        }
+        if (copy.getBillingScope() == null) {
+            copy.setBillingScope(BillingScope.tenant);
         }
         return copy;
     }

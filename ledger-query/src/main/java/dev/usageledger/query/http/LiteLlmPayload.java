@@ -1,6 +1,7 @@
 package dev.usageledger.query.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.usageledger.schemas.avro.BillingScope;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.avro.UsageStatus;
 import java.math.BigDecimal;
@@ -97,6 +98,7 @@ final class LiteLlmPayload {
         event.setCurrency(event.getCostMicros() == null ? null : "USD");
         event.setStatus(status(payload));
         event.setLatencyMs(Math.max(0, ended.toEpochMilli() - started.toEpochMilli()));
+        event.setBillingScope(BillingScope.tenant); // the proxy's own provider keys: the organisation pays
         Map<String, String> attributes = new LinkedHashMap<>();
         attributes.put("source", "litellm");
         putIfPresent(attributes, "litellm_model_group", text(payload, "model_group"));
