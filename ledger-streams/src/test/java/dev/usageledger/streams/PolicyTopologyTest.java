@@ -163,6 +163,28 @@ class PolicyTopologyTest {
     }
 
     @Test
+    void shouldLeaveOutOfAMidPeriodSeedTheUsageOfMembersWhoseOwnBudgetReplacesIt() {
+        // Given u1's month budget replaces the team's for u1, and u1 and u2 of team platform spent before the team had a budget
+        ledger.policy(TopologyFixture.policy("u1-own", "acme", SubjectType.user, "u1", 100_000, PeriodKind.month, "UTC")
+                .setOverrides(List.of(SubjectType.team)).build());
+        ledger.send(TopologyFixture.event("t-1", "acme", T0).setUserId("u1").setTeamIds(List.of("platform")).setCostMicros(700L).build(), T0);
+        ledger.send(TopologyFixture.event("t-2", "acme", T0).setUserId("u2").setTeamIds(List.of("platform")).setCostMicros(40L).build(), T0);
+        ledger.send(TopologyFixture.event("t-3", "acme", T0).setTeamIds(List.of("platform")).setCostMicros(5L).build(), T0);
+
+        // When the team's month budget arrives mid-period, and both spend again
+        ledger.policy(TopologyFixture.policy("platform-month", "acme", SubjectType.team, "platform", 100_000, PeriodKind.month, "UTC").build());
+        ledger.send(TopologyFixture.event("t-4", "acme", T0.plusSeconds(1)).setUserId("u1").setTeamIds(List.of("platform"))
+                .setCostMicros(1_000L).build(), T0.plusSeconds(1));
+        ledger.send(TopologyFixture.event("t-5", "acme", T0.plusSeconds(1)).setUserId("u2").setTeamIds(List.of("platform"))
+                .setCostMicros(3L).build(), T0.plusSeconds(1));
+
+        // Then the team's counter holds only what it governs: u2's and the unattributed usage, before and after, never u1's
+        Instant november = Instant.parse("2026-11-01T00:00:00Z");
+        assertThat(ledger.counter("acme", "platform-month", "platform", november)).isEqualTo(40 + 5 + 3);
+        assertThat(ledger.counter("acme", "u1-own", "u1", november)).isEqualTo(1_700);
+    }
+
+    @Test
     void shouldCountUsageAlreadyInThePeriodWhenAPolicyArrivesMidPeriod() {
         // Given spend on Nov 3 and Nov 19 (Berlin), before any policy exists
         spend("acme", "u7", 300, Instant.parse("2026-11-03T10:00:00Z"));

@@ -2,6 +2,7 @@ package dev.usageledger.streams.rules;
 
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.Metric;
+import dev.usageledger.schemas.avro.Subject;
 import dev.usageledger.schemas.avro.SubjectType;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -120,6 +121,48 @@ public final class PolicyIndex {
             }
         }
         return false;
+    }
+
+    /**
+     * The members whose own budget replaces {@code policy} for all of their calls: each active,
+     * renewing, unfiltered override of the same metric and period that governs its members (a
+     * {@code *} default counts for each member of its type). Null when an override replaces it for
+     * only part of a member's calls (a filtered or one-off override) or for only some members of a
+     * {@code *} default (others have their own budget of that metric and period): a sum of the
+     * members' usage cannot then say what the budget counted.
+     */
+    public List<Subject> overriddenFor(BudgetPolicy policy) {
+        if (overriding.isEmpty()) {
+            return List.of();
+        }
+        SubjectType type = policy.getSubject().getType();
+        Slot slot = Slot.of(policy);
+        List<Subject> members = new ArrayList<>();
+        for (Slotted candidate : overriding) {
+            BudgetPolicy override = candidate.policy();
+            if (override == policy || !override.getOverrides().contains(type) || !override.getActive() || !candidate.slot().equals(slot)) {
+                continue;
+            }
+            if (!PolicyRules.unfiltered(override.getFilters()) || !override.getAutoRenew()) {
+                return null;
+            }
+            SubjectType memberType = override.getSubject().getType();
+            if (PolicyRules.EACH.equals(override.getSubject().getId())) {
+                boolean chosen = defaults.getOrDefault(memberType, List.of()).stream().anyMatch(d -> d.policy() == override);
+                boolean someOwn = specific.getOrDefault(memberType, Map.of()).values().stream()
+                        .anyMatch(own -> own.stream().anyMatch(s -> s.slot().equals(slot)));
+                if (!chosen) {
+                    continue; // a more restrictive default of the same slot governs instead
+                }
+                if (someOwn) {
+                    return null;
+                }
+            }
+            if (!members.contains(override.getSubject())) {
+                members.add(override.getSubject());
+            }
+        }
+        return members;
     }
 
     /** The policies that govern {@code member} of {@code type}, after precedence. */

@@ -4,6 +4,7 @@ import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.RatedUsageEvent;
 import dev.usageledger.schemas.avro.SeedPeriod;
 import dev.usageledger.schemas.avro.SeedRequest;
+import dev.usageledger.schemas.avro.Subject;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.rules.PeriodCalendar;
 import dev.usageledger.streams.rules.PeriodSpec;
@@ -105,9 +106,17 @@ final class PolicySeeding {
             changes.write(() -> seeds.put(policy.getTenantId(), policy.getPolicyId(), Mark.SEEDED));
             return;
         }
+        List<Subject> overriddenFor = indexes.forTenant(book, policy.getTenantId()).overriddenFor(policy);
+        if (overriddenFor == null) {
+            // overrides that replace it for part of their members' calls: no sum of the reports says what it
+            // counted, so it counts from its registration on, like a budget the reports cannot answer for
+            changes.write(() -> seeds.put(policy.getTenantId(), policy.getPolicyId(), Mark.SEEDED));
+            return;
+        }
         String requestId = UUID.randomUUID().toString();
         SeedRequest request = SeedRequest.newBuilder().setRequestId(requestId).setPolicy(policy)
-                .setPeriods(periods(PeriodSpec.from(policy.getPeriod()), streamTime - lateGraceMs, streamTime + maxFutureSkewMs)).build();
+                .setPeriods(periods(PeriodSpec.from(policy.getPeriod()), streamTime - lateGraceMs, streamTime + maxFutureSkewMs))
+                .setOverriddenFor(overriddenFor).build();
         RatedUsageEvent carrier = RatedUsageEvent.newBuilder().setUsage(null).setCostMicros(0).setUnpriced(false)
                 .setSourcePartition(partition).setSourceOffset(usageOffset).setSeedRequest(request).build();
         changes.write(() -> seeds.put(policy.getTenantId(), policy.getPolicyId(), Mark.pending(requestId)));

@@ -14,8 +14,10 @@ import dev.usageledger.streams.state.ReportStore;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The reporting part's answer to a seed request: for each period of the request, what every
@@ -42,13 +44,15 @@ final class SeedAnswers {
         List<PolicySeed> answer = new ArrayList<>();
         for (SeedPeriod period : request.getPeriods()) {
             PeriodWindow window = new PeriodWindow(period.getStart(), period.getEnd());
-            String unanswerable = unanswerable(policy, window, newestMs);
+            String unanswerable = unanswerable(request, window, newestMs);
             if (unanswerable != null) {
                 answer.clear();
                 answer.add(seed(request, partition, window, Map.of()).setAnswerable(false).setReason(unanswerable).build());
                 break;
             }
-            List<Map.Entry<String, Long>> amounts = new ArrayList<>(amounts(policy, window).entrySet());
+            Map<String, Long> byMember = amounts(policy, window);
+            leaveOutOverridden(request, window, byMember);
+            List<Map.Entry<String, Long>> amounts = new ArrayList<>(byMember.entrySet());
             amounts.removeIf(amount -> amount.getValue() == 0);
             for (int from = 0; from == 0 || from < amounts.size(); from += MEMBERS_PER_RECORD) {
                 Map<String, Long> chunk = new HashMap<>();
@@ -72,7 +76,8 @@ final class SeedAnswers {
                 .setPeriodEnd(window.end()).setAmounts(amounts).setLast(false);
     }
 
-    private String unanswerable(BudgetPolicy policy, PeriodWindow period, long newestMs) {
+    private String unanswerable(SeedRequest request, PeriodWindow period, long newestMs) {
+        BudgetPolicy policy = request.getPolicy();
         if (!ReportStore.answerable(period)) {
             return "the period " + period + " does not start and end on quarter hours";
         }
@@ -88,7 +93,48 @@ final class SeedAnswers {
         }
         int lists = (filters.getModels().isEmpty() ? 0 : 1) + (filters.getProviders().isEmpty() ? 0 : 1)
                 + (filters.getFeatures().isEmpty() ? 0 : 1);
-        return lists > 1 ? "the reports pair two dimensions at most: the subject and one filter" : null;
+        if (lists > 1) {
+            return "the reports pair two dimensions at most: the subject and one filter";
+        }
+        Set<SubjectType> overriding = new HashSet<>();
+        request.getOverriddenFor().forEach(member -> overriding.add(member.getType()));
+        if (overriding.isEmpty()) {
+            return null;
+        }
+        if (lists > 0) {
+            return "the reports cannot leave the overridden members out of a filtered budget";
+        }
+        if (overriding.size() > 1) {
+            return "members of more than one kind override it, and one event can name several of them";
+        }
+        return overriding.contains(SubjectType.team) ? "teams override it, and one event can name several teams" : null;
+    }
+
+    /**
+     * Takes out of each member's amount the usage of the members whose own budget replaces this
+     * one for them ({@code overridden_for}, all of one kind, users or keys: an event names at most
+     * one of each, so each event is taken out at most once). The budget never counted their usage.
+     */
+    private void leaveOutOverridden(SeedRequest request, PeriodWindow period, Map<String, Long> amounts) {
+        if (request.getOverriddenFor().isEmpty()) {
+            return;
+        }
+        BudgetPolicy policy = request.getPolicy();
+        String tenant = policy.getTenantId();
+        SubjectType kind = request.getOverriddenFor().getFirst().getType();
+        Set<String> ids = new HashSet<>();
+        request.getOverriddenFor().forEach(member -> ids.add(member.getId()));
+        boolean each = ids.contains(PolicyRules.EACH);
+        for (Map.Entry<String, Long> amount : amounts.entrySet()) {
+            Map<String, Totals> byOverrider = reports.breakdown(tenant, policy.getSubject().getType(), amount.getKey(), kind, period);
+            long out = 0;
+            for (Map.Entry<String, Totals> usage : byOverrider.entrySet()) {
+                if (each || ids.contains(usage.getKey())) {
+                    out = PolicyRules.addSaturating(out, PolicyRules.amountSaturating(policy.getMetric(), usage.getValue()));
+                }
+            }
+            amount.setValue(Math.max(0, amount.getValue() - out));
+        }
     }
 
     /**

@@ -255,6 +255,32 @@ class DeciderTest {
         assertThat(governing(tenant, team, everyUser)).containsExactlyInAnyOrder("tenant-day", "each-user-day");
     }
 
+    /** What a seed of a budget registered mid-period leaves out: the members whose own budget replaces it, or null when no sum can tell. */
+    @Test
+    void shouldSayWhichMembersReplaceABudgetForAllTheirCallsOrThatNoSumCanTell() {
+        BudgetPolicy tenant = policy("tenant-day", SubjectType.tenant, "acme", 1_000_000, true);
+        BudgetPolicy team = policy("team-day", SubjectType.team, "platform", 10_000, true);
+        BudgetPolicy u1 = BudgetPolicy.newBuilder(policy("u1-day", SubjectType.user, "u1", 50_000, true))
+                .setOverrides(List.of(SubjectType.team)).build();
+
+        assertThat(PolicyIndex.of(List.of(tenant, team)).overriddenFor(team)).isEmpty();
+        assertThat(PolicyIndex.of(List.of(tenant, team, u1)).overriddenFor(team)).containsExactly(new Subject(SubjectType.user, "u1"));
+        assertThat(PolicyIndex.of(List.of(tenant, team, u1)).overriddenFor(tenant)).as("u1 replaces the team's only").isEmpty();
+        // a filtered or one-off override replaces the budget for part of u1's calls: no sum of u1's usage says which
+        BudgetPolicy filtered = BudgetPolicy.newBuilder(u1)
+                .setFilters(new PolicyFilters(List.of("gpt-4.1"), List.of(), List.of(), List.of(), List.of())).build();
+        assertThat(PolicyIndex.of(List.of(team, filtered)).overriddenFor(team)).isNull();
+        assertThat(PolicyIndex.of(List.of(team, BudgetPolicy.newBuilder(u1).setAutoRenew(false).build())).overriddenFor(team)).isNull();
+        // a default for each user replaces it for every user, unless some user has a budget of their own in its place
+        BudgetPolicy everyUser = BudgetPolicy.newBuilder(policy("each-user-day", SubjectType.user, "*", 50_000, true))
+                .setOverrides(List.of(SubjectType.team)).build();
+        assertThat(PolicyIndex.of(List.of(team, everyUser)).overriddenFor(team)).containsExactly(new Subject(SubjectType.user, "*"));
+        assertThat(PolicyIndex.of(List.of(team, everyUser, policy("u2-day", SubjectType.user, "u2", 9, true))).overriddenFor(team))
+                .isNull();
+        // a paused override replaces nothing
+        assertThat(PolicyIndex.of(List.of(team, BudgetPolicy.newBuilder(u1).setActive(false).build())).overriddenFor(team)).isEmpty();
+    }
+
     private List<String> governing(BudgetPolicy... policies) {
         return decide(1, List.of(policies)).budgets().stream().map(line -> line.policy().getPolicyId()).toList();
     }
