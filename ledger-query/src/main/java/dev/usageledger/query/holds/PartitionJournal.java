@@ -28,6 +28,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,6 +77,7 @@ final class PartitionJournal implements AutoCloseable {
     private final int partition;
     private final String topic;
     private final long epoch;
+    private final Header epochHeader;
     private final Producer<String, byte[]> producer;
     private final Consumer<String, byte[]> reader;
     private final Function<HoldState, byte[]> serializer;
@@ -103,6 +105,7 @@ final class PartitionJournal implements AutoCloseable {
         this.partition = partition;
         this.topic = topic;
         this.epoch = epoch;
+        this.epochHeader = JournalEpochStore.header(epoch);
         this.producer = producer;
         this.reader = reader;
         this.serializer = serializer;
@@ -187,9 +190,8 @@ final class PartitionJournal implements AutoCloseable {
         Unapplied reservation = reserve(key, hold, serializer.apply(hold));
         reservation.durable.whenComplete((decided, error) -> complete(pending.answer(), decided, error));
         unread.add(reservation); // before the send, so the reader never reads a record it does not expect
-        RecordHeaders headers = new RecordHeaders();
-        headers.add(JournalEpochStore.header(epoch));
-        producer.send(new ProducerRecord<>(topic, partition, null, hold.getTenantId(), reservation.value, headers),
+        producer.send(new ProducerRecord<>(topic, partition, null, hold.getTenantId(), reservation.value,
+                        new RecordHeaders(new Header[] {epochHeader})),
                 (metadata, error) -> {
                     if (error != null) {
                         fail("a decision was not journaled: " + error);

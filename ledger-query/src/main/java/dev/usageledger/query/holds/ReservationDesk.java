@@ -68,7 +68,7 @@ public final class ReservationDesk implements JournalOverlay, AutoCloseable {
 
     /**
      * Decides and journals a hold on {@code partition}, waiting at most {@code timeout} for the
-     * answer, which is given only once the decision is committed.
+     * answer, which is given only once the decision is durable in the journal and read back.
      *
      * @throws JournalUnavailableException when no answer could be made durable in time: retry
      */
@@ -81,7 +81,7 @@ public final class ReservationDesk implements JournalOverlay, AutoCloseable {
             throw e.getCause() instanceof JournalUnavailableException u ? u
                     : new JournalUnavailableException("the hold could not be journaled: " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
-            throw new JournalUnavailableException("the hold's decision was not committed within " + timeout.toMillis()
+            throw new JournalUnavailableException("the hold's decision was not journaled and read back within " + timeout.toMillis()
                     + " ms; retry with the same hold_id to get its answer");
         }
     }

@@ -57,6 +57,7 @@ final class HoldProcessor extends ContextualProcessor<String, byte[], String, Ob
      * voided): it comes back to this step as input, and is skipped without being decoded.
      */
     private static final String ANNOUNCEMENT_HEADER = "ledger-hold-announcement";
+    private static final Header ANNOUNCEMENT = new RecordHeader(ANNOUNCEMENT_HEADER, new byte[0]);
 
     private final AvroDeserializer<HoldEvent> deserializer;
     private final AvroDeserializer<HoldState> journalDeserializer;
@@ -339,7 +340,7 @@ final class HoldProcessor extends ContextualProcessor<String, byte[], String, Ob
 
     /** A hold event this step writes for the audit trail only; see {@link #ANNOUNCEMENT_HEADER}. */
     static Record<String, HoldEvent> announcement(String tenant, HoldEvent event, long timestamp) {
-        return new Record<>(tenant, event, timestamp, new RecordHeaders(new Header[] {new RecordHeader(ANNOUNCEMENT_HEADER, new byte[0])}));
+        return new Record<>(tenant, event, timestamp, new RecordHeaders(new Header[] {ANNOUNCEMENT}));
     }
 
     private void reject(Record<String, byte[]> record, String reason, String detail) {

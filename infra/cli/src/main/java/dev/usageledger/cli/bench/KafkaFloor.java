@@ -31,22 +31,20 @@ final class KafkaFloor implements AutoCloseable {
     private static final byte[] RECORD = new byte[200]; // about a journaled hold decision
 
     private final KafkaProducer<String, byte[]> producer;
-    private final boolean transactional;
     private final String topic;
     private final BlockingQueue<CompletableFuture<Void>> queue = new LinkedBlockingQueue<>();
     private final Thread committer;
 
     private KafkaFloor(String bootstrapServers, String topic, String transactionalId) {
         this.topic = topic;
-        this.transactional = transactionalId != null;
         Map<String, Object> props = new HashMap<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, 0,
                 ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 1));
-        if (transactional) {
+        if (transactionalId != null) {
             props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         }
         this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
-        if (transactional) {
+        if (transactionalId != null) {
             producer.initTransactions();
             this.committer = Thread.ofPlatform().name("transaction-floor").daemon().start(this::run);
         } else {
@@ -66,7 +64,7 @@ final class KafkaFloor implements AutoCloseable {
 
     /** One request: answers once its record is acknowledged, or committed. */
     boolean commitOne() throws Exception {
-        if (!transactional) {
+        if (committer == null) { // acknowledged writes: no batching thread
             producer.send(new ProducerRecord<>(topic, 0, null, RECORD)).get(30, TimeUnit.SECONDS);
             return true;
         }
