@@ -12,15 +12,10 @@ import dev.usageledger.streams.rules.PolicyIndex;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Builds this instance's {@link ReservationDesk} from the service's settings and state. */
@@ -38,12 +33,6 @@ public final class Journals {
             public Producer<String, byte[]> producer(int partition) {
                 return new KafkaProducer<>(producerProps(config, applicationId + "-hold-journal-" + partition), new StringSerializer(),
                         new ByteArraySerializer());
-            }
-
-            @Override
-            public Consumer<String, byte[]> reader(int partition) {
-                return new KafkaConsumer<>(readerProps(config, applicationId + "-hold-journal-reader-" + partition), new StringDeserializer(),
-                        new ByteArrayDeserializer());
             }
 
             @Override
@@ -84,7 +73,7 @@ public final class Journals {
     /**
      * A journal's producer: idempotent (a retried send is written once, in order), every record
      * acknowledged by all in-sync replicas, no linger. No transactions: the epoch in each record
-     * fences an earlier writer (see {@link PartitionJournal}).
+     * fences an earlier writer, and where each record lands tells its writer whether another came between (see {@link PartitionJournal}).
      */
     static Map<String, Object> producerProps(LedgerStreamsConfig config, String clientId) {
         Map<String, Object> props = new HashMap<>(config.clientSecurity());
@@ -97,23 +86,6 @@ public final class Journals {
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
-        return props;
-    }
-
-    /**
-     * The consumer that reads a journal back: assigned, no group, no committed offsets; it sees a
-     * record once it is below the high watermark, and asks again at once (a fetch waits on the
-     * broker until there is something to read).
-     */
-    static Map<String, Object> readerProps(LedgerStreamsConfig config, String clientId) {
-        Map<String, Object> props = new HashMap<>(config.clientSecurity());
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getList(LedgerStreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
-        props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
-        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
         return props;
     }
 }

@@ -9,7 +9,6 @@ import dev.usageledger.streams.state.JournalEpochStore;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,12 +21,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
-import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
@@ -42,35 +37,36 @@ import org.slf4j.LoggerFactory;
  * this writer journaled, see {@link JournalEpochStore}) through an idempotent producer, acks=all.
  * It goes on to the next batch while those are in flight.
  *
- * <p>A second thread reads the journal partition from the opening mark on. A decision is answered
- * once that reader has read it back: it is then below the high watermark (on every in-sync
- * replica, as acks=all means) and no newer writer's mark comes before it, so the task will apply
- * it. A newer mark means another instance opened the partition's journal: this writer is fenced,
- * answers nothing more (a retry by {@code hold_id} goes to the new writer) and the task ignores
- * whatever this writer journaled after that mark. A failed send stops the journal the same way;
- * the desk opens a new one, whose mark the task applies after everything journaled before it.
+ * <p>A decision is answered when the broker acknowledges it at the offset that follows, without a
+ * gap, this writer's mark and everything it sent before: the n-th record sent after the mark at
+ * offset m must land at m + n. Acks=all puts it on every in-sync replica, and since only this
+ * writer's records lie between its mark and it, no newer writer's mark does, so the task will
+ * apply it. Any other offset means another record came between (another instance opened the
+ * partition's journal, or an earlier writer's late record landed): this writer stops and answers
+ * nothing more (a retry by {@code hold_id} goes to the next writer), and the task ignores whatever
+ * it journaled after a newer mark. A failed send stops the journal the same way; the desk opens a
+ * new one, whose mark the task applies after everything journaled before it.
  */
 final class PartitionJournal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionJournal.class);
     private static final int MAX_BATCH = 512;
-    private static final Duration READ_POLL = Duration.ofMillis(200);
 
     /** A request waiting for its decision and for the decision's confirmation. */
     record Pending(HoldDecisions.Request request, CompletableFuture<HoldState> answer) {
     }
 
-    /** A decision journaled but perhaps not yet read back or applied by the task: its amounts count here meanwhile. */
+    /** A decision journaled but perhaps not yet acknowledged or applied by the task: its amounts count here meanwhile. */
     private static final class Unapplied {
         final String key;
         final HoldState hold;
-        final byte[] value;
+        final long expectedOffset; // where it lands if nothing of another writer comes between
         final CompletableFuture<HoldState> durable = new CompletableFuture<>();
-        volatile long offset = Long.MAX_VALUE; // until the broker or the reader says where it went
+        volatile long offset = Long.MAX_VALUE; // until the broker says where it went
 
-        Unapplied(String key, HoldState hold, byte[] value) {
+        Unapplied(String key, HoldState hold, long expectedOffset) {
             this.key = key;
             this.hold = hold;
-            this.value = value;
+            this.expectedOffset = expectedOffset;
         }
     }
 
@@ -79,14 +75,13 @@ final class PartitionJournal implements AutoCloseable {
     private final long epoch;
     private final Header epochHeader;
     private final Producer<String, byte[]> producer;
-    private final Consumer<String, byte[]> reader;
     private final Function<HoldState, byte[]> serializer;
     private final LongSupplier appliedOffset;
     private final IntFunction<PartitionView> views;
     private final Runnable onFailure;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-    // sent and not yet read back, in the order sent (an idempotent producer keeps that order in the log)
-    private final Queue<Unapplied> unread = new ConcurrentLinkedQueue<>();
+    // sent and not yet acknowledged, in the order sent (the order of the acknowledgements, and of the log)
+    private final Queue<Unapplied> inFlight = new ConcurrentLinkedQueue<>();
     // the decisions not applied yet, guarded by this: in journal order (offsets only grow along it),
     // by hold key, and their amounts summed by held key; every operation is O(1) however far the
     // task lags (it applies in bursts between its own commits)
@@ -94,33 +89,27 @@ final class PartitionJournal implements AutoCloseable {
     private final Map<String, Unapplied> unapplied = new HashMap<>();
     private final Map<String, Long> unappliedHeld = new HashMap<>();
     private final Thread decider;
-    private final Thread confirmer;
+    private long nextOffset; // where the next record sent lands if this writer's records follow its mark without a gap; decider only
     private final AtomicBoolean stopped = new AtomicBoolean();
     private volatile boolean failed;
     private volatile boolean closing;
 
-    PartitionJournal(int partition, String topic, long epoch, Producer<String, byte[]> producer, Consumer<String, byte[]> reader,
-                     Function<HoldState, byte[]> serializer, LongSupplier appliedOffset, IntFunction<PartitionView> views,
+    PartitionJournal(int partition, String topic, long epoch, Producer<String, byte[]> producer, Function<HoldState, byte[]> serializer, LongSupplier appliedOffset, IntFunction<PartitionView> views,
                      Runnable onFailure) {
         this.partition = partition;
         this.topic = topic;
         this.epoch = epoch;
         this.epochHeader = JournalEpochStore.header(epoch);
         this.producer = producer;
-        this.reader = reader;
+        this.nextOffset = epoch + 1;
         this.serializer = serializer;
         this.appliedOffset = appliedOffset;
         this.views = views;
         this.onFailure = onFailure;
         this.decider = Thread.ofPlatform().name("hold-journal-" + partition).daemon().unstarted(this::decide);
-        this.confirmer = Thread.ofPlatform().name("hold-journal-reader-" + partition).daemon().unstarted(this::confirm);
     }
 
     void start() {
-        TopicPartition journal = new TopicPartition(topic, partition);
-        reader.assign(List.of(journal));
-        reader.seek(journal, epoch + 1);
-        confirmer.start();
         decider.start();
     }
 
@@ -166,7 +155,7 @@ final class PartitionJournal implements AutoCloseable {
         }
     }
 
-    /** Decides one request and sends its decision; the reader answers it. */
+    /** Decides one request and sends its decision; its acknowledgement answers it. */
     private void decideOne(Pending pending, PartitionView view) {
         HoldDecisions.Request request = pending.request();
         String key = HoldStore.key(request.tenant(), request.holdId());
@@ -187,20 +176,35 @@ final class PartitionJournal implements AutoCloseable {
             pending.answer().completeExceptionally(e); // this request alone: nothing of it is reserved or sent
             return;
         }
-        Unapplied reservation = reserve(key, hold, serializer.apply(hold));
+        byte[] value = serializer.apply(hold);
+        Unapplied reservation = reserve(key, hold, nextOffset++);
         reservation.durable.whenComplete((decided, error) -> complete(pending.answer(), decided, error));
-        unread.add(reservation); // before the send, so the reader never reads a record it does not expect
-        producer.send(new ProducerRecord<>(topic, partition, null, hold.getTenantId(), reservation.value,
-                        new RecordHeaders(new Header[] {epochHeader})),
-                (metadata, error) -> {
-                    if (error != null) {
-                        fail("a decision was not journaled: " + error);
-                    } else if (reservation.offset == Long.MAX_VALUE) {
-                        reservation.offset = metadata.offset(); // its place, known before the task can apply it
-                    }
-                });
+        inFlight.add(reservation);
+        producer.send(new ProducerRecord<>(topic, partition, null, hold.getTenantId(), value, new RecordHeaders(new Header[] {epochHeader})),
+                (metadata, error) -> acknowledged(metadata == null ? -1 : metadata.offset(), error));
         if (failed) { // stopped while this one was being sent: the failure may have passed it by
             reservation.durable.completeExceptionally(new JournalUnavailableException("the hold journal of partition " + partition
+                    + " stopped; retry with the same hold_id"));
+        }
+    }
+
+    /**
+     * The broker's answer to the oldest send in flight (a partition's acknowledgements come in the
+     * order sent): the decision is answered if it landed where this writer's next record belongs.
+     */
+    private void acknowledged(long offset, Exception error) {
+        Unapplied sent = inFlight.poll();
+        if (error != null) {
+            fail("a decision was not journaled: " + error);
+        } else if (sent == null || offset != sent.expectedOffset) {
+            fail("a decision landed at offset " + offset + (sent == null ? "" : ", not at " + sent.expectedOffset)
+                    + ": another writer's record came between; this one is fenced");
+        } else {
+            sent.offset = offset;
+            sent.durable.complete(sent.hold);
+        }
+        if (failed && sent != null) { // may have landed, or not: its reservation counts until the journal is replaced
+            sent.durable.completeExceptionally(new JournalUnavailableException("the hold journal of partition " + partition
                     + " stopped; retry with the same hold_id"));
         }
     }
@@ -213,35 +217,7 @@ final class PartitionJournal implements AutoCloseable {
         }
     }
 
-    /** Reads the journal back from this writer's mark and answers what it finds there, in order. */
-    private void confirm() {
-        try {
-            while (!failed && !closing) {
-                for (ConsumerRecord<String, byte[]> record : reader.poll(READ_POLL)) {
-                    if (JournalEpochStore.MARK_KEY.equals(record.key()) && record.value() == null) {
-                        fail("another writer opened the journal at offset " + record.offset() + "; this one is fenced");
-                        return;
-                    }
-                    if (JournalEpochStore.epochOf(record.headers()).orElse(JournalEpochStore.NONE) != epoch) {
-                        continue; // an older writer's late record: the task does not apply it
-                    }
-                    Unapplied next = unread.poll();
-                    if (next == null || !Arrays.equals(next.value, record.value())) {
-                        fail("the journal at offset " + record.offset() + " is not what this writer sent next");
-                        return;
-                    }
-                    next.offset = record.offset();
-                    next.durable.complete(next.hold);
-                }
-            }
-        } catch (WakeupException closed) {
-            // closing
-        } catch (RuntimeException e) {
-            fail("reading the journal back failed: " + e);
-        }
-    }
-
-    /** The journaled decision of a hold, read back and not yet applied by the task, or null. */
+    /** The journaled decision of a hold, acknowledged and not yet applied by the task, or null. */
     synchronized HoldState journaled(String holdKey) {
         forgetApplied();
         Unapplied journaled = unapplied.get(holdKey);
@@ -250,7 +226,7 @@ final class PartitionJournal implements AutoCloseable {
 
     /**
      * What this journal's decisions reserve on a budget that the task's held store does not show
-     * yet, those not yet read back included (a reservation may count before its answer leaves,
+     * yet, those not yet acknowledged included (a reservation may count before its answer leaves,
      * never after). Read with the store (see {@code Progress#readConsistently}) by checks, status
      * and decisions alike, so each reservation counts once: here until the task applied it, there
      * after.
@@ -265,8 +241,8 @@ final class PartitionJournal implements AutoCloseable {
         return unapplied.get(key);
     }
 
-    private synchronized Unapplied reserve(String key, HoldState hold, byte[] value) {
-        Unapplied reservation = new Unapplied(key, hold, value);
+    private synchronized Unapplied reserve(String key, HoldState hold, long expectedOffset) {
+        Unapplied reservation = new Unapplied(key, hold, expectedOffset);
         unappliedInOrder.addLast(reservation);
         unapplied.put(key, reservation);
         if (hold.getState() == HoldStatus.placed) {
@@ -312,7 +288,7 @@ final class PartitionJournal implements AutoCloseable {
         }
         JournalUnavailableException cause = new JournalUnavailableException("the hold journal of partition " + partition
                 + " stopped (" + why + "); retry with the same hold_id");
-        for (Unapplied waiting; (waiting = unread.poll()) != null; ) {
+        for (Unapplied waiting; (waiting = inFlight.poll()) != null; ) {
             waiting.durable.completeExceptionally(cause);
         }
         failQueued(cause);
@@ -332,14 +308,11 @@ final class PartitionJournal implements AutoCloseable {
     public void close() {
         closing = true;
         fail("closed");
-        reader.wakeup();
         try {
             decider.join(Duration.ofSeconds(5));
-            confirmer.join(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         producer.close(Duration.ofSeconds(5));
-        reader.close(Duration.ofSeconds(5));
     }
 }

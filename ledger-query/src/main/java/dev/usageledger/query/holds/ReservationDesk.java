@@ -13,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.IntFunction;
-import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
@@ -32,13 +31,10 @@ import org.slf4j.LoggerFactory;
 public final class ReservationDesk implements JournalOverlay, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReservationDesk.class);
 
-    /** How a journal of one partition is made: its producer and reader, the task's progress. */
+    /** How a journal of one partition is made: its producer, the task's progress. */
     public interface Plumbing {
         /** An idempotent producer (acks=all) for the partition's journal. */
         Producer<String, byte[]> producer(int partition);
-
-        /** A consumer to read the partition's journal back, not subscribed to anything (the journal assigns it). */
-        Consumer<String, byte[]> reader(int partition);
 
         /** The last journal offset the local task has applied on the partition, -1 for none. */
         long applied(int partition);
@@ -68,7 +64,7 @@ public final class ReservationDesk implements JournalOverlay, AutoCloseable {
 
     /**
      * Decides and journals a hold on {@code partition}, waiting at most {@code timeout} for the
-     * answer, which is given only once the decision is durable in the journal and read back.
+     * answer, which is given only once the decision is durable in the journal, right after its writer's mark and records.
      *
      * @throws JournalUnavailableException when no answer could be made durable in time: retry
      */
@@ -81,7 +77,7 @@ public final class ReservationDesk implements JournalOverlay, AutoCloseable {
             throw e.getCause() instanceof JournalUnavailableException u ? u
                     : new JournalUnavailableException("the hold could not be journaled: " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
-            throw new JournalUnavailableException("the hold's decision was not journaled and read back within " + timeout.toMillis()
+            throw new JournalUnavailableException("the hold's decision was not journaled and acknowledged within " + timeout.toMillis()
                     + " ms; retry with the same hold_id to get its answer");
         }
     }
@@ -120,7 +116,6 @@ public final class ReservationDesk implements JournalOverlay, AutoCloseable {
     /** Journals an opening mark (the new epoch), then waits (bounded) until the task has applied everything journaled up to it. */
     private PartitionJournal open(int partition) {
         Producer<String, byte[]> producer = plumbing.producer(partition);
-        Consumer<String, byte[]> reader = null;
         try {
             long mark = producer.send(new ProducerRecord<>(topic, partition, JournalEpochStore.MARK_KEY, null)).get().offset();
             long deadline = System.nanoTime() + openTimeout.toNanos();
@@ -131,26 +126,18 @@ public final class ReservationDesk implements JournalOverlay, AutoCloseable {
                 }
                 TimeUnit.MILLISECONDS.sleep(5); // the task applies the journal on its own thread; bounded by the deadline above
             }
-            reader = plumbing.reader(partition);
-            PartitionJournal journal = new PartitionJournal(partition, topic, mark, producer, reader, serializer,
+            PartitionJournal journal = new PartitionJournal(partition, topic, mark, producer, serializer,
                     () -> plumbing.applied(partition), views, () -> reopen(partition));
             journal.start();
             LOG.info("hold journal of partition {} open after its mark at offset {}", partition, mark);
             return journal;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            closeQuietly(producer, reader);
+            producer.close(Duration.ZERO);
             throw new JournalUnavailableException("interrupted while opening the hold journal of partition " + partition, e);
         } catch (ExecutionException | RuntimeException e) {
-            closeQuietly(producer, reader);
+            producer.close(Duration.ZERO);
             throw e instanceof RuntimeException r ? r : new JournalUnavailableException("the opening mark was not written: " + e, e);
-        }
-    }
-
-    private static void closeQuietly(Producer<String, byte[]> producer, Consumer<String, byte[]> reader) {
-        producer.close(Duration.ZERO);
-        if (reader != null) {
-            reader.close(Duration.ZERO);
         }
     }
 

@@ -29,7 +29,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -64,7 +63,7 @@ class JournalFencingIT {
         Producer<String, byte[]> marks = producer(config, "marks");
         long epochOfA = mark(marks, topic);
         AtomicBoolean failureReported = new AtomicBoolean();
-        try (PartitionJournal a = new PartitionJournal(0, topic, epochOfA, producer(config, "a"), reader(config, "a"), JournalFencingIT::bytes,
+        try (PartitionJournal a = new PartitionJournal(0, topic, epochOfA, producer(config, "a"), JournalFencingIT::bytes,
                 () -> -1, partition -> VIEW, () -> failureReported.set(true))) {
             a.start();
             // Given writer A answers a hold
@@ -73,7 +72,7 @@ class JournalFencingIT {
             // When another writer opens the partition's journal while A still runs
             long epochOfB = mark(marks, topic);
 
-            // Then A answers nothing more: it reads that mark before anything it journals now, or has stopped already
+            // Then A answers nothing more: what it journals now lands after that mark, not where its next record belongs
             assertThatThrownBy(() -> a.submit(request("a2")).get(WAIT.toSeconds(), TimeUnit.SECONDS))
                     .hasCauseInstanceOf(JournalUnavailableException.class);
             assertThat(a.isOpen()).isFalse();
@@ -103,10 +102,6 @@ class JournalFencingIT {
 
     private static Producer<String, byte[]> producer(LedgerStreamsConfig config, String name) {
         return new KafkaProducer<>(Journals.producerProps(config, name + "-journal"), new StringSerializer(), new ByteArraySerializer());
-    }
-
-    private static Consumer<String, byte[]> reader(LedgerStreamsConfig config, String name) {
-        return new KafkaConsumer<>(Journals.readerProps(config, name + "-reader"), new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     private static byte[] bytes(HoldState hold) {

@@ -248,7 +248,7 @@ final class BenchSuite {
                         floor::commitOne));
                 Latencies.Summary txFloor = whileIngesting(producer, () -> FixedRate.run("transaction", rate, settings.seconds(),
                         transactions::commitOne));
-                report.latency("ledger POST /v1/holds: hold decided, journaled and read back, over loopback HTTP", rate, history, holds);
+                report.latency("ledger POST /v1/holds: hold decided, journaled and acknowledged, over loopback HTTP", rate, history, holds);
                 report.latency("HTTP floor beside the holds: GET /health over loopback HTTP (no state read)", rate, history, httpFloor);
                 report.latency("Kafka floor beside the holds: one acknowledged write per request (idempotent producer, acks=all)",
                         rate, history, ackFloor);

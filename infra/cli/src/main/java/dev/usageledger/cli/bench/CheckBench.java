@@ -156,7 +156,7 @@ public final class CheckBench implements Callable<Integer> {
                 out.println(delays.checks().row("freshness: publish acknowledged -> applied, visible to checks"));
                 out.println(delays.reports().row("reporting lag: publish acknowledged -> visible to reports"));
                 out.flush();
-                // a hold is answered once its decision is journaled and read back, a few milliseconds: at 2,000/s that needs
+                // a hold is answered once its decision is journaled and acknowledged, a few milliseconds: at 2,000/s that needs
                 // more requests in flight than the check runs' connections allow (rate x latency)
                 try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
                     TopicAdmin.ensure(admin, List.of(new TopicSpec(HOLD_FLOOR_TOPIC, 1, Map.of())));

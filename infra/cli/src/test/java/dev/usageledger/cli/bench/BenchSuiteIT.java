@@ -59,7 +59,7 @@ class BenchSuiteIT {
         });
         assertThat(paths).contains("ledger POST /v1/check over loopback HTTP @500", "ledger POST /v1/check over loopback HTTP @5000",
                 "HTTP floor: the same service's GET /health over loopback HTTP (no state read) @500", "freshness: publish acknowledged -> applied, visible to checks @5000",
-                "ledger POST /v1/holds: hold decided, journaled and read back, over loopback HTTP @5000",
+                "ledger POST /v1/holds: hold decided, journaled and acknowledged, over loopback HTTP @5000",
                 "Kafka floor beside the holds: one acknowledged write per request (idempotent producer, acks=all) @5000",
                 "HTTP floor beside the holds: GET /health over loopback HTTP (no state read) @5000",
                 "Kafka floor beside the holds: one group-committed transaction per batch of waiting requests, one record each, acks=all @5000");
