@@ -30,8 +30,8 @@ public final class Journals {
         String applicationId = config.getString(LedgerStreamsConfig.APPLICATION_ID_CONFIG);
         ReservationDesk.Plumbing plumbing = new ReservationDesk.Plumbing() {
             @Override
-            public Producer<String, byte[]> producer(int partition) {
-                return new KafkaProducer<>(producerProps(config, applicationId + "-hold-journal-" + partition), new StringSerializer(),
+            public Producer<String, byte[]> producer() {
+                return new KafkaProducer<>(producerProps(config, applicationId + "-hold-journal"), new StringSerializer(),
                         new ByteArraySerializer());
             }
 

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * <p>Requests queue; the deciding thread takes all that are waiting, decides them one after another
  * against used (what checks read) plus held (the held store, plus its own decisions the task has
  * not applied yet), and sends each to the journal with its epoch (the offset of the opening mark
- * this writer journaled, see {@link JournalEpochStore}) through an idempotent producer, acks=all.
+ * this writer journaled, see {@link JournalEpochStore}) through an idempotent producer, acks=all,
+ * which the journals of all partitions here share (its requests carry every partition's records).
  * It goes on to the next batch while those are in flight.
  *
  * <p>A decision is answered when the broker acknowledges it at the offset that follows, without a
@@ -94,8 +95,8 @@ final class PartitionJournal implements AutoCloseable {
     private volatile boolean failed;
     private volatile boolean closing;
 
-    PartitionJournal(int partition, String topic, long epoch, Producer<String, byte[]> producer, Function<HoldState, byte[]> serializer, LongSupplier appliedOffset, IntFunction<PartitionView> views,
-                     Runnable onFailure) {
+    PartitionJournal(int partition, String topic, long epoch, Producer<String, byte[]> producer, Function<HoldState, byte[]> serializer,
+                     LongSupplier appliedOffset, IntFunction<PartitionView> views, Runnable onFailure) {
         this.partition = partition;
         this.topic = topic;
         this.epoch = epoch;
@@ -304,6 +305,7 @@ final class PartitionJournal implements AutoCloseable {
         left.forEach(pending -> pending.answer().completeExceptionally(cause));
     }
 
+    /** Stops deciding; the producer stays open for the journals that share it (its maker closes it). */
     @Override
     public void close() {
         closing = true;
@@ -313,6 +315,5 @@ final class PartitionJournal implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        producer.close(Duration.ofSeconds(5));
     }
 }

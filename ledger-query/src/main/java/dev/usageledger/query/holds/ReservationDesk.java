@@ -31,10 +31,10 @@ import org.slf4j.LoggerFactory;
 public final class ReservationDesk implements JournalOverlay, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReservationDesk.class);
 
-    /** How a journal of one partition is made: its producer, the task's progress. */
+    /** How the journals are made: their producer, the task's progress. */
     public interface Plumbing {
-        /** An idempotent producer (acks=all) for the partition's journal. */
-        Producer<String, byte[]> producer(int partition);
+        /** An idempotent producer (acks=all) for the journals of every partition here. */
+        Producer<String, byte[]> producer();
 
         /** The last journal offset the local task has applied on the partition, -1 for none. */
         long applied(int partition);
@@ -52,6 +52,7 @@ public final class ReservationDesk implements JournalOverlay, AutoCloseable {
     private final IntFunction<PartitionView> views;
     private final Duration openTimeout;
     private final Map<Integer, Opened> journals = new ConcurrentHashMap<>();
+    private Producer<String, byte[]> producer; // shared by the journals: one connection's requests carry every partition's decisions
 
     public ReservationDesk(String topic, Plumbing plumbing, Function<HoldState, byte[]> serializer,
                            IntFunction<PartitionView> views, Duration openTimeout) {
@@ -115,7 +116,7 @@ public final class ReservationDesk implements JournalOverlay, AutoCloseable {
 
     /** Journals an opening mark (the new epoch), then waits (bounded) until the task has applied everything journaled up to it. */
     private PartitionJournal open(int partition) {
-        Producer<String, byte[]> producer = plumbing.producer(partition);
+        Producer<String, byte[]> producer = producer();
         try {
             long mark = producer.send(new ProducerRecord<>(topic, partition, JournalEpochStore.MARK_KEY, null)).get().offset();
             long deadline = System.nanoTime() + openTimeout.toNanos();
@@ -133,11 +134,34 @@ public final class ReservationDesk implements JournalOverlay, AutoCloseable {
             return journal;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            producer.close(Duration.ZERO);
             throw new JournalUnavailableException("interrupted while opening the hold journal of partition " + partition, e);
-        } catch (ExecutionException | RuntimeException e) {
-            producer.close(Duration.ZERO);
-            throw e instanceof RuntimeException r ? r : new JournalUnavailableException("the opening mark was not written: " + e, e);
+        } catch (ExecutionException e) {
+            replace(producer);
+            throw new JournalUnavailableException("the opening mark was not written: " + e.getCause(), e.getCause());
+        } catch (JournalUnavailableException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            replace(producer);
+            throw new JournalUnavailableException("the opening mark was not written: " + e, e);
+        }
+    }
+
+    private synchronized Producer<String, byte[]> producer() {
+        if (producer == null) {
+            producer = plumbing.producer();
+        }
+        return producer;
+    }
+
+    /**
+     * The producer could not journal a mark: the next journal opens on a new one. The journals
+     * still sending on the old one fail with it and are replaced in turn; anything of theirs that
+     * lands after a new mark carries their old epoch and is not applied.
+     */
+    private synchronized void replace(Producer<String, byte[]> broken) {
+        if (producer == broken) {
+            producer = null;
+            broken.close(Duration.ZERO);
         }
     }
 
@@ -197,5 +221,11 @@ public final class ReservationDesk implements JournalOverlay, AutoCloseable {
     public void close() {
         journals.values().forEach(opened -> opened.journal().thenAccept(PartitionJournal::close));
         journals.clear();
+        synchronized (this) {
+            if (producer != null) {
+                producer.close(Duration.ofSeconds(5));
+                producer = null;
+            }
+        }
     }
 }

@@ -63,7 +63,8 @@ class JournalFencingIT {
         Producer<String, byte[]> marks = producer(config, "marks");
         long epochOfA = mark(marks, topic);
         AtomicBoolean failureReported = new AtomicBoolean();
-        try (PartitionJournal a = new PartitionJournal(0, topic, epochOfA, producer(config, "a"), JournalFencingIT::bytes,
+        try (Producer<String, byte[]> producerOfA = producer(config, "a");
+             PartitionJournal a = new PartitionJournal(0, topic, epochOfA, producerOfA, JournalFencingIT::bytes,
                 () -> -1, partition -> VIEW, () -> failureReported.set(true))) {
             a.start();
             // Given writer A answers a hold
