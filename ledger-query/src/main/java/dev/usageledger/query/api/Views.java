@@ -3,6 +3,7 @@ package dev.usageledger.query.api;
 import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.BudgetVerdict;
+import dev.usageledger.schemas.avro.CallScope;
 import dev.usageledger.schemas.avro.EnforcementDecision;
 import dev.usageledger.schemas.avro.Metric;
 import dev.usageledger.schemas.avro.Period;
@@ -194,6 +195,31 @@ public final class Views {
                 : BigDecimal.valueOf(totals.errors()).divide(BigDecimal.valueOf(totals.events()), 4, RoundingMode.HALF_EVEN));
         view.put("latency_ms_avg", totals.latencyEvents() == 0 ? null : totals.latencyMsSum() / totals.latencyEvents());
         return view;
+    }
+
+    /** Who made a call and what it called, as a check's body names them (fields the call did not name left out). */
+    public static Map<String, Object> scope(CallScope scope) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        if (scope == null) {
+            return view;
+        }
+        putIfSet(view, "user_id", scope.getUserId());
+        if (!scope.getTeamIds().isEmpty()) {
+            view.put("team_ids", scope.getTeamIds());
+        }
+        putIfSet(view, "api_key_id", scope.getApiKeyId());
+        putIfSet(view, "provider", scope.getProvider());
+        putIfSet(view, "model", scope.getModel());
+        putIfSet(view, "feature", scope.getFeature());
+        putIfSet(view, "endpoint", scope.getEndpoint());
+        view.put("billing_scope", scope.getBillingScope().name());
+        return view;
+    }
+
+    private static void putIfSet(Map<String, Object> view, String field, String value) {
+        if (value != null) {
+            view.put(field, value);
+        }
     }
 
     public static Map<String, Object> subject(String type, String id) {

@@ -225,6 +225,18 @@ final class PartitionJournal implements AutoCloseable {
         return journaled == null || !journaled.durable.isDone() || journaled.durable.isCompletedExceptionally() ? null : journaled.hold;
     }
 
+    /** The tenant's decisions acknowledged and not yet applied by the task, in journal order. */
+    synchronized List<HoldState> journaledOf(String tenant) {
+        forgetApplied();
+        List<HoldState> found = new ArrayList<>();
+        for (Unapplied journaled : unappliedInOrder) {
+            if (journaled.hold.getTenantId().equals(tenant) && journaled.durable.isDone() && !journaled.durable.isCompletedExceptionally()) {
+                found.add(journaled.hold);
+            }
+        }
+        return found;
+    }
+
     /**
      * What this journal's decisions reserve on a budget that the task's held store does not show
      * yet, those not yet acknowledged included (a reservation may count before its answer leaves,

@@ -5,6 +5,7 @@ import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.streams.decision.HoldDecisions;
 import dev.usageledger.streams.state.JournalEpochStore;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -201,6 +202,12 @@ public final class ReservationDesk implements JournalOverlay, AutoCloseable {
     public HoldState journaled(int partition, String holdKey) {
         PartitionJournal journal = current(partition);
         return journal == null ? null : journal.journaled(holdKey);
+    }
+
+    @Override
+    public List<HoldState> journaledOf(int partition, String tenant) {
+        PartitionJournal journal = current(partition);
+        return journal == null ? List.of() : journal.journaledOf(tenant);
     }
 
     /**

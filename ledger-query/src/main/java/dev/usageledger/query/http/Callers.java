@@ -29,7 +29,7 @@ final class Callers implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest request, RoutingResponse response) {
-        if (OPEN.contains(request.path().path())) {
+        if (OPEN.contains(request.path().path()) || UiHandlers.PATHS.contains(request.path().path())) {
             chain.proceed();
             return;
         }

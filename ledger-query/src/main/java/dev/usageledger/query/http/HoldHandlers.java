@@ -23,6 +23,8 @@ import io.helidon.webserver.http.ServerResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +57,8 @@ final class HoldHandlers {
     void register(RouteTable routing) {
         routing.post("/v1/holds", this::place)
                 .get("/v1/holds/{id}", this::get)
-                .delete("/v1/holds/{id}", this::cancel);
+                .delete("/v1/holds/{id}", this::cancel)
+                .get("/v1/tenants/{tenant}/holds", this::list);
     }
 
     private void place(ServerRequest request, ServerResponse response) {
@@ -103,6 +106,36 @@ final class HoldHandlers {
             HoldState ended = await(stores, tenant, id, h -> h.getState() != HoldStatus.placed, "voided");
             return new TenantRouter.Reply(200, holdView(ended));
         });
+    }
+
+    /** The tenant's holds, newest decision first, optionally of one state ({@code ?state=placed}: the open ones). */
+    private void list(ServerRequest request, ServerResponse response) {
+        String tenant = request.path().pathParameters().get("tenant");
+        Callers.of(request).requireTenant(tenant);
+        HoldStatus status = Exchange.query(request, "state").map(HoldHandlers::status).orElse(null);
+        int limit = Exchange.intParam(request, "limit", 100, 1, 1_000);
+        router.answer(request, response, tenant, new byte[0], null, stores -> {
+            List<HoldState> found = new ArrayList<>(state.holdsOf(stores, tenant));
+            if (status != null) {
+                found.removeIf(hold -> hold.getState() != status);
+            }
+            found.sort(Comparator.comparing((HoldState hold) -> hold.getAnswer().getDecidedAt()).reversed()
+                    .thenComparing(HoldState::getHoldId));
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("tenant_id", tenant);
+            answer.put("holds", found.stream().limit(limit).map(HoldHandlers::holdView).toList());
+            answer.put("more", found.size() > limit);
+            return answer;
+        });
+    }
+
+    private static HoldStatus status(String value) {
+        for (HoldStatus state : HoldStatus.values()) {
+            if (state.name().equals(value)) {
+                return state;
+            }
+        }
+        throw ApiException.invalid("state", "state must be one of placed, settled, voided, expired, denied; got '" + value + "'");
     }
 
     private HoldState decide(int partition, HoldDecisions.Request request) {
@@ -178,6 +211,9 @@ final class HoldHandlers {
         view.put("tenant_id", hold.getTenantId());
         view.put("state", hold.getState().name());
         view.put("expires_at", Iso.format(hold.getExpiresAt()));
+        view.put("decided_at", Iso.format(hold.getAnswer().getDecidedAt()));
+        view.put("estimate_cost_micros", hold.getAnswer().getEstimate() == null ? null : hold.getAnswer().getEstimate().getCostMicros());
+        view.put("scope", Views.scope(hold.getAnswer().getScope()));
         view.put("held", hold.getLines().stream().mapToLong(line -> line.getAmount()).sum());
         view.put("settled_by_event_id", hold.getSettledByEventId());
         view.put("actual_cost_micros", hold.getActualCostMicros());

@@ -8,11 +8,13 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
- * {@code /health} (the process and its topology are alive), {@code /ready} (the local state is
+ * {@code /v1/me} (whom a token speaks for), {@code /health} (the process and its topology are alive), {@code /ready} (the local state is
  * restored and running: send traffic), {@code /metrics} (Prometheus) and {@code /openapi.yaml}.
  */
 final class OpsHandlers {
@@ -34,7 +36,21 @@ final class OpsHandlers {
         routing.get("/health", this::health)
                 .get("/ready", this::ready)
                 .get("/metrics", this::metrics)
-                .get("/openapi.yaml", this::openApi);
+                .get("/openapi.yaml", this::openApi)
+                .get("/v1/me", this::me);
+    }
+
+    /** Whom the bearer token speaks for: an admin (any tenant), or its tenants; the dashboard signs in with it. */
+    private void me(ServerRequest request, ServerResponse response) {
+        Caller caller = Callers.of(request);
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("admin", caller.admin());
+        List<String> tenants = caller.tenants().stream().sorted().toList();
+        if (!caller.admin() && !tenants.isEmpty()) {
+            answer.put("tenant_id", tenants.getFirst());
+        }
+        answer.put("tenants", tenants);
+        Exchange.send(response, 200, answer);
     }
 
     private void health(ServerRequest request, ServerResponse response) {

@@ -18,11 +18,14 @@ import io.helidon.webserver.http.ServerResponse;
 import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.nio.charset.StandardCharsets;
 
 /** The reading endpoints under {@code /v1/tenants/{tenant}}: usage, breakdown, trends, status, breaches. */
@@ -92,14 +95,15 @@ final class ReportHandlers {
         });
     }
 
-    /** The scope's usage per day, week or month of a zone, every period from the one containing {@code from} up to {@code to}. */
+    /** The scope's usage per hour, day, week or month of a zone, every period from the one containing {@code from} up to {@code to}. */
     private void trends(ServerRequest request, ServerResponse response) {
         String tenant = tenant(request);
         Scope scope = scope(request, tenant);
         String interval = Exchange.query(request, "interval").orElse("day");
         PeriodKind kind = switch (interval) {
+            case "hour" -> PeriodKind.day; // for the zone; the hours themselves are cut below
             case "day", "week", "month" -> PeriodKind.valueOf(interval);
-            default -> throw ApiException.invalid("interval", "interval must be day, week or month, got '" + interval + "'");
+            default -> throw ApiException.invalid("interval", "interval must be hour, day, week or month, got '" + interval + "'");
         };
         PeriodSpec spec = periodSpec(request, kind);
         PeriodWindow range = fromTo(request).orElseGet(() -> {
@@ -107,8 +111,9 @@ final class ReportHandlers {
             return new PeriodWindow(now.minus(Duration.ofDays(30)), now);
         });
         List<PeriodWindow> periods = new ArrayList<>();
-        for (PeriodWindow period = PeriodCalendar.windowAt(spec, range.start()); period.start().isBefore(range.end());
-             period = PeriodCalendar.next(spec, period)) {
+        UnaryOperator<PeriodWindow> next = interval.equals("hour") ? ReportHandlers::nextHour : period -> PeriodCalendar.next(spec, period);
+        PeriodWindow first = interval.equals("hour") ? hourAt(range.start(), spec.zone()) : PeriodCalendar.windowAt(spec, range.start());
+        for (PeriodWindow period = first; period.start().isBefore(range.end()); period = next.apply(period)) {
             if (periods.size() == MAX_SERIES) {
                 throw ApiException.invalid("to", "a series has at most " + MAX_SERIES + " periods; narrow from and to");
             }
@@ -124,6 +129,16 @@ final class ReportHandlers {
             answer.put("rows", lines);
             return answer;
         });
+    }
+
+    /** The hour of the zone's clock containing {@code at} (an hour of a zone whose offset has minutes starts at those minutes). */
+    private static PeriodWindow hourAt(Instant at, ZoneId zone) {
+        Instant start = at.atZone(zone).truncatedTo(ChronoUnit.HOURS).toInstant();
+        return new PeriodWindow(start, start.plus(Duration.ofHours(1)));
+    }
+
+    private static PeriodWindow nextHour(PeriodWindow hour) {
+        return new PeriodWindow(hour.end(), hour.end().plus(Duration.ofHours(1)));
     }
 
     private void status(ServerRequest request, ServerResponse response) {
@@ -157,6 +172,7 @@ final class ReportHandlers {
                 view.put("warn_at", status.warnAt());
                 view.put("burn_rate_per_day", status.burnRatePerDay());
                 view.put("projected_at_period_end", status.projectedAtPeriodEnd());
+                view.put("runs_out_at", status.runsOutAt() == null ? null : Iso.format(status.runsOutAt()));
                 view.put("breached_thresholds", status.crossed());
                 view.put("enforce", policy.getEnforce());
                 view.put("active", policy.getActive());

@@ -2,6 +2,7 @@ package dev.usageledger.query.state;
 
 import dev.usageledger.schemas.avro.HoldState;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Hold decisions answered and journaled here that the partition's task has not applied to its
@@ -21,6 +22,11 @@ public interface JournalOverlay {
         }
 
         @Override
+        public List<HoldState> journaledOf(int partition, String tenant) {
+            return List.of();
+        }
+
+        @Override
         public boolean awaitOpen(int partition, Duration timeout) {
             return true;
         }
@@ -31,6 +37,9 @@ public interface JournalOverlay {
 
     /** The journaled, unapplied decision of a hold, or null. */
     HoldState journaled(int partition, String holdKey);
+
+    /** The tenant's journaled, unapplied decisions on the partition. */
+    List<HoldState> journaledOf(int partition, String tenant);
 
     /**
      * Waits (bounded) until the partition's journal is open here: its previous writer fenced and

@@ -20,7 +20,10 @@ import dev.usageledger.streams.state.RollingCounterStore;
 import java.time.Instant;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -132,15 +135,32 @@ public final class LedgerState {
         generation.incrementAndGet(); // stores opened before read without it
     }
 
-    /**
-     * The stores of a local partition; {@code stale} allows a standby or restoring copy. The
-     * active ones are looked up once per topology state, not once per request.
-     */
     /** Waits (bounded) until the hold journal of an active partition is open here; see {@link JournalOverlay#awaitOpen}. */
     public boolean awaitJournal(int partition, Duration timeout) throws InterruptedException {
         return journalOverlay.awaitOpen(partition, timeout);
     }
 
+    /**
+     * The tenant's holds in hold id order: those in the stores, and those journaled here that the
+     * task has not applied yet (which replace the stores' copy), read while the task applies no
+     * journal record, so an answered hold is listed at once and once.
+     */
+    public List<HoldState> holdsOf(TenantStores stores, String tenant) {
+        Supplier<List<HoldState>> read = () -> {
+            Map<String, HoldState> holds = new TreeMap<>();
+            stores.holds().forEachOf(tenant, hold -> holds.put(hold.getHoldId(), hold));
+            if (!stores.stale()) {
+                journalOverlay.journaledOf(stores.partition(), tenant).forEach(hold -> holds.put(hold.getHoldId(), hold));
+            }
+            return List.copyOf(holds.values());
+        };
+        return stores.stale() ? read.get() : progress.readConsistently(stores.partition(), read);
+    }
+
+    /**
+     * The stores of a local partition; {@code stale} allows a standby or restoring copy. The
+     * active ones are looked up once per topology state, not once per request.
+     */
     public TenantStores stores(int partition, boolean stale) {
         KafkaStreams current = streams;
         if (!stale && current != null && current.state() == KafkaStreams.State.RUNNING) {

@@ -23,8 +23,8 @@ public final class Reports {
      * One budget's standing at an instant; {@code lateAdjustment} is the part of the used amount
      * that is late usage of earlier, closed periods, added to this one (ADR 0002).
      */
-    public record BudgetStatus(BudgetLine line, int[] crossed, long burnRatePerDay, long projectedAtPeriodEnd, Long warnAt,
-                               long lateAdjustment) {
+    public record BudgetStatus(BudgetLine line, int[] crossed, long burnRatePerDay, long projectedAtPeriodEnd, Instant runsOutAt,
+                               Long warnAt, long lateAdjustment) {
     }
 
     private final LedgerState state;
@@ -70,7 +70,28 @@ public final class Reports {
         long burn = elapsed <= 0 ? 0 : scale(used, Buckets.DAY_MS, elapsed);
         long projected = elapsed <= 0 ? used : scale(used, length, elapsed);
         Long warnAt = PolicyRules.judges(policy) ? PolicyRules.softBoundary(policy) : null;
-        return new BudgetStatus(line, Arrays.copyOf(crossed, crossed.length), burn, projected, warnAt, late);
+        return new BudgetStatus(line, Arrays.copyOf(crossed, crossed.length), burn, projected, runsOutAt(line, at, elapsed), warnAt, late);
+    }
+
+    /**
+     * When the budget would be used up at the rate of its period so far (used over the time
+     * elapsed, what is held counted as spent already), or null: no limit, nothing used yet, or not
+     * before the period ends. Used up already: {@code at}.
+     */
+    private static Instant runsOutAt(BudgetLine line, Instant at, long elapsed) {
+        if (line.unlimited() || elapsed <= 0) {
+            return null;
+        }
+        long left = line.limit() - PolicyRules.addSaturating(line.used(), line.held());
+        if (left <= 0) {
+            return at;
+        }
+        if (line.used() <= 0) {
+            return null;
+        }
+        long later = scale(left, elapsed, line.used());
+        Instant when = at.plusMillis(later);
+        return when.isBefore(line.period().end()) ? when : null;
     }
 
     /** {@code amount * numerator / denominator}, exact and floored, without overflow on the way. */

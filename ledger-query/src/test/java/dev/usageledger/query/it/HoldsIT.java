@@ -135,6 +135,19 @@ class HoldsIT {
             Api.Response live = api.post("/v1/holds", ACME_TOKEN, hold("outlives-restart", 8_000));
             assertThat(live.status()).isEqualTo(201);
             expiresAt = Instant.parse(live.json().get("hold").get("expires_at").asText());
+
+            // And the tenant's open holds list it, with its estimate and scope, and not the voided one
+            JsonNode open = api.get("/v1/tenants/acme/holds?state=placed", ACME_TOKEN).json();
+            assertThat(open.get("holds")).hasSize(1);
+            assertThat(open.get("holds").get(0).get("hold_id").asText()).isEqualTo("outlives-restart");
+            assertThat(open.get("holds").get(0).get("estimate_cost_micros").asLong()).isEqualTo(1_000L);
+            assertThat(open.get("holds").get(0).get("scope").get("user_id").asText()).isEqualTo("acme-u1");
+            JsonNode all = api.get("/v1/tenants/acme/holds", ACME_TOKEN).json();
+            assertThat(all.get("holds").findValuesAsText("hold_id")).containsExactly("outlives-restart", "to-void");
+            Api.Response badState = api.get("/v1/tenants/acme/holds?state=open", ACME_TOKEN);
+            assertThat(badState.status()).isEqualTo(400);
+            assertThat(badState.body()).contains("state").contains("'open'");
+            assertThat(api.get("/v1/tenants/acme/holds", ServiceFixture.GLOBEX_TOKEN).status()).isEqualTo(403);
         } finally {
             service.close();
         }

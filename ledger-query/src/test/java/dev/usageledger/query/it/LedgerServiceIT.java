@@ -266,6 +266,27 @@ class LedgerServiceIT {
     }
 
     @Test
+    void shouldSayWhomATokenSpeaksForAndServeTheDashboardsFilesWithoutOne() {
+        JsonNode admin = api.get("/v1/me", ADMIN_TOKEN).json();
+        assertThat(admin.get("admin").asBoolean()).isTrue();
+        assertThat(admin.has("tenant_id")).as("an admin speaks for any tenant").isFalse();
+        JsonNode acme = api.get("/v1/me", ACME_TOKEN).json();
+        assertThat(acme.get("admin").asBoolean()).isFalse();
+        assertThat(acme.get("tenant_id").asText()).isEqualTo("acme");
+        assertThat(acme.get("tenants").toString()).isEqualTo("[\"acme\"]");
+        assertThat(api.get("/v1/me", null).status()).isEqualTo(401);
+
+        // the page and its files carry no data: they need no token, and every figure comes from the API with one
+        Api.Response page = api.get("/ui", null);
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.body()).contains("<script src=\"/ui/app.js\"").contains("/ui/app.css");
+        assertThat(api.get("/ui/", null).body()).isEqualTo(page.body());
+        assertThat(api.get("/ui/app.js", null).body()).contains("sessionStorage").doesNotContain("localStorage.setItem");
+        assertThat(api.get("/ui/app.css", null).status()).isEqualTo(200);
+        assertThat(api.get("/ui/other.js", null).status()).as("nothing else under /ui is open").isEqualTo(401);
+    }
+
+    @Test
     void shouldWaitForTheCallersOwnWriteAndSayWhenItIsNotApplied() {
         Api.Response late = api.post("/v1/check", ACME_TOKEN, check("acme-u03", "\"cost_micros\": 1", lastEvent.offset() + 1_000));
 

@@ -123,6 +123,24 @@ class ReportRoutesIT {
     }
 
     @Test
+    void shouldTrendByHourOfKathmanduAndAcrossNewYorksRepeatedHour() {
+        // Kathmandu's hours start a quarter past the UTC hour: its first hour of 20 November holds the kathmandu-start call only
+        JsonNode kathmandu = api.get("/v1/tenants/zones/trends?interval=hour&time_zone=Asia/Kathmandu&from=2026-11-19T18:15:00Z"
+                + "&to=2026-11-19T20:15:00Z", ADMIN_TOKEN).json();
+        assertThat(kathmandu.get("rows").findValuesAsText("period_start"))
+                .containsExactly("2026-11-19T18:15:00.000Z", "2026-11-19T19:15:00.000Z");
+        assertThat(kathmandu.get("rows").findValuesAsText("cost_micros")).containsExactly("110", "0");
+
+        // New York's 01:00 happens twice on 1 November 2026: two rows, an hour apart, each an hour long
+        JsonNode repeated = api.get("/v1/tenants/nyc/trends?interval=hour&time_zone=America/New_York&from=2026-11-01T05:00:00Z"
+                + "&to=2026-11-01T07:00:00Z", ADMIN_TOKEN).json();
+        assertThat(repeated.get("rows").findValuesAsText("period_start"))
+                .containsExactly("2026-11-01T05:00:00.000Z", "2026-11-01T06:00:00.000Z");
+        assertThat(repeated.get("rows").findValuesAsText("period_end"))
+                .containsExactly("2026-11-01T06:00:00.000Z", "2026-11-01T07:00:00.000Z");
+    }
+
+    @Test
     void shouldGiveTheErrorRateAndTheAverageLatency() {
         JsonNode day = api.get("/v1/tenants/quality/usage?period=day&at=2026-11-20T12:00:00Z", ADMIN_TOKEN).json();
         assertThat(day.get("events").asLong()).isEqualTo(4);

@@ -5,6 +5,7 @@ import dev.usageledger.streams.Names;
 import dev.usageledger.streams.model.AvroStoreSerde;
 import dev.usageledger.streams.store.CombiningStores;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -41,6 +42,16 @@ public sealed class HoldStore permits HoldStore.Writable {
     /** The hold under {@code key}, or null. */
     public HoldState get(String key) {
         return store.get(key);
+    }
+
+    /** Gives each of the tenant's holds to {@code each}, in hold id order (a range over the tenant's keys). */
+    public void forEachOf(String tenant, Consumer<HoldState> each) {
+        // keys are tenant \0 hold-id: the tenant's run ends before tenant \1
+        try (KeyValueIterator<String, HoldState> holds = store.range(tenant + KeyParts.SEP, tenant + (char) (KeyParts.SEP + 1))) {
+            while (holds.hasNext()) {
+                each.accept(holds.next().value);
+            }
+        }
     }
 
     /** The holds as the holds and count steps write them. */
