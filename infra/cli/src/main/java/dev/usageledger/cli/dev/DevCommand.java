@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "dev", mixinStandardHelpOptions = true,
         description = {"Run the whole ledger locally: embedded Kafka and schema registry, the service, sample prices and policies.",
-                "Prints 'ledger ready: api=... kafka=... registry=... admin_token=...' once it answers; Ctrl-C stops it."})
+                "Prints 'ledger ready: api=... kafka=... registry=... admin_token=...' once it answers, and the dashboard's address"
+                        + " on the next line; Ctrl-C stops it."})
 public final class DevCommand implements Callable<Integer> {
 
     @Spec
@@ -96,6 +97,7 @@ public final class DevCommand implements Callable<Integer> {
                     + "\nREGISTRY=" + registry.url() + "\nADMIN_TOKEN=" + tokens.get("admin") + "\n");
             out.printf("ledger ready: api=%s kafka=%s registry=%s admin_token=%s%n", service.apiUri(), kafka.bootstrapServers(),
                     registry.url(), tokens.get("admin"));
+            out.printf("dashboard: %s (sign in with the admin token, or a tenant's)%n", service.apiUri().resolve("/ui"));
             out.printf("tenant tokens (%s) are in %s%n", String.join(", ", Samples.TENANTS), dataDir.resolve("tokens.properties"));
             out.flush();
             awaitShutdown(out);

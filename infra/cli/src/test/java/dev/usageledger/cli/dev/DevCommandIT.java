@@ -5,20 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.usageledger.infra.embedded.testkit.Await;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,9 +30,8 @@ class DevCommandIT {
     void shouldRunTheWholeLedgerAndKeepItsTotalsAcrossARestart() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         String adminToken;
-        Process first = start("--traffic", "20");
-        try {
-            String[] ready = awaitReady(first);
+        try (DevProcess first = DevProcess.start(data, "--traffic", "20")) {
+            String[] ready = first.awaitReady();
             String api = ready[0];
             adminToken = ready[1];
             Await.until(() -> events(http, api, adminToken) >= 20, Duration.ofSeconds(60), "the generated traffic to be counted");
@@ -47,60 +39,21 @@ class DevCommandIT {
                     + " \"api_key_id\": \"acme-k1\", \"provider\": \"openai\", \"model\": \"gpt-4.1-mini\", \"estimate\": {\"input_tokens\": 1000}}").body());
             assertThat(check.get("budgets")).as("the sample policies govern the call").hasSize(3);
             assertThat(check.get("unpriced").asBoolean()).as("the sample prices rate it").isFalse();
-            stop(first);
-        } finally {
-            first.destroyForcibly();
+            assertThat(first.awaitDashboard()).as("the dashboard's address, on the line after the ready line")
+                    .isEqualTo(URI.create(api + "/ui"));
+            first.stop();
         }
 
-        Process second = start("--no-samples");
-        try {
-            String[] ready = awaitReady(second);
+        try (DevProcess second = DevProcess.start(data, "--no-samples")) {
+            String[] ready = second.awaitReady();
             assertThat(ready[1]).as("the admin token is kept in the data directory").isEqualTo(adminToken);
             long eventsAfterRestart = events(http, ready[0], adminToken);
             assertThat(eventsAfterRestart).as("the totals survive the restart").isGreaterThanOrEqualTo(20);
             HttpResponse<String> policy = http.send(HttpRequest.newBuilder(URI.create(ready[0] + "/v1/policies/acme-month-cost"))
                     .header("Authorization", "Bearer " + adminToken).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(policy.statusCode()).as("the sample policies survive the restart").isEqualTo(200);
-            stop(second);
-        } finally {
-            second.destroyForcibly();
+            second.stop();
         }
-    }
-
-    private Process start(String... options) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m",
-                "-jar", Path.of("target", "ledger-cli.jar").toString(), "dev", "--port", "0", "--data-dir", data.toString()));
-        command.addAll(List.of(options));
-        return new ProcessBuilder(command).redirectErrorStream(true).start();
-    }
-
-    /** The api URL and the admin token from the ready line. */
-    private static String[] awaitReady(Process process) throws Exception {
-        CompletableFuture<String[]> ready = new CompletableFuture<>();
-        Thread.ofVirtual().start(() -> {
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = lines.readLine()) != null) {
-                    System.out.println("[dev] " + line);
-                    if (line.startsWith("ledger ready: ")) {
-                        String api = line.replaceAll(".*api=(\\S+).*", "$1");
-                        String token = line.replaceAll(".*admin_token=(\\S+).*", "$1");
-                        ready.complete(new String[] {api, token});
-                    }
-                }
-                ready.completeExceptionally(new AssertionError("ledger dev ended before it was ready"));
-            } catch (IOException e) {
-                ready.completeExceptionally(e);
-            }
-        });
-        return ready.get(120, TimeUnit.SECONDS);
-    }
-
-    private static void stop(Process process) throws InterruptedException {
-        long stopping = System.nanoTime();
-        process.destroy();
-        assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("stopped within 30 s of SIGTERM").isTrue();
-        System.out.printf("[dev] stopped %d ms after SIGTERM%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopping));
     }
 
     private static long events(HttpClient http, String api, String token) {
