@@ -647,10 +647,10 @@
   }
 
   function healthPage(ctx) {
-    pageHead(ctx, 'Health', 'How fresh the answers are: the time of the last event each part of the service has applied.');
-    const [fresh, ready, lag] = ['Freshness of answers', 'Readiness', 'Consumer lag and rejected events'].map((title) => card(title));
-    lag.el.classList.add('placeholder');
-    ctx.view.append(fresh.el, ready.el, lag.el);
+    pageHead(ctx, 'Health', 'How current the answers are, and what the ledger refused to count.');
+    const [fresh, parts, rejected, ready] = ['Freshness of answers', 'Consumer lag', 'Rejected usage, last 30 days', 'Readiness']
+      .map((title) => card(title));
+    ctx.view.append(fresh.el, parts.el, rejected.el, ready.el);
 
     load(ctx, fresh, async () => {
       const answers = await Promise.allSettled([tenantApi('usage', { period: 'month', time_zone: zone() }), tenantApi('status')]);
@@ -659,20 +659,33 @@
         [freshnessRow('Usage report', 'health-usage', answers[0]), freshnessRow('Budget status', 'health-status', answers[1])]);
     });
 
+    const health = tenantApi('health', { days: 30 });
+    load(ctx, parts, async () => {
+      const answer = await health;
+      const row = (label, part, testid) => h('tr', {}, h('th', { scope: 'row' }, label),
+        h('td', {}, h('code', {}, part.topic)),
+        h('td', { class: 'num', 'data-testid': testid, 'data-records': part.behind_records }, count(part.behind_records)),
+        h('td', { class: 'num' }, part.applied_offset == null ? '—' : `${answer.partition}:${part.applied_offset}`),
+        h('td', {}, part.applied_event_time ? timeEl(part.applied_event_time) : 'none yet'));
+      return table(['Part', 'Reads', 'Records not read yet', 'Applied up to', 'Last event applied'],
+        [row('Enforcement', answer.enforcement, 'health-enforcement-behind'), row('Reporting', answer.reporting, 'health-reporting-behind')]);
+    });
+
+    load(ctx, rejected, async () => {
+      const answer = (await health).rejected;
+      const total = h('p', {}, h('strong', { 'data-testid': 'health-rejected-total', 'data-count': answer.total }, count(answer.total)),
+        ` usage records rejected, ${answer.from_day} to ${answer.to_day} (UTC days); each is on the rejected topic with its reason.`);
+      if (!answer.by_reason.length) return total;
+      return [total, table(['Reason', 'Records'], answer.by_reason.map((r) => h('tr', {},
+        h('th', { scope: 'row' }, h('code', {}, r.reason)),
+        h('td', { class: 'num', 'data-testid': `health-rejected-${r.reason}`, 'data-count': r.count }, count(r.count)))))];
+    });
+
     load(ctx, ready, async () => {
       const answer = await call('/ready', null, { auth: false });
       const body = answer.body && (answer.body.error || answer.body);
       return [h('p', { 'data-testid': 'health-ready' }, tag(answer.ok ? 'ready' : 'not ready', answer.ok ? 'ok' : 'bad'), `GET /ready: HTTP ${answer.status}`),
         body && typeof body === 'object' ? kvTable(body) : null];
-    });
-
-    load(ctx, lag, async () => {
-      const note = muted('Placeholder: filled from GET /v1/tenants/{tenant}/health when this service version offers it.');
-      const answer = await call(tenantPath('health')).catch(() => null);
-      if (!answer || answer.status !== 200 || !answer.body || typeof answer.body !== 'object') {
-        return [note, h('p', { 'data-testid': 'health-lag' }, 'not available from this service version')];
-      }
-      return [note, h('div', { 'data-testid': 'health-lag' }, kvTable(answer.body))];
     });
   }
 

@@ -24,6 +24,7 @@ import dev.usageledger.streams.state.PolicyIndexCache;
 import dev.usageledger.streams.state.PolicySeedStore;
 import dev.usageledger.streams.state.PriceBook;
 import dev.usageledger.streams.state.PriceHistoryCache;
+import dev.usageledger.streams.state.RejectedStore;
 import dev.usageledger.streams.state.RollingCounterStore;
 import dev.usageledger.streams.steps.Steps;
 import java.time.Duration;
@@ -111,6 +112,7 @@ public final class LedgerTopology {
         topology.addStateStore(HeldStore.builder(), Names.HOLDS, Names.COUNT);
         topology.addStateStore(HoldDueStore.builder(), Names.HOLDS, Names.COUNT);
         topology.addStateStore(JournalEpochStore.builder(), Names.HOLDS);
+        topology.addStateStore(RejectedStore.builder(), Names.VALIDATE);
         topology.addStateStore(PolicyCounterStore.builder(), Names.COUNT, Names.HOLDS);
         topology.addStateStore(MonthTotalsStore.builder(), Names.COUNT);
         topology.addStateStore(BreachStore.builder(), Names.COUNT);

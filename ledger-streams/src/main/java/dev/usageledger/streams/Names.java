@@ -40,6 +40,7 @@ public final class Names {
     public static final String HELD_STORE = "held-store";
     public static final String HOLD_DUE_STORE = "hold-due-store";
     public static final String JOURNAL_EPOCH_STORE = "journal-epoch-store";
+    public static final String REJECTED_STORE = "rejected-count-store";
     public static final String REPORT_QUARTER_STORE = "report-quarter-store";
     public static final String REPORT_HOUR_STORE = "report-hour-store";
     public static final String REPORT_DAY_STORE = "report-day-store";

@@ -6,14 +6,18 @@ import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.avro.UsageStatus;
 import dev.usageledger.streams.errors.RejectHeaders;
+import dev.usageledger.streams.state.RejectedStore;
 import dev.usageledger.streams.model.Totals;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -100,6 +104,15 @@ class LedgerTopologyTest {
         assertThat(ledger.month("acme", SubjectType.tenant, "acme", "2026-11").events()).as("only the good one counts").isEqualTo(1);
         assertThat(ledger.ratedRecords().stream().map(TestRecord::value).toList()).as("only the good one is on the rated topic")
                 .extracting(r -> r.getUsage().getEventId() + " @" + r.getSourceOffset()).containsExactly("ok @9");
+        // and the tenant's health counts them by reason, under the key they came with (the wrong-keyed one under globex)
+        RejectedStore counts = new RejectedStore(ledger.driver.getKeyValueStore(Names.REJECTED_STORE));
+        LocalDate day = LocalDate.ofInstant(T0, ZoneOffset.UTC);
+        assertThat(counts.byReason("acme", day, day)).containsExactlyEntriesOf(new TreeMap<>(Map.of("wrong_magic_byte", 1L,
+                "unknown_schema_id", 1L, "truncated", 1L, "negative_count", 1L, "negative_cost", 1L, "future_timestamp", 1L,
+                "beyond_retention", 1L)));
+        assertThat(counts.byReason("globex", day, day)).containsExactly(Map.entry("wrong_key", 1L));
+        assertThat(counts.byReason("", day, day)).as("keyed by its empty tenant id").containsExactly(Map.entry("missing_tenant", 1L));
+        assertThat(counts.byReason("acme", day.plusDays(1), day.plusDays(2))).as("another day").isEmpty();
     }
 
     @Test

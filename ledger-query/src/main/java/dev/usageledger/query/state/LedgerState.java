@@ -16,6 +16,7 @@ import dev.usageledger.streams.state.PolicyCounterStore;
 import dev.usageledger.streams.state.PolicyIndexCache;
 import dev.usageledger.streams.state.PolicySeedStore;
 import dev.usageledger.streams.state.PriceBook;
+import dev.usageledger.streams.state.RejectedStore;
 import dev.usageledger.streams.state.RollingCounterStore;
 import java.time.Instant;
 import java.time.Duration;
@@ -135,6 +136,14 @@ public final class LedgerState {
         generation.incrementAndGet(); // stores opened before read without it
     }
 
+    /**
+     * Records of {@code topic}'s partition that enforcement has not read yet (its consumer's lag at
+     * its last fetch); -1 when the partition is not consumed here.
+     */
+    public long behind(String topic, int partition) {
+        return ConsumerLag.of(streams, topic, partition);
+    }
+
     /** Waits (bounded) until the hold journal of an active partition is open here; see {@link JournalOverlay#awaitOpen}. */
     public boolean awaitJournal(int partition, Duration timeout) throws InterruptedException {
         return journalOverlay.awaitOpen(partition, timeout);
@@ -210,7 +219,8 @@ public final class LedgerState {
         return new TenantStores(partition, stale, new PolicyCounterStore(counters), new RollingCounterStore(rolling),
                 new PolicySeedStore(seedMarks),
                 new BreachStore(store(Names.BREACH_STORE, QueryableStoreTypes.<String, BudgetBreach>keyValueStore(), partition, stale)),
-                new HoldStore(holds), new HeldStore(held), seedWait);
+                new HoldStore(holds), new HeldStore(held),
+                new RejectedStore(store(Names.REJECTED_STORE, QueryableStoreTypes.<String, Long>keyValueStore(), partition, stale)), seedWait);
     }
 
     /** The global policy book. */

@@ -3,10 +3,7 @@ package dev.usageledger.query.state;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.model.ReportBlock;
 import dev.usageledger.streams.state.ReportStore;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
@@ -30,6 +27,11 @@ public final class ReportState {
     /** @param ratedTopic the topic the reporting part reads */
     public ReportState(String ratedTopic) {
         this.ratedTopic = ratedTopic;
+    }
+
+    /** The topic the reporting part reads. */
+    public String ratedTopic() {
+        return ratedTopic;
     }
 
     /** The reporting application and the address this instance advertises. */
@@ -67,19 +69,7 @@ public final class ReportState {
      * rated topic at its last fetch; -1 when the partition is not consumed here.
      */
     public long behind(int partition) {
-        KafkaStreams current = streams;
-        if (current == null) {
-            return -1;
-        }
-        String wanted = Integer.toString(partition);
-        for (Map.Entry<MetricName, ? extends Metric> metric : current.metrics().entrySet()) {
-            MetricName name = metric.getKey();
-            if (name.name().equals("records-lag") && ratedTopic.equals(name.tags().get("topic"))
-                    && wanted.equals(name.tags().get("partition")) && metric.getValue().metricValue() instanceof Number lag) {
-                return Math.max(0, lag.longValue());
-            }
-        }
-        return -1;
+        return ConsumerLag.of(streams, ratedTopic, partition);
     }
 
     private ReportStore open(int partition, boolean stale) {

@@ -7,11 +7,12 @@ import dev.usageledger.streams.state.HoldStore;
 import dev.usageledger.streams.state.PolicyCounterStore;
 import dev.usageledger.streams.state.PolicySeedStore;
 import dev.usageledger.streams.state.PolicyUsage;
+import dev.usageledger.streams.state.RejectedStore;
 import dev.usageledger.streams.state.RollingCounterStore;
 
 /** The read-only stores of one usage partition: everything about the tenants in it. */
 public record TenantStores(int partition, boolean stale, PolicyCounterStore counters, RollingCounterStore rolling, PolicySeedStore seeds,
-                           BreachStore breaches, HoldStore holds, HeldStore held, SeedWait seedWait) {
+                           BreachStore breaches, HoldStore holds, HeldStore held, RejectedStore rejected, SeedWait seedWait) {
 
     public PolicyUsage policyUsage() {
         return new PolicyUsage(counters, rolling, seeds);

@@ -36,6 +36,11 @@ public final class UsageWriter implements AutoCloseable {
         this.timeout = timeout;
     }
 
+    /** The usage topic it publishes to. */
+    public String topic() {
+        return topic;
+    }
+
     /**
      * Sends the events and waits for every acknowledgement, in order of {@code events}.
      *

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.usageledger.query.state.LedgerState;
 import dev.usageledger.query.state.Progress;
 import dev.usageledger.query.state.ReportState;
+import dev.usageledger.query.state.UsageWriter;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.state.PolicyIndexCache;
 import io.helidon.webserver.http.HttpRouting;
@@ -28,7 +29,8 @@ class OpenApiTest {
     @Test
     void shouldDocumentEveryRouteAndNothingElse() throws Exception {
         LedgerState state = new LedgerState(new Progress(), new PolicyIndexCache(), new LiveState());
-        List<String> registered = LedgerRoutes.routes(HttpRouting.builder(), state, new ReportState("rated"), null, null, null,
+        List<String> registered = LedgerRoutes.routes(HttpRouting.builder(), state, new ReportState("rated"), null, null,
+                new UsageWriter(null, "usage", null, Duration.ZERO),
                 new IngestSettings(1024, 10, Duration.ofMinutes(5), "user_api_key_org_id"), null, Auth.of(List.of()),
                 new ApiSettings(1024, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), Duration.ofMinutes(10),
                         Duration.ofDays(1), Clock.systemUTC(), 80),

@@ -266,6 +266,26 @@ class LedgerServiceIT {
     }
 
     @Test
+    void shouldSayHowFarBehindEachPartIsAndCountTheTenantsRejectedEventsByReason() throws Exception {
+        // Given two events the ledger rejects (negative tokens) and one it counts
+        RecordMetadata counted = ServiceFixture.publish(cluster, usageTopic, List.of(event("e-neg-1", "acme-u05", 6, null, 0, -1),
+                event("e-neg-2", "acme-u05", 7, null, -5, 0), event("e-health", "acme-u05", 8, 1L, 0, 0)));
+        Await.until(() -> api.get("/v1/tenants/acme/usage?period=month&min_offset=" + counted.offset(), ACME_TOKEN).status() == 200,
+                Duration.ofSeconds(30), "the counted event to reach the reports");
+
+        // Then the tenant's health counts them by reason and says where each part is
+        JsonNode health = api.get("/v1/tenants/acme/health", ACME_TOKEN).json();
+        assertThat(health.get("rejected").get("by_reason").toString()).isEqualTo("[{\"reason\":\"negative_count\",\"count\":2}]");
+        assertThat(health.get("rejected").get("total").asLong()).isEqualTo(2);
+        assertThat(health.get("enforcement").get("applied_offset").asLong()).isGreaterThanOrEqualTo(counted.offset());
+        assertThat(health.get("enforcement").get("behind_records").asLong()).isNotNegative();
+        assertThat(health.get("reporting").get("applied_offset").asLong()).isGreaterThanOrEqualTo(counted.offset());
+        assertThat(health.get("as_of").get("partition").asInt()).isEqualTo(health.get("partition").asInt());
+        assertThat(api.get("/v1/tenants/acme/health?days=0", ACME_TOKEN).status()).isEqualTo(400);
+        assertThat(api.get("/v1/tenants/acme/health", GLOBEX_TOKEN).status()).isEqualTo(403);
+    }
+
+    @Test
     void shouldSayWhomATokenSpeaksForAndServeTheDashboardsFilesWithoutOne() {
         JsonNode admin = api.get("/v1/me", ADMIN_TOKEN).json();
         assertThat(admin.get("admin").asBoolean()).isTrue();

@@ -11,9 +11,12 @@ import dev.usageledger.streams.LedgerStreamsConfig;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.TopologyListener;
 import dev.usageledger.streams.errors.RejectHeaders;
+import dev.usageledger.streams.state.RejectedStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.Optional;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
@@ -41,7 +44,10 @@ final class ValidateProcessor extends ContextualProcessor<byte[], byte[], Object
     private final Duration reportsKept;
     static final Duration MARK_INTERVAL = Duration.ofMillis(200);
 
+    private static final int MAX_KEY_BYTES = 256;
+
     private final TopologyListener listener;
+    private RejectedStore.Writable rejected;
     private int partition = -1;
     private long processed = -1;
     private long marked = -1;
@@ -58,6 +64,7 @@ final class ValidateProcessor extends ContextualProcessor<byte[], byte[], Object
     @Override
     public void init(ProcessorContext<Object, Object> context) {
         super.init(context);
+        rejected = new RejectedStore.Writable(context.getStateStore(Names.REJECTED_STORE));
         context.schedule(MARK_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> mark());
     }
 
@@ -128,8 +135,12 @@ final class ValidateProcessor extends ContextualProcessor<byte[], byte[], Object
         return occurredAt;
     }
 
+    /** To the rejected topic with its reason, and counted for the tenant's health (by the key as received). */
     private void reject(Record<byte[], byte[]> record, String reason, String detail) {
         RecordMetadata source = context().recordMetadata().orElseThrow();
+        // a tenant id is short; a key longer than any can be is counted under none
+        String tenant = record.key() == null || record.key().length > MAX_KEY_BYTES ? "" : new String(record.key(), StandardCharsets.UTF_8);
+        rejected.add(tenant, LocalDate.ofInstant(Instant.ofEpochMilli(record.timestamp()), ZoneOffset.UTC), reason);
         context().forward(record.withHeaders(RejectHeaders.of(record.headers(), reason, detail, source.topic(),
                 source.partition(), source.offset())), Names.REJECTED_SINK);
     }

@@ -12,6 +12,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -22,6 +23,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
@@ -92,6 +98,12 @@ class DashboardIT {
             assertThat(call.statusCode()).as(call.body()).isEqualTo(200);
             long offset = JSON.readTree(call.body()).get("results").get(0).get("offset").asLong();
             get(api, admin, "/v1/tenants/acme/usage?period=month&min_offset=" + offset);
+            // and a record no reader could decode, straight onto the usage topic: the ledger rejects it with its reason
+            try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, ready[2]),
+                    new StringSerializer(), new ByteArraySerializer())) {
+                raw.send(new ProducerRecord<>("ledger.usage.v1", "acme", "not avro".getBytes(StandardCharsets.UTF_8))).get();
+            }
+            Await.until(() -> rejectedTotal(api, admin) == 1, WAIT, "the undecodable record to be counted as rejected");
             Files.createDirectories(SHOTS);
 
             ChromeDriver browser = chromium();
@@ -221,6 +233,12 @@ class DashboardIT {
         JsonNode month = get(api, token, "/v1/tenants/acme/usage?period=month&time_zone=" + ZONE);
         assertThat(month.get("as_of").path("event_time").isTextual()).as("as_of of %s", month).isTrue();
         assertThat(testid(browser, "health-usage-as-of").getText()).isEqualTo(month.get("as_of").get("event_time").asText());
+        JsonNode health = get(api, token, "/v1/tenants/acme/health?days=30");
+        assertThat(testid(browser, "health-rejected-total").getAttribute("data-count")).isEqualTo(health.get("rejected").get("total").asText())
+                .isEqualTo("1");
+        assertThat(testid(browser, "health-rejected-wrong_magic_byte").getAttribute("data-count")).isEqualTo("1");
+        assertThat(testid(browser, "health-enforcement-behind").getAttribute("data-records"))
+                .isEqualTo(health.get("enforcement").get("behind_records").asText());
         screenshot(browser, "health");
     }
 
@@ -322,6 +340,14 @@ class DashboardIT {
     private int crossings(String api, String token) {
         try {
             return breaches(api, token).size();
+        } catch (Exception notYet) {
+            return -1;
+        }
+    }
+
+    private long rejectedTotal(String api, String token) {
+        try {
+            return get(api, token, "/v1/tenants/acme/health").get("rejected").get("total").asLong();
         } catch (Exception notYet) {
             return -1;
         }

@@ -32,7 +32,7 @@ final class DevProcess implements AutoCloseable {
         return new DevProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
     }
 
-    /** The api URL and the admin token from the ready line, once it is printed. */
+    /** The api URL, the admin token and the broker's address from the ready line, once it is printed. */
     String[] awaitReady() throws Exception {
         return ready.get(120, TimeUnit.SECONDS);
     }
@@ -61,7 +61,8 @@ final class DevProcess implements AutoCloseable {
             while ((line = lines.readLine()) != null) {
                 System.out.println("[dev] " + line);
                 if (line.startsWith("ledger ready: ")) {
-                    ready.complete(new String[] {line.replaceAll(".*api=(\\S+).*", "$1"), line.replaceAll(".*admin_token=(\\S+).*", "$1")});
+                    ready.complete(new String[] {line.replaceAll(".*api=(\\S+).*", "$1"), line.replaceAll(".*admin_token=(\\S+).*", "$1"),
+                            line.replaceAll(".*kafka=(\\S+).*", "$1")});
                 } else if (ready.isDone() && !dashboard.isDone()) {
                     dashboard.complete(line.startsWith("dashboard: ") ? line.replaceAll("^dashboard: (\\S+).*", "$1") : "");
                 }
