@@ -1,5 +1,7 @@
 package dev.usageledger.streams.state;
 
+import java.util.HexFormat;
+
 /** Pieces the stores' string keys are made of. */
 final class KeyParts {
     /** Between the parts of a key: sorts before every character a part can hold. */
@@ -8,8 +10,10 @@ final class KeyParts {
     private KeyParts() {
     }
 
-    /** An instant as 16 hex digits that sort as the instants do (offset so negative ones sort first too). */
+    private static final HexFormat HEX = HexFormat.of();
+
+    /** An instant as 16 lower-case hex digits that sort as the instants do (offset so negative ones sort first too). */
     static String sortable(long epochMillis) {
-        return String.format("%016x", epochMillis ^ Long.MIN_VALUE);
+        return HEX.toHexDigits(epochMillis ^ Long.MIN_VALUE); // not String.format: this is on every hold's path
     }
 }

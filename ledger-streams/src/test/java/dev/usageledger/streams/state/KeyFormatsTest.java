@@ -13,6 +13,8 @@ import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.streams.Names;
 import dev.usageledger.streams.rules.PeriodWindow;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +33,24 @@ class KeyFormatsTest {
                 Names.HOLD_DUE_STORE))
                 .containsExactly("dedupe-store", "price-store", "totals-month-store", "policy-store", "policy-counter-store",
                         "rolling-counter-store", "breach-store", "policy-seed-store", "hold-store", "held-store", "hold-due-store");
+    }
+
+    @Test
+    void shouldWriteInstantsAsSixteenHexDigitsThatSortAsTheInstantsDo() {
+        List<String> keys = new ArrayList<>();
+        for (long instant : List.of(Long.MIN_VALUE, -86_400_000L, -1L, 0L, 1L, AT, Long.MAX_VALUE)) {
+            String key = KeyParts.sortable(instant);
+            assertThat(key).hasSize(16).isEqualTo(String.format("%016x", instant ^ Long.MIN_VALUE));
+            keys.add(key);
+        }
+        assertThat(keys).isSorted();
+        assertThat(KeyParts.sortable(0L)).isEqualTo("8000000000000000");
+    }
+
+    @Test
+    void shouldKeyRejectedCountsByTenantDayAndReason() {
+        assertThat(Names.REJECTED_STORE).isEqualTo("rejected-count-store");
+        assertThat(RejectedStore.key("acme", LocalDate.of(2026, 12, 7), "negative_count")).isEqualTo("acme\u00002026-12-07\u0000negative_count");
     }
 
     @Test
