@@ -267,9 +267,10 @@ class LedgerServiceIT {
 
     @Test
     void shouldSayHowFarBehindEachPartIsAndCountTheTenantsRejectedEventsByReason() throws Exception {
-        // Given two events the ledger rejects (negative tokens) and one it counts
+        // Given two events the ledger rejects (negative tokens) and one it counts, produced within the service clock's hour
+        // (a rejection counts on the UTC day of its record's timestamp; the service's day is its clock's)
         RecordMetadata counted = ServiceFixture.publish(cluster, usageTopic, List.of(event("e-neg-1", "acme-u05", 6, null, 0, -1),
-                event("e-neg-2", "acme-u05", 7, null, -5, 0), event("e-health", "acme-u05", 8, 1L, 0, 0)));
+                event("e-neg-2", "acme-u05", 7, null, -5, 0), event("e-health", "acme-u05", 8, 1L, 0, 0)), hour.plusSeconds(9));
         Await.until(() -> api.get("/v1/tenants/acme/usage?period=month&min_offset=" + counted.offset(), ACME_TOKEN).status() == 200,
                 Duration.ofSeconds(30), "the counted event to reach the reports");
 

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -95,13 +96,19 @@ final class ServiceFixture {
 
     /** Publishes the events (keyed by tenant) and answers the metadata of the last one. */
     static RecordMetadata publish(LedgerCluster cluster, String topic, List<UsageEvent> events) throws Exception {
+        return publish(cluster, topic, events, null);
+    }
+
+    /** Publishes the events with {@code recordTime} as every record's timestamp (null: the producer's clock). */
+    static RecordMetadata publish(LedgerCluster cluster, String topic, List<UsageEvent> events, Instant recordTime) throws Exception {
         try (RestSchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(cluster.registryUrl());
              KafkaProducer<String, UsageEvent> producer = new KafkaProducer<>(Map.of(
                      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
                      new StringSerializer(), new AvroSerializer<>(registry, true, false))) {
             RecordMetadata last = null;
             for (UsageEvent event : events) {
-                last = producer.send(new ProducerRecord<>(topic, event.getTenantId(), event)).get();
+                last = producer.send(new ProducerRecord<>(topic, null, recordTime == null ? null : recordTime.toEpochMilli(),
+                        event.getTenantId(), event)).get();
             }
             return last;
         }
