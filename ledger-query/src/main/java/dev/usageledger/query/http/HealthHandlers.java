@@ -56,7 +56,10 @@ final class HealthHandlers {
             List<Map<String, Object>> byReason = new ArrayList<>();
             long total = 0;
             for (Map.Entry<String, Long> reason : stores.rejected().byReason(tenant, from, to).entrySet()) {
-                byReason.add(Map.of("reason", reason.getKey(), "count", reason.getValue()));
+                Map<String, Object> line = new LinkedHashMap<>(); // reason first, in every answer
+                line.put("reason", reason.getKey());
+                line.put("count", reason.getValue());
+                byReason.add(line);
                 total += reason.getValue();
             }
             Map<String, Object> rejected = new LinkedHashMap<>();
