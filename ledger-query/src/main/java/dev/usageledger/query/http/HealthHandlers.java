@@ -25,15 +25,13 @@ final class HealthHandlers {
     private final TenantRouter router;
     private final ApiSettings settings;
     private final String usageTopic;
-    private final String ratedTopic;
 
-    HealthHandlers(LedgerState state, ReportState reports, TenantRouter router, ApiSettings settings, String usageTopic, String ratedTopic) {
+    HealthHandlers(LedgerState state, ReportState reports, TenantRouter router, ApiSettings settings, String usageTopic) {
         this.state = state;
         this.reports = reports;
         this.router = router;
         this.settings = settings;
         this.usageTopic = usageTopic;
-        this.ratedTopic = ratedTopic;
     }
 
     void register(RouteTable routing) {
@@ -52,7 +50,7 @@ final class HealthHandlers {
             answer.put("tenant_id", tenant);
             answer.put("partition", partition);
             answer.put("enforcement", part(usageTopic, state.behind(usageTopic, partition), state.progress().applied(partition)));
-            answer.put("reporting", part(ratedTopic, reports.behind(partition), reports.progress().applied(partition)));
+            answer.put("reporting", part(reports.ratedTopic(), reports.behind(partition), reports.progress().applied(partition)));
             List<Map<String, Object>> byReason = new ArrayList<>();
             long total = 0;
             for (Map.Entry<String, Long> reason : stores.rejected().byReason(tenant, from, to).entrySet()) {

@@ -48,7 +48,7 @@ public final class LedgerRoutes {
         new BookHandlers(state, writer, settings).register(table);
         new IngestHandlers(usage, ingest, settings, metrics).register(table);
         new WebhookHandlers(webhooks, settings).register(table);
-        new HealthHandlers(state, reports, router, settings, usage.topic(), reports.ratedTopic()).register(table);
+        new HealthHandlers(state, reports, router, settings, usage.topic()).register(table);
         new UiHandlers().register(table);
         routing.any((request, response) -> {
             throw ApiException.notFound("no endpoint " + request.prologue().method().text() + " " + request.path().path());
