@@ -15,6 +15,7 @@ import dev.usageledger.query.webhooks.Dispatcher;
 import dev.usageledger.query.webhooks.Webhooks;
 import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.DirectoryEntry;
 import dev.usageledger.schemas.avro.HoldEvent;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.schemas.avro.UsageEvent;
@@ -99,6 +100,7 @@ public final class LedgerService implements AutoCloseable {
         BookWriter writer = new BookWriter(new KafkaProducer<>(producerProperties(streamsConfig), new StringSerializer(),
                 new ByteArraySerializer()), streamsConfig.topics(), new AvroSerializer<BudgetPolicy>(registry, true, false),
                 new AvroSerializer<PriceChange>(registry, true, false), new AvroSerializer<HoldEvent>(registry, true, false),
+                new AvroSerializer<DirectoryEntry>(registry, true, false),
                 Duration.ofMillis(config.getLong(ServiceConfig.BOOK_WAIT_MS_CONFIG)));
         ApiSettings settings = new ApiSettings(config.getInt(ServiceConfig.MAX_BODY_BYTES_CONFIG),
                 Duration.ofMillis(config.getLong(ServiceConfig.READ_WAIT_MS_CONFIG)),

@@ -13,6 +13,8 @@ import dev.usageledger.streams.model.CountedUsage;
 import dev.usageledger.streams.model.RatedUsageSerializer;
 import dev.usageledger.streams.state.BreachStore;
 import dev.usageledger.streams.state.DedupeStore;
+import dev.usageledger.streams.state.DirectoryBook;
+import dev.usageledger.streams.state.DirectoryCache;
 import dev.usageledger.streams.state.HeldStore;
 import dev.usageledger.streams.state.HoldDueStore;
 import dev.usageledger.streams.state.JournalEpochStore;
@@ -71,6 +73,7 @@ public final class LedgerTopology {
                                  PolicyIndexCache policyIndexes, LiveState live) {
         Topics topics = config.topics();
         PriceHistoryCache priceHistories = new PriceHistoryCache();
+        DirectoryCache directory = new DirectoryCache();
         Topology topology = new Topology();
         topology.addSource(Names.USAGE_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.usage());
         topology.addProcessor(Names.VALIDATE, Steps.validate(registry, config.maxFutureSkew(), config.lateGrace(),
@@ -82,7 +85,7 @@ public final class LedgerTopology {
         // by tenant on the usage partition's number, applied by the same processor as the counts
         topology.addSource(Names.SEEDS_SOURCE, new StringDeserializer(), new AvroDeserializer<>(PolicySeed.class, registry), topics.seeds());
         topology.addProcessor(Names.COUNT, Steps.count(config.dedupeHorizon(), config.lateGrace(), config.maxFutureSkew(),
-                config.retention(LedgerStreamsConfig.BREACH_RETENTION_MS_CONFIG), policyIndexes, priceHistories, live, listener),
+                config.retention(LedgerStreamsConfig.BREACH_RETENTION_MS_CONFIG), policyIndexes, priceHistories, directory, live, listener),
                 Names.VALIDATE,
                 Names.SEEDS_SOURCE);
         topology.addSink(Names.BREACHES_SINK, topics.breaches(), new StringSerializer(),
@@ -124,6 +127,9 @@ public final class LedgerTopology {
                 topics.prices(), Names.PRICE_BOOK, Steps.priceBook(Names.PRICE_STORE, registry, listener, priceHistories));
         topology.addGlobalStore(PolicyBook.builder(), Names.POLICIES_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
                 topics.policies(), Names.POLICY_BOOK, Steps.policyBook(Names.POLICY_STORE, registry, listener, policyIndexes));
+        // the tenants' key directories: who each key belongs to, which teams each user is in, version by version
+        topology.addGlobalStore(DirectoryBook.builder(), Names.DIRECTORY_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
+                topics.directory(), Names.DIRECTORY_BOOK, Steps.directoryBook(Names.DIRECTORY_STORE, registry, listener, directory));
         return topology;
     }
 }

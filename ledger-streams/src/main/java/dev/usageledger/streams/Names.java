@@ -27,11 +27,14 @@ public final class Names {
     public static final String PRICE_BOOK = "price-book";
     public static final String POLICIES_SOURCE = "policies-source";
     public static final String POLICY_BOOK = "policy-book";
+    public static final String DIRECTORY_SOURCE = "directory-source";
+    public static final String DIRECTORY_BOOK = "directory-book";
 
     public static final String DEDUPE_STORE = "dedupe-store";
     public static final String PRICE_STORE = "price-store";
     public static final String TOTALS_MONTH_STORE = "totals-month-store";
     public static final String POLICY_STORE = "policy-store";
+    public static final String DIRECTORY_STORE = "directory-store";
     public static final String POLICY_COUNTER_STORE = "policy-counter-store";
     public static final String ROLLING_COUNTER_STORE = "rolling-counter-store";
     public static final String BREACH_STORE = "breach-store";

@@ -50,4 +50,8 @@ public interface TopologyListener {
     /** The price book now holds the entry with this topic key (or its deletion). */
     default void priceApplied(String priceKey) {
     }
+
+    /** The key directory now holds the entry with this topic key. */
+    default void directoryApplied(String directoryKey) {
+    }
 }

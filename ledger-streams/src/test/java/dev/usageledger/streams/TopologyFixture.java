@@ -1,6 +1,7 @@
 package dev.usageledger.streams;
 
 import dev.usageledger.schemas.avro.BudgetBreach;
+import dev.usageledger.schemas.avro.DirectoryEntry;
 import dev.usageledger.schemas.avro.EnforcementDecision;
 import dev.usageledger.schemas.avro.HoldEvent;
 import dev.usageledger.schemas.avro.HoldState;
@@ -23,6 +24,7 @@ import dev.usageledger.streams.model.Totals;
 import dev.usageledger.streams.state.HoldStore;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.state.PolicyCounterStore;
+import dev.usageledger.streams.state.DirectoryBook;
 import dev.usageledger.streams.state.PriceBook;
 import dev.usageledger.streams.state.ReportStore;
 import java.nio.charset.StandardCharsets;
@@ -57,6 +59,7 @@ final class TopologyFixture implements AutoCloseable {
     final TestInputTopic<String, byte[]> prices;
     final TestOutputTopic<byte[], byte[]> rejected;
     final TestInputTopic<String, byte[]> policies;
+    final TestInputTopic<String, byte[]> directory;
     final TestOutputTopic<String, BudgetBreach> breaches;
     final TestInputTopic<String, byte[]> holds;
     final TestInputTopic<String, byte[]> journal;
@@ -77,6 +80,7 @@ final class TopologyFixture implements AutoCloseable {
     private final AvroSerializer<UsageEvent> usageSerializer = new AvroSerializer<>(registry, true, false);
     private final AvroSerializer<PriceChange> priceSerializer = new AvroSerializer<>(registry, true, false);
     private final AvroSerializer<BudgetPolicy> policySerializer = new AvroSerializer<>(registry, true, false);
+    private final AvroSerializer<DirectoryEntry> directorySerializer = new AvroSerializer<>(registry, true, false);
     private static final Instant T_POLICY = Instant.parse("2026-01-01T00:00:00Z");
 
     TopologyFixture(Path stateDir, Map<String, Object> overrides) {
@@ -102,6 +106,7 @@ final class TopologyFixture implements AutoCloseable {
         prices = driver.createInputTopic(topics.prices(), new StringSerializer(), new ByteArraySerializer());
         rejected = driver.createOutputTopic(topics.rejected(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         policies = driver.createInputTopic(topics.policies(), new StringSerializer(), new ByteArraySerializer());
+        directory = driver.createInputTopic(topics.directory(), new StringSerializer(), new ByteArraySerializer());
         breaches = driver.createOutputTopic(topics.breaches(), new StringDeserializer(),
                 new AvroDeserializer<>(BudgetBreach.class, registry));
         holds = driver.createInputTopic(topics.holdRequests(), new StringSerializer(), new ByteArraySerializer());
@@ -204,6 +209,12 @@ final class TopologyFixture implements AutoCloseable {
                 .setOutputMicrosPerMtok(output).build();
         prices.pipeInput(PriceBook.topicKey(provider, model, from.toEpochMilli()),
                 priceSerializer.serialize(config.topics().prices(), price), from);
+    }
+
+    /** Puts a version of a key directory entry on the directory topic, written at its updated_at. */
+    void directory(DirectoryEntry entry) {
+        directory.pipeInput(DirectoryBook.topicKey(entry), directorySerializer.serialize(config.topics().directory(), entry),
+                entry.getUpdatedAt());
     }
 
     void policy(BudgetPolicy policy) {

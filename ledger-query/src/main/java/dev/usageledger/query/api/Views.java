@@ -4,6 +4,8 @@ import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.schemas.avro.BudgetVerdict;
 import dev.usageledger.schemas.avro.CallScope;
+import dev.usageledger.schemas.avro.DirectoryEntry;
+import dev.usageledger.schemas.avro.DirectoryKind;
 import dev.usageledger.schemas.avro.EnforcementDecision;
 import dev.usageledger.schemas.avro.Metric;
 import dev.usageledger.schemas.avro.Period;
@@ -159,6 +161,29 @@ public final class Views {
         view.put("input_micros_per_mtok", price.getInputMicrosPerMtok());
         view.put("cached_input_micros_per_mtok", price.getCachedInputMicrosPerMtok());
         view.put("output_micros_per_mtok", price.getOutputMicrosPerMtok());
+        return view;
+    }
+
+    /** A version of a key directory entry: a key's user, teams and active flag, or a user's teams. */
+    public static Map<String, Object> directoryEntry(DirectoryEntry entry) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("tenant_id", entry.getTenantId());
+        boolean key = entry.getKind() == DirectoryKind.api_key;
+        view.put(key ? "api_key_id" : "user_id", entry.getId());
+        if (entry.getRemoved()) {
+            view.put("removed", true);
+        } else {
+            if (key) {
+                view.put("user_id", entry.getUserId());
+            }
+            view.put("team_ids", entry.getTeamIds());
+            if (key) {
+                view.put("active", entry.getActive());
+            }
+        }
+        view.put("effective_from", Iso.format(entry.getEffectiveFrom()));
+        view.put("updated_by", entry.getUpdatedBy());
+        view.put("updated_at", Iso.format(entry.getUpdatedAt()));
         return view;
     }
 

@@ -17,6 +17,8 @@ import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.schemas.avro.HoldStatus;
 import dev.usageledger.streams.decision.Estimate;
 import dev.usageledger.streams.decision.HoldDecisions;
+import dev.usageledger.streams.rules.CallDimensions;
+import dev.usageledger.streams.rules.KeyDirectory;
 import dev.usageledger.streams.rules.Rating;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -77,7 +79,8 @@ final class HoldHandlers {
             }
             Instant now = settings.clock().instant().truncatedTo(ChronoUnit.MILLIS);
             Rating.Rated rated = checks.rate(check, now);
-            HoldState decided = decide(stores.partition(), request(check, hold.holdId(), rated, now, now.plus(ttl)));
+            HoldState decided = decide(stores.partition(), request(check, checks.resolve(check, now), hold.holdId(), rated, now,
+                    now.plus(ttl)));
             TenantRouter.Reply reply = reply(decided);
             reply.body().put("unpriced", rated.unpriced());
             return reply;
@@ -187,13 +190,16 @@ final class HoldHandlers {
         return tenant;
     }
 
-    private static HoldDecisions.Request request(CheckBody check, String holdId, Rating.Rated rated, Instant now, Instant expiresAt) {
+    /** The hold's request, its user and teams completed from the key directory as it is {@code now}. */
+    private static HoldDecisions.Request request(CheckBody check, KeyDirectory.Resolution resolved, String holdId, Rating.Rated rated,
+                                                 Instant now, Instant expiresAt) {
         Estimate estimate = check.toEstimate();
-        CallScope scope = CallScope.newBuilder().setUserId(check.userId())
-                .setTeamIds(check.teamIds() == null ? List.of() : check.teamIds()).setApiKeyId(check.apiKeyId())
-                .setProvider(check.provider()).setModel(check.model()).setFeature(check.feature()).setEndpoint(check.endpoint())
-                .setBillingScope(check.billing()).build();
-        return new HoldDecisions.Request(check.tenantId(), holdId, scope, estimate.toRecord(rated.costMicros()), now, expiresAt);
+        CallDimensions call = resolved.call();
+        CallScope scope = CallScope.newBuilder().setUserId(call.user()).setTeamIds(call.teams()).setApiKeyId(call.apiKey())
+                .setProvider(call.provider()).setModel(call.model()).setFeature(call.feature()).setEndpoint(call.endpoint())
+                .setBillingScope(call.billing()).build();
+        return new HoldDecisions.Request(check.tenantId(), holdId, scope, estimate.toRecord(rated.costMicros()), now, expiresAt,
+                resolved.keyInactive());
     }
 
     private static TenantRouter.Reply reply(HoldState hold) {

@@ -46,6 +46,7 @@ public final class LedgerRoutes {
         new HoldHandlers(state, checks, writer, desk, router, settings).register(table);
         new ReportHandlers(new Reports(state), router, settings).register(table);
         new BookHandlers(state, writer, settings).register(table);
+        new DirectoryHandlers(state, writer, settings).register(table);
         new IngestHandlers(usage, ingest, settings, metrics).register(table);
         new WebhookHandlers(webhooks, settings).register(table);
         new HealthHandlers(state, reports, router, settings, usage.topic()).register(table);

@@ -1,10 +1,12 @@
 package dev.usageledger.query.state;
 
 import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.DirectoryEntry;
 import dev.usageledger.schemas.avro.HoldEvent;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.Topics;
+import dev.usageledger.streams.state.DirectoryBook;
 import dev.usageledger.streams.state.PriceBook;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
@@ -14,7 +16,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * Writes policy and price changes to their compacted topics (the audit trail of every change), and hold requests,
+ * Writes policy, price and key directory changes to their compacted topics (the audit trail of every change), and hold requests,
  * waiting for the broker's acknowledgement. A write that is not acknowledged in time is
  * reported as unavailable: the caller may retry, since a policy or price write is idempotent.
  */
@@ -24,15 +26,17 @@ public final class BookWriter implements AutoCloseable {
     private final AvroSerializer<BudgetPolicy> policies;
     private final AvroSerializer<PriceChange> prices;
     private final AvroSerializer<HoldEvent> holds;
+    private final AvroSerializer<DirectoryEntry> directory;
     private final Duration timeout;
 
     public BookWriter(Producer<String, byte[]> producer, Topics topics, AvroSerializer<BudgetPolicy> policies,
-                      AvroSerializer<PriceChange> prices, AvroSerializer<HoldEvent> holds, Duration timeout) {
+                      AvroSerializer<PriceChange> prices, AvroSerializer<HoldEvent> holds, AvroSerializer<DirectoryEntry> directory, Duration timeout) {
         this.producer = producer;
         this.topics = topics;
         this.policies = policies;
         this.prices = prices;
         this.holds = holds;
+        this.directory = directory;
         this.timeout = timeout;
     }
 
@@ -52,6 +56,11 @@ public final class BookWriter implements AutoCloseable {
     public void putPrice(PriceChange price) {
         String key = PriceBook.topicKey(price.getProvider(), price.getModel(), price.getEffectiveFrom().toEpochMilli());
         send(topics.prices(), key, prices.serialize(topics.prices(), price));
+    }
+
+    /** Writes a version of a key directory entry (the same version again replaces it: the write is idempotent). */
+    public void putDirectoryEntry(DirectoryEntry entry) {
+        send(topics.directory(), DirectoryBook.topicKey(entry), directory.serialize(topics.directory(), entry));
     }
 
     private void send(String topic, String key, byte[] value) {

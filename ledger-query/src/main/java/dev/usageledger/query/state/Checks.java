@@ -6,6 +6,7 @@ import dev.usageledger.streams.decision.Decision;
 import dev.usageledger.streams.decision.Estimate;
 import dev.usageledger.streams.decision.InvalidInputException;
 import dev.usageledger.schemas.avro.PriceChange;
+import dev.usageledger.streams.rules.KeyDirectory;
 import dev.usageledger.streams.rules.PolicyIndex;
 import dev.usageledger.streams.rules.Rating;
 import dev.usageledger.streams.rules.Rating.Rated;
@@ -25,8 +26,15 @@ public final class Checks {
     public Decision decide(CheckBody check, TenantStores stores, Instant now) {
         PolicyIndex policies = state.policiesOf(check.tenantId());
         Rated rated = rate(check, now);
-        return Decider.decide(check.call(), check.toEstimate(), rated.costMicros(), rated.unpriced(), policies,
+        KeyDirectory.Resolution call = resolve(check, now);
+        Decision decision = Decider.decide(call.call(), check.toEstimate(), rated.costMicros(), rated.unpriced(), policies,
                 new StoreUsageSource(stores), now);
+        return call.keyInactive() ? decision.deniedFor(KeyDirectory.KEY_INACTIVE) : decision;
+    }
+
+    /** The call completed from the key directory as it is {@code now}, and whether its key is inactive. */
+    public KeyDirectory.Resolution resolve(CheckBody check, Instant now) {
+        return state.keyDirectory().resolve(check.call(), now);
     }
 
     /** The call's cost in micro-units: the estimate's own, or rated with the price in force now (the topology's rule). */

@@ -4,11 +4,14 @@ import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.streams.Names;
-import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.live.PointReads;
+import dev.usageledger.streams.model.PolicyCounter;
+import dev.usageledger.streams.rules.KeyDirectory;
 import dev.usageledger.streams.rules.PolicyIndex;
 import dev.usageledger.streams.state.BreachStore;
+import dev.usageledger.streams.state.DirectoryBook;
+import dev.usageledger.streams.state.DirectoryCache;
 import dev.usageledger.streams.state.HeldStore;
 import dev.usageledger.streams.state.HoldStore;
 import dev.usageledger.streams.state.PolicyBook;
@@ -55,6 +58,8 @@ public final class LedgerState {
     private volatile KafkaStreams streams;
     private volatile PolicyBook policies;
     private volatile PriceBook prices;
+    private volatile DirectoryBook directory;
+    private final DirectoryCache directoryVersions;
 
     /**
      * State that answers "unavailable" until {@link #attach} gives it the running topology.
@@ -69,6 +74,7 @@ public final class LedgerState {
         this.policyIndexes = policyIndexes;
         this.live = live;
         this.priceHistories = new Versioned<>(progress::bookVersion);
+        this.directoryVersions = new DirectoryCache(progress::bookVersion);
     }
 
     /**
@@ -241,6 +247,22 @@ public final class LedgerState {
             prices = book;
         }
         return book;
+    }
+
+    /** The global key directory. */
+    public DirectoryBook directory() {
+        DirectoryBook book = directory;
+        if (book == null) {
+            book = new DirectoryBook(global(Names.DIRECTORY_STORE));
+            directory = book;
+        }
+        return book;
+    }
+
+    /** The key directory as calls are resolved against it; entries are cached until the directory (or a book) changes. */
+    public KeyDirectory keyDirectory() {
+        DirectoryBook book = directory();
+        return (tenant, kind, id, at) -> directoryVersions.inForce(book, tenant, kind, id, at);
     }
 
     private <V> ReadOnlyKeyValueStore<String, V> global(String name) {

@@ -49,6 +49,11 @@ public final class Progress implements TopologyListener {
         bookChanged();
     }
 
+    @Override
+    public void directoryApplied(String directoryKey) {
+        bookChanged();
+    }
+
     private void bookChanged() {
         bookVersion.incrementAndGet();
         bookChanges.raise();

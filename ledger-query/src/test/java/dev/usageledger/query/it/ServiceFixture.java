@@ -50,6 +50,7 @@ final class ServiceFixture {
                     new TopicSpec(prefix + ".hold-journal", partitions, Map.of()),
                     new TopicSpec(prefix + ".rated", partitions, Map.of()),
                     new TopicSpec(prefix + ".seeds", partitions, Map.of()),
+                    new TopicSpec(prefix + ".directory", 1, Map.of("cleanup.policy", "compact")),
                     new TopicSpec(prefix + ".breaches", partitions, Map.of()),
                     new TopicSpec(prefix + ".decisions", partitions, Map.of())));
         }
@@ -73,6 +74,7 @@ final class ServiceFixture {
         config.put(LedgerStreamsConfig.HOLD_JOURNAL_TOPIC_CONFIG, prefix + ".hold-journal");
         config.put(LedgerStreamsConfig.RATED_TOPIC_CONFIG, prefix + ".rated");
         config.put(LedgerStreamsConfig.SEEDS_TOPIC_CONFIG, prefix + ".seeds");
+        config.put(LedgerStreamsConfig.DIRECTORY_TOPIC_CONFIG, prefix + ".directory");
         config.put(LedgerStreamsConfig.BREACHES_TOPIC_CONFIG, prefix + ".breaches");
         config.put(LedgerStreamsConfig.DECISIONS_TOPIC_CONFIG, prefix + ".decisions");
         config.put(LedgerStreamsConfig.STATE_DIR_CONFIG, stateDir.toString());

@@ -18,6 +18,21 @@ public record Decision(Verdict decision, List<String> reasons, boolean unpriced,
         return new Decision(worst, List.copyOf(reasons), unpriced, List.copyOf(budgets));
     }
 
+    /**
+     * This decision denied first of all for {@code reason}, which no budget gives (an inactive
+     * key): its budgets stay listed, as they stand.
+     */
+    public Decision deniedFor(String reason) {
+        List<String> all = new ArrayList<>();
+        all.add(reason);
+        for (String other : reasons) {
+            if (!other.equals(reason)) {
+                all.add(other);
+            }
+        }
+        return new Decision(Verdict.deny, List.copyOf(all), unpriced, budgets);
+    }
+
     /** The longest wait any denying rate limit asks for, or null. */
     public Long retryAfterMs() {
         Long longest = null;

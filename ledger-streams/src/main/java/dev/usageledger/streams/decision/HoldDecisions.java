@@ -8,6 +8,7 @@ import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.schemas.avro.HoldStatus;
 import dev.usageledger.schemas.avro.Subject;
 import dev.usageledger.streams.rules.CallDimensions;
+import dev.usageledger.streams.rules.KeyDirectory;
 import dev.usageledger.streams.rules.PolicyIndex;
 import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.streams.state.HeldStore;
@@ -24,9 +25,18 @@ public final class HoldDecisions {
     private HoldDecisions() {
     }
 
-    /** A hold request: who calls what, with which estimate (its cost already rated), until when. */
+    /**
+     * A hold request: who calls what (completed from the key directory), with which estimate (its
+     * cost already rated), until when, and whether the directory had its key inactive then.
+     */
     public record Request(String tenant, String holdId, CallScope scope, dev.usageledger.schemas.avro.Estimate estimate,
-                          Instant at, Instant expiresAt) {
+                          Instant at, Instant expiresAt, boolean keyInactive) {
+        /** A request whose key is not known to be inactive. */
+        public Request(String tenant, String holdId, CallScope scope, dev.usageledger.schemas.avro.Estimate estimate, Instant at,
+                       Instant expiresAt) {
+            this(tenant, holdId, scope, estimate, at, expiresAt, false);
+        }
+
         public CallDimensions call() {
             return new CallDimensions(tenant, scope.getTeamIds(), scope.getUserId(), scope.getApiKeyId(), scope.getFeature(),
                     scope.getProvider(), scope.getModel(), scope.getEndpoint(), scope.getBillingScope());
@@ -37,6 +47,9 @@ public final class HoldDecisions {
     public static HoldState decide(Request request, PolicyIndex policies, UsageSource usage) {
         Estimate estimate = Estimate.of(request.estimate());
         Decision decision = Decider.decide(request.call(), estimate, estimate.costMicros(), false, policies, usage, request.at());
+        if (request.keyInactive()) {
+            decision = decision.deniedFor(KeyDirectory.KEY_INACTIVE);
+        }
         boolean granted = decision.decision() != Verdict.deny;
         List<HeldLine> lines = new ArrayList<>();
         if (granted) {

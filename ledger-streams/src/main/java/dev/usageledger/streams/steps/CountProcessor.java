@@ -10,9 +10,12 @@ import dev.usageledger.streams.errors.UncountableEventException;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.model.CountedUsage;
 import dev.usageledger.streams.model.RatedUsage;
+import dev.usageledger.streams.rules.KeyDirectory;
 import dev.usageledger.streams.rules.PolicyIndex;
 import dev.usageledger.streams.rules.Rating;
 import dev.usageledger.streams.state.DedupeStore;
+import dev.usageledger.streams.state.DirectoryBook;
+import dev.usageledger.streams.state.DirectoryCache;
 import dev.usageledger.streams.state.HeldStore;
 import dev.usageledger.streams.state.HoldDueStore;
 import dev.usageledger.streams.state.HoldStore;
@@ -51,9 +54,11 @@ final class CountProcessor extends ContextualProcessor<String, Object, String, O
     private final Duration breachRetention;
     private final PolicyIndexCache indexes;
     private final PriceHistoryCache priceHistories;
+    private final DirectoryCache directoryCache;
     private final LiveState live;
     private final TopologyListener listener;
     private PriceBook prices;
+    private KeyDirectory directory;
     private Dedupe dedupe;
     private Aggregation aggregation;
     private PolicyCounting policies;
@@ -64,13 +69,15 @@ final class CountProcessor extends ContextualProcessor<String, Object, String, O
     private Sensor unpriced;
 
     CountProcessor(Duration dedupeHorizon, Duration lateGrace, Duration maxFutureSkew, Duration breachRetention,
-                   PolicyIndexCache indexes, PriceHistoryCache priceHistories, LiveState live, TopologyListener listener) {
+                   PolicyIndexCache indexes, PriceHistoryCache priceHistories, DirectoryCache directoryCache, LiveState live,
+                   TopologyListener listener) {
         this.dedupeHorizon = dedupeHorizon;
         this.lateGrace = lateGrace;
         this.maxFutureSkew = maxFutureSkew;
         this.breachRetention = breachRetention;
         this.indexes = indexes;
         this.priceHistories = priceHistories;
+        this.directoryCache = directoryCache;
         this.live = live;
         this.listener = listener;
     }
@@ -79,6 +86,8 @@ final class CountProcessor extends ContextualProcessor<String, Object, String, O
     public void init(ProcessorContext<String, Object> context) {
         super.init(context);
         prices = new PriceBook(context.getStateStore(Names.PRICE_STORE));
+        DirectoryBook book = new DirectoryBook(context.getStateStore(Names.DIRECTORY_STORE));
+        directory = (tenant, kind, id, at) -> directoryCache.inForce(book, tenant, kind, id, at);
         dedupe = new Dedupe(new DedupeStore(context.getStateStore(Names.DEDUPE_STORE)), dedupeHorizon);
         aggregation = new Aggregation(new MonthTotalsStore(context.getStateStore(Names.TOTALS_MONTH_STORE)));
         policies = new PolicyCounting(context, indexes, live, lateGrace, breachRetention);
@@ -106,7 +115,9 @@ final class CountProcessor extends ContextualProcessor<String, Object, String, O
             applySeed(seed, record.timestamp());
         } else {
             ValidUsage valid = (ValidUsage) record.value();
-            count(record.withValue(valid.event()), valid.wire(), valid.arrival());
+            UsageEvent completed = directory.completed(valid.event());
+            // an event the directory completed is no longer the bytes it arrived in
+            count(record.withValue(completed), completed == valid.event() ? valid.wire() : null, valid.arrival());
         }
     }
 

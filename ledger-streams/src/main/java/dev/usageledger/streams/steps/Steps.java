@@ -1,6 +1,7 @@
 package dev.usageledger.streams.steps;
 
 import dev.usageledger.schemas.avro.BudgetPolicy;
+import dev.usageledger.schemas.avro.DirectoryEntry;
 import dev.usageledger.schemas.avro.HoldEvent;
 import dev.usageledger.schemas.avro.HoldState;
 import dev.usageledger.schemas.avro.PolicySeed;
@@ -11,6 +12,7 @@ import dev.usageledger.schemas.registry.SchemaRegistryClient;
 import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.streams.TopologyListener;
 import dev.usageledger.streams.live.LiveState;
+import dev.usageledger.streams.state.DirectoryCache;
 import dev.usageledger.streams.state.PolicyIndexCache;
 import dev.usageledger.streams.state.PriceHistoryCache;
 import java.time.Duration;
@@ -42,8 +44,10 @@ public final class Steps {
     public static ProcessorSupplier<String, Object, String, Object> count(Duration dedupeHorizon, Duration lateGrace,
                                                                          Duration maxFutureSkew, Duration breachRetention,
                                                                          PolicyIndexCache indexes, PriceHistoryCache prices,
-                                                                         LiveState live, TopologyListener listener) {
-        return () -> new CountProcessor(dedupeHorizon, lateGrace, maxFutureSkew, breachRetention, indexes, prices, live, listener);
+                                                                         DirectoryCache directory, LiveState live,
+                                                                         TopologyListener listener) {
+        return () -> new CountProcessor(dedupeHorizon, lateGrace, maxFutureSkew, breachRetention, indexes, prices, directory, live,
+                listener);
     }
 
     /** Decides hold requests and voids, and ends expired holds. */
@@ -72,5 +76,11 @@ public final class Steps {
     public static ProcessorSupplier<String, byte[], Void, Void> policyBook(String storeName, SchemaRegistryClient registry,
                                                                           TopologyListener listener, PolicyIndexCache indexes) {
         return () -> new PolicyBookProcessor(storeName, new AvroDeserializer<>(BudgetPolicy.class, registry), listener, indexes);
+    }
+
+    /** Keeps the global key directory in the store {@code storeName}, invalidating {@code cache} after each change. */
+    public static ProcessorSupplier<String, byte[], Void, Void> directoryBook(String storeName, SchemaRegistryClient registry,
+                                                                             TopologyListener listener, DirectoryCache cache) {
+        return () -> new DirectoryBookProcessor(storeName, new AvroDeserializer<>(DirectoryEntry.class, registry), listener, cache);
     }
 }

@@ -415,6 +415,7 @@ class ExactlyOnceIT {
         settings.put(LedgerStreamsConfig.HOLD_JOURNAL_TOPIC_CONFIG, prefix + ".hold-journal");
         settings.put(LedgerStreamsConfig.RATED_TOPIC_CONFIG, prefix + ".rated");
         settings.put(LedgerStreamsConfig.SEEDS_TOPIC_CONFIG, prefix + ".seeds");
+        settings.put(LedgerStreamsConfig.DIRECTORY_TOPIC_CONFIG, prefix + ".directory");
         settings.put(LedgerStreamsConfig.DECISIONS_TOPIC_CONFIG, prefix + ".decisions");
         settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "commit.interval.ms", "200");
         settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "max.poll.records", "200");
@@ -436,6 +437,7 @@ class ExactlyOnceIT {
                     new TopicSpec(prefix + ".hold-journal", 4, Map.of()),
                     new TopicSpec(prefix + ".rated", 4, Map.of()),
                     new TopicSpec(prefix + ".seeds", 4, Map.of()),
+                    new TopicSpec(prefix + ".directory", 1, Map.of("cleanup.policy", "compact")),
                     new TopicSpec(prefix + ".decisions", 4, Map.of())));
         }
     }

@@ -3,6 +3,7 @@ package dev.usageledger.cli.audit;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.usageledger.cli.SettingsOptions;
+import dev.usageledger.schemas.avro.DirectoryEntry;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
@@ -93,6 +94,9 @@ public final class AuditCommand implements Callable<Integer> {
     @Option(names = "--prices-topic", paramLabel = "TOPIC", description = "Prices topic (ledger.prices.topic).")
     String pricesTopic;
 
+    @Option(names = "--directory-topic", paramLabel = "TOPIC", description = "Key directory topic (ledger.directory.topic).")
+    String directoryTopic;
+
     @Option(names = "--dedupe-horizon-ms", paramLabel = "MS", description = "Dedupe horizon (ledger.dedupe.horizon.ms).")
     Long horizonMs;
 
@@ -141,8 +145,10 @@ public final class AuditCommand implements Callable<Integer> {
              AuditReport report = new AuditReport(out)) {
             PriceHistory prices = PriceHistory.read(priceConsumer, ledger.topics().prices(),
                     new AvroDeserializer<>(PriceChange.class, client));
+            DirectoryHistory directory = DirectoryHistory.read(priceConsumer, ledger.topics().directory(),
+                    new AvroDeserializer<>(DirectoryEntry.class, client), System.err);
             UsageReplay replay = new UsageReplay(new AvroDeserializer<>(UsageEvent.class, client),
-                    new UsageEventRules(ledger.maxFutureSkew()), prices, ledger.lateGrace().toMillis(), ledger.dedupeHorizon().toMillis(),
+                    new UsageEventRules(ledger.maxFutureSkew()), prices, directory, ledger.lateGrace().toMillis(), ledger.dedupeHorizon().toMillis(),
                     ledger.retention(LedgerStreamsConfig.DAY_RETENTION_MS_CONFIG).toMillis(), tenant, from, to, report);
             long[] readRange = read(usage, ledger, from, replay);
             report.close();
@@ -184,6 +190,7 @@ public final class AuditCommand implements Callable<Integer> {
         flags.put(LedgerStreamsConfig.REGISTRY_URL_CONFIG, registry);
         flags.put(LedgerStreamsConfig.USAGE_TOPIC_CONFIG, usageTopic);
         flags.put(LedgerStreamsConfig.PRICES_TOPIC_CONFIG, pricesTopic);
+        flags.put(LedgerStreamsConfig.DIRECTORY_TOPIC_CONFIG, directoryTopic);
         flags.put(LedgerStreamsConfig.DEDUPE_HORIZON_MS_CONFIG, horizonMs);
         flags.put(LedgerStreamsConfig.LATE_GRACE_MS_CONFIG, lateGraceMs);
         flags.put(LedgerStreamsConfig.MAX_FUTURE_SKEW_MS_CONFIG, maxFutureSkewMs);

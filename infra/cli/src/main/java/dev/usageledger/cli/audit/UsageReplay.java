@@ -7,6 +7,7 @@ import dev.usageledger.schemas.serde.MalformedPayloadException;
 import dev.usageledger.schemas.validation.ImportHeader;
 import dev.usageledger.schemas.validation.UsageEventRules;
 import dev.usageledger.schemas.validation.Violation;
+import dev.usageledger.streams.rules.KeyDirectory;
 import dev.usageledger.streams.rules.Rating;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -22,7 +23,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * than the reports keep is rejected; older than the late grace is counted as late usage or, with
  * the import header, as history), dedupe by event id within the horizon of when it
  * counts (first occurrence wins; ADR 0002), rating with the price in force
- * at {@code occurred_at}. Each event that counts and falls in the audited range and tenant goes
+ * at {@code occurred_at}, its user and teams completed from the key directory as it was then. Each event that counts and falls in the audited range and tenant goes
  * to the report.
  */
 final class UsageReplay {
@@ -36,6 +37,7 @@ final class UsageReplay {
     private final AvroDeserializer<UsageEvent> deserializer;
     private final UsageEventRules rules;
     private final PriceHistory prices;
+    private final KeyDirectory directory;
     private final long lateGraceMs;
     private final long horizonMs;
     private final long keptMs;
@@ -49,11 +51,12 @@ final class UsageReplay {
     long duplicates;
     long read;
 
-    UsageReplay(AvroDeserializer<UsageEvent> deserializer, UsageEventRules rules, PriceHistory prices, long lateGraceMs, long horizonMs,
-                long keptMs, String tenant, Instant from, Instant to, AuditReport report) {
+    UsageReplay(AvroDeserializer<UsageEvent> deserializer, UsageEventRules rules, PriceHistory prices, KeyDirectory directory,
+                long lateGraceMs, long horizonMs, long keptMs, String tenant, Instant from, Instant to, AuditReport report) {
         this.deserializer = deserializer;
         this.rules = rules;
         this.prices = prices;
+        this.directory = directory;
         this.lateGraceMs = lateGraceMs;
         this.horizonMs = horizonMs;
         this.keptMs = keptMs;
@@ -108,7 +111,7 @@ final class UsageReplay {
         }
         firstSeen.put(id, countedAt);
         if (audited) {
-            report.add(rate(event, record, arrival));
+            report.add(rate(directory.completed(event), record, arrival));
         }
     }
 

@@ -12,12 +12,15 @@ import dev.usageledger.infra.embedded.topics.TopicAdmin;
 import dev.usageledger.infra.embedded.topics.TopicSpec;
 import dev.usageledger.query.LedgerService;
 import dev.usageledger.query.ServiceConfig;
+import dev.usageledger.schemas.avro.DirectoryEntry;
+import dev.usageledger.schemas.avro.DirectoryKind;
 import dev.usageledger.schemas.avro.PriceChange;
 import dev.usageledger.schemas.avro.UsageEvent;
 import dev.usageledger.schemas.avro.UsageStatus;
 import dev.usageledger.schemas.registry.RestSchemaRegistryClient;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.LedgerStreamsConfig;
+import dev.usageledger.streams.state.DirectoryBook;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -66,7 +69,8 @@ class AuditCommandIT {
                     new TopicSpec(prefix + ".hold-requests", 3, Map.of()),
                     new TopicSpec(prefix + ".hold-journal", 3, Map.of()),
                     new TopicSpec(prefix + ".rated", 3, Map.of()),
-                    new TopicSpec(prefix + ".seeds", 3, Map.of())));
+                    new TopicSpec(prefix + ".seeds", 3, Map.of()),
+                    new TopicSpec(prefix + ".directory", 1, Map.of("cleanup.policy", "compact"))));
         }
         Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS);
         try (RestSchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(cluster.registryUrl());
@@ -83,12 +87,26 @@ class AuditCommandIT {
                     .setOutputMicrosPerMtok(800_000).build();
             producer.send(new ProducerRecord<>(prefix + ".prices", "openai/gpt-4.1-mini@" + cheaper.getEffectiveFrom().toEpochMilli(),
                     prices.serialize(prefix + ".prices", cheaper))).get();
+            // acme's key k1 is the research team's, then from second 30 on the ops team's; its events name neither
+            AvroSerializer<DirectoryEntry> directory = new AvroSerializer<>(registry, true, false);
+            DirectoryEntry research = DirectoryEntry.newBuilder().setTenantId("acme").setKind(DirectoryKind.api_key).setId("acme-k1")
+                    .setUserId("acme-keyholder").setTeamIds(List.of("acme-research")).setEffectiveFrom(hour.minus(1, ChronoUnit.HOURS))
+                    .setUpdatedAt(hour.minus(1, ChronoUnit.HOURS)).build();
+            DirectoryEntry ops = DirectoryEntry.newBuilder(research).setTeamIds(List.of("acme-ops")).setEffectiveFrom(hour.plusSeconds(30))
+                    .build();
+            for (DirectoryEntry entry : List.of(research, ops)) {
+                producer.send(new ProducerRecord<>(prefix + ".directory", DirectoryBook.topicKey(entry),
+                        directory.serialize(prefix + ".directory", entry))).get();
+            }
             AvroSerializer<UsageEvent> usage = new AvroSerializer<>(registry, true, false);
             for (int i = 0; i < 60; i++) {
                 String tenant = i % 2 == 0 ? "acme" : "globex";
                 UsageEvent.Builder event = UsageEvent.newBuilder().setEventId("a-" + i).setTenantId(tenant)
-                        .setOccurredAt(hour.plusSeconds(i)).setTeamIds(List.of(tenant + "-team")).setUserId(tenant + "-u" + (i % 4))
-                        .setProvider("openai").setModel(i % 10 == 9 ? "unknown-model" : "gpt-4.1-mini").setInputTokens(1_000L + i)
+                        .setOccurredAt(hour.plusSeconds(i)).setTeamIds(List.of(tenant + "-team")).setUserId(tenant + "-u" + (i % 4));
+                if (i % 6 == 0) {
+                    event.setTeamIds(List.of()).setUserId(null).setApiKeyId("acme-k1");
+                }
+                event.setProvider("openai").setModel(i % 10 == 9 ? "unknown-model" : "gpt-4.1-mini").setInputTokens(1_000L + i)
                         .setCachedInputTokens(i % 3 == 0 ? 500L : 0L).setOutputTokens(200L + i).setRequests(1).setStatus(UsageStatus.ok);
                 byte[] bytes = usage.serialize(prefix + ".usage", event.build());
                 producer.send(new ProducerRecord<>(prefix + ".usage", tenant, bytes)).get();
@@ -110,6 +128,7 @@ class AuditCommandIT {
         settings.put(LedgerStreamsConfig.HOLD_JOURNAL_TOPIC_CONFIG, prefix + ".hold-journal");
         settings.put(LedgerStreamsConfig.RATED_TOPIC_CONFIG, prefix + ".rated");
         settings.put(LedgerStreamsConfig.SEEDS_TOPIC_CONFIG, prefix + ".seeds");
+        settings.put(LedgerStreamsConfig.DIRECTORY_TOPIC_CONFIG, prefix + ".directory");
         settings.put(LedgerStreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
         settings.put(ServiceConfig.HTTP_PORT_CONFIG, 0);
         settings.put(ServiceConfig.AUTH_TOKENS_CONFIG, "admin=" + ADMIN);
@@ -131,7 +150,9 @@ class AuditCommandIT {
             assertThat(summary.get("reconciliation").get("compared").asLong()).isGreaterThan(10);
             assertThat(summary.get("partitions").findValuesAsText("sha256")).allMatch(h -> h.matches("[0-9a-f]{64}"));
             assertThat(Files.readAllLines(dir.resolve("report/events.csv"))).hasSize(61);
-            assertThat(Files.readString(dir.resolve("report/totals.csv"))).contains("acme,tenant:acme,month,");
+            assertThat(Files.readString(dir.resolve("report/totals.csv"))).contains("acme,tenant:acme,month,")
+                    .as("the key's events, with the teams of the directory at their time").contains("acme,team:acme-research,month,")
+                    .contains("acme,team:acme-ops,month,").contains("acme,user:acme-keyholder,month,");
             assertThat(Files.readAllLines(dir.resolve("report/reconciliation.csv")).stream().skip(1)).allMatch(l -> l.endsWith(",true"));
 
             assertThat(summary.get("totals").get("cost_micros").asLong()).as("both prices applied, each in its time")
@@ -161,7 +182,7 @@ class AuditCommandIT {
     private static Result audit(LedgerCluster cluster, String prefix, String pricesTopic, String ledgerUrl, String from, String to,
                                 Path out) {
         return run("audit", "--from", from, "--to", to, "--bootstrap", cluster.bootstrapServers(), "--registry", cluster.registryUrl(),
-                "--usage-topic", prefix + ".usage", "--prices-topic", pricesTopic, "--ledger-url", ledgerUrl,
+                "--usage-topic", prefix + ".usage", "--prices-topic", pricesTopic, "--directory-topic", prefix + ".directory", "--ledger-url", ledgerUrl,
                 "--token", ADMIN, "--out", out.toString());
     }
 

@@ -51,7 +51,8 @@ class ServeCommandIT {
                     new TopicSpec(prefix + ".hold-requests", 2, Map.of()),
                     new TopicSpec(prefix + ".hold-journal", 2, Map.of()),
                     new TopicSpec(prefix + ".rated", 2, Map.of()),
-                    new TopicSpec(prefix + ".seeds", 2, Map.of())));
+                    new TopicSpec(prefix + ".seeds", 2, Map.of()),
+                    new TopicSpec(prefix + ".directory", 1, Map.of("cleanup.policy", "compact"))));
         }
         Path config = dir.resolve("ledger.properties");
         Files.writeString(config, "ledger.application.id=" + prefix + "-app\nledger.auth.tokens=admin=" + ADMIN + "\n");
@@ -67,7 +68,8 @@ class ServeCommandIT {
                 "--set", "ledger.decisions.topic=" + prefix + ".decisions",
                 "--set", "ledger.hold.requests.topic=" + prefix + ".hold-requests",
                 "--set", "ledger.hold.journal.topic=" + prefix + ".hold-journal",
-                "--set", "ledger.rated.topic=" + prefix + ".rated", "--set", "ledger.seeds.topic=" + prefix + ".seeds").redirectErrorStream(true);
+                "--set", "ledger.rated.topic=" + prefix + ".rated", "--set", "ledger.seeds.topic=" + prefix + ".seeds",
+                "--set", "ledger.directory.topic=" + prefix + ".directory").redirectErrorStream(true);
         Process process = builder.start();
         try {
             CompletableFuture<String> api = new CompletableFuture<>();

@@ -19,6 +19,7 @@ public final class LedgerTopics {
     public static final String REJECTED = "ledger.usage.rejected.v1";
     public static final String RATED = "ledger.usage.rated.v1";
     public static final String SEEDS = "ledger.seeds.v1";
+    public static final String DIRECTORY = "ledger.directory.v1";
 
     private static final String FOREVER = "-1";
     private static final String ONE_YEAR_MS = Long.toString(365L * 24 * 3600 * 1000);
@@ -31,8 +32,9 @@ public final class LedgerTopics {
      * Every ledger topic with {@code partitions} partitions for the tenant-keyed topics. The
      * usage topic is the system of record: kept forever and never compacted; so is the rated
      * topic, the counted usage that audits and reporting read. The seeds topic carries the reporting
-     * part's answers to seed requests, applied once by enforcement. Policies and prices
-     * are compacted tables (a price's key carries its effective time, so compaction keeps history).
+     * part's answers to seed requests, applied once by enforcement. Policies, prices and
+     * the key directory are compacted tables (a price's and a directory version's key carries its
+     * effective time, so compaction keeps history).
      */
     public static List<TopicSpec> all(int partitions) {
         return List.of(
@@ -48,6 +50,7 @@ public final class LedgerTopics {
                 new TopicSpec(REJECTED, partitions, Map.of("cleanup.policy", "delete", "retention.ms", ONE_YEAR_MS)),
                 new TopicSpec(RATED, partitions, Map.of("cleanup.policy", "delete", "retention.ms", FOREVER,
                         "retention.bytes", FOREVER)),
-                new TopicSpec(SEEDS, partitions, Map.of("cleanup.policy", "delete", "retention.ms", THIRTY_DAYS_MS)));
+                new TopicSpec(SEEDS, partitions, Map.of("cleanup.policy", "delete", "retention.ms", THIRTY_DAYS_MS)),
+                new TopicSpec(DIRECTORY, partitions, Map.of("cleanup.policy", "compact")));
     }
 }
