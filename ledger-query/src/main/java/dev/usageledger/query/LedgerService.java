@@ -36,8 +36,10 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -117,6 +119,9 @@ public final class LedgerService implements AutoCloseable {
                 config.getString(ServiceConfig.LITELLM_TENANT_FIELD_CONFIG));
         Map<String, Object> clients = new HashMap<>(streamsConfig.clientSecurity());
         clients.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, streamsConfig.getList(LedgerStreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+        try (Admin admin = Admin.create(new HashMap<>(clients))) { // a table added after the first release: created when missing
+            CompactedTopics.ensure(admin, List.of(streamsConfig.topics().directory()), "key directory");
+        }
         Webhooks webhooks = Webhooks.start(clients, new KafkaProducer<>(producerProperties(streamsConfig), new StringSerializer(),
                 new ByteArraySerializer()), new AvroDeserializer<>(BudgetBreach.class, registry), new Webhooks.Settings(
                 config.getString(ServiceConfig.WEBHOOKS_TOPIC_CONFIG), config.getString(ServiceConfig.WEBHOOK_DELIVERIES_TOPIC_CONFIG),

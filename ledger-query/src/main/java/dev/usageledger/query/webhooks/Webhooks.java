@@ -1,5 +1,6 @@
 package dev.usageledger.query.webhooks;
 
+import dev.usageledger.query.CompactedTopics;
 import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.serde.AvroDeserializer;
 import java.time.Clock;
@@ -7,18 +8,13 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TopicExistsException;
 
 /** Breach webhooks: the tenants' webhooks and their deliveries, and the dispatcher that delivers. */
 public final class Webhooks implements AutoCloseable {
@@ -45,32 +41,13 @@ public final class Webhooks implements AutoCloseable {
     public static Webhooks start(Map<String, Object> clientSettings, Producer<String, byte[]> producer, AvroDeserializer<BudgetBreach> breaches,
                                  Settings settings, Clock clock) {
         Admin admin = Admin.create(new HashMap<>(clientSettings));
-        ensureCompacted(admin, List.of(settings.webhooksTopic(), settings.deliveriesTopic()));
+        CompactedTopics.ensure(admin, List.of(settings.webhooksTopic(), settings.deliveriesTopic()), "webhook");
         WebhookBook book = new WebhookBook(new CompactedView(settings.webhooksTopic(), clientSettings, producer, null),
                 new CompactedView(settings.deliveriesTopic(), clientSettings, producer, null));
         Targets targets = new Targets(settings.allowPrivateTargets());
         Dispatcher dispatcher = new Dispatcher(clientSettings, settings.groupId(), settings.breachesTopic(), breaches, book, targets,
                 settings.retry(), clock);
         return new Webhooks(book, dispatcher, admin, targets, settings.breachesTopic());
-    }
-
-    /** Creates the compacted topics that do not exist yet (the broker's default partitions and replication). */
-    private static void ensureCompacted(Admin admin, List<String> topics) {
-        try {
-            var existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = topics.stream().filter(t -> !existing.contains(t))
-                    .map(t -> new NewTopic(t, Optional.empty(), Optional.empty()).configs(Map.of("cleanup.policy", "compact"))).toList();
-            if (!missing.isEmpty()) {
-                admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
-            }
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("cannot create the webhook topics " + topics + " (" + e.getCause() + "); create them"
-                        + " (cleanup.policy=compact) or grant the service CreateTopics", e.getCause());
-            }
-        } catch (InterruptedException | TimeoutException e) {
-            throw new IllegalStateException("cannot list or create the webhook topics " + topics + ": " + e, e);
-        }
     }
 
     public Targets targets() {
