@@ -183,6 +183,9 @@ public final class LedgerEnforcer implements AutoCloseable {
             case DENY -> denied.increment();
         }
         boolean held = holdId != null && answer.path("hold").hasNonNull("hold_id");
+        if (answer.path("degraded").asBoolean(false)) { // the ledger could not decide; the call's budgets all fail open
+            return new Verdict(decision, Verdict.Source.POLICY_FAIL_OPEN, answer.path("message").asText(null), null, answer);
+        }
         return new Verdict(decision, Verdict.Source.LEDGER, null, held ? holdId : null, answer);
     }
 

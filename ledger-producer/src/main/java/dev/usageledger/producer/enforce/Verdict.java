@@ -3,8 +3,10 @@ package dev.usageledger.producer.enforce;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * The answer to a check or a hold: the ledger's own ({@link Source#LEDGER}, with its JSON answer),
- * or the fail mode's when the ledger could not answer in time ({@link Source#FAIL_OPEN},
+ * The answer to a check or a hold: the ledger's own ({@link Source#LEDGER}, with its JSON answer);
+ * the ledger's undecided allow when it could not read the call's state and every budget of the
+ * call fails open ({@link Source#POLICY_FAIL_OPEN}, with its answer and why in {@code reason}); or
+ * this client's fail mode's when the ledger could not answer in time ({@link Source#FAIL_OPEN},
  * {@link Source#FAIL_CLOSED}, with why in {@code reason}).
  *
  * @param holdId the hold reserved for the call; null unless a hold was granted
@@ -15,7 +17,7 @@ public record Verdict(Decision decision, Source source, String reason, String ho
     public enum Decision { ALLOW, WARN, DENY }
 
     /** Who decided. */
-    public enum Source { LEDGER, FAIL_OPEN, FAIL_CLOSED }
+    public enum Source { LEDGER, POLICY_FAIL_OPEN, FAIL_OPEN, FAIL_CLOSED }
 
     /** Whether the call may proceed (allowed, or allowed with a warning). */
     public boolean allowed() {

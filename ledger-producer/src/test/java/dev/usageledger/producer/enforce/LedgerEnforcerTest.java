@@ -83,6 +83,21 @@ class LedgerEnforcerTest {
     }
 
     @Test
+    void shouldSayWhenTheLedgerLetACallThroughUndecidedBecauseItsBudgetsFailOpen() throws Exception {
+        URI api = serve(200, "{\"decision\": \"allow\", \"reasons\": [\"fail_open\"], \"degraded\": true,"
+                + " \"message\": \"allowed undecided: partition 1 is restoring; every budget that would enforce on this call fails open"
+                + " (team-day)\", \"budgets\": [{\"policy_id\": \"team-day\", \"fail_open\": true}]}", 0);
+        try (LedgerEnforcer closed = enforcer(api, FailMode.CLOSED)) {
+            Verdict verdict = closed.hold(CALL, "h-3", Duration.ofMinutes(5));
+
+            assertThat(verdict.allowed()).as("the ledger's answer stands, whatever this client's own mode").isTrue();
+            assertThat(verdict.source()).isEqualTo(Verdict.Source.POLICY_FAIL_OPEN);
+            assertThat(verdict.holdId()).as("nothing was reserved").isNull();
+            assertThat(verdict.reason()).contains("fails open (team-day)");
+        }
+    }
+
+    @Test
     void shouldKeepTheLedgersOwnAnswerAndCountItsLatency() throws Exception {
         URI api = serve(201, "{\"decision\": \"warn\", \"message\": \"80 % of 'Research Q4' used\", \"hold\": {\"hold_id\": \"h-2\"}}", 0);
         try (LedgerEnforcer closed = enforcer(api, FailMode.CLOSED)) {

@@ -28,7 +28,8 @@ import java.util.TreeSet;
  */
 public record PolicyBody(String policyId, String tenantId, SubjectBody subject, FiltersBody filters, String metric, Long limit,
                          PeriodBody period, List<Integer> thresholds, Integer softLimitPct, Boolean enforce, Boolean unlimited,
-                         String name, String updatedBy, Boolean active, Boolean autoRenew, Long softLimit, List<String> overrides) {
+                         String name, String updatedBy, Boolean active, Boolean autoRenew, Long softLimit, List<String> overrides,
+                         Boolean failOpen) {
     /** The longest name or updated_by. */
     static final int MAX_TEXT = 200;
 
@@ -105,6 +106,7 @@ public record PolicyBody(String policyId, String tenantId, SubjectBody subject, 
                 .setActive(active == null || active)
                 .setAutoRenew(renews)
                 .setOverrides(replaced)
+                .setFailOpen(Boolean.TRUE.equals(failOpen))
                 .build();
     }
 

@@ -110,6 +110,7 @@ public final class Views {
         view.put("active", policy.getActive());
         view.put("auto_renew", policy.getAutoRenew());
         view.put("overrides", policy.getOverrides().stream().map(Enum::name).toList());
+        view.put("fail_open", policy.getFailOpen());
         view.put("updated_at", Iso.format(policy.getUpdatedAt()));
         view.put("updated_by", policy.getUpdatedBy());
         return view;

@@ -7,7 +7,10 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.micrometer.core.instrument.Timer;
 
-/** {@code POST /v1/check}: the pre-flight decision, from the owning instance's state. */
+/**
+ * {@code POST /v1/check}: the pre-flight decision, from the owning instance's state; when that state
+ * cannot be read, undecided if every budget of the call fails open ({@link FailOpen}).
+ */
 final class CheckHandlers {
     private final Checks checks;
     private final TenantRouter router;
@@ -29,11 +32,11 @@ final class CheckHandlers {
         byte[] body = Exchange.body(request, settings.maxBodyBytes());
         CheckBody check = Json.read(body, CheckBody.class);
         Callers.of(request).requireTenant(check.tenantId());
-        router.answer(request, response, check.tenantId(), body, check.minOffset(), stores -> {
+        FailOpen.orElse(() -> router.answer(request, response, check.tenantId(), body, check.minOffset(), stores -> {
             long started = System.nanoTime();
             var decision = checks.decide(check, stores, settings.clock().instant());
             decisionTimer.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
             return Views.decision(decision);
-        });
+        }), check, checks, settings.clock().instant(), response);
     }
 }

@@ -72,7 +72,7 @@ final class HoldHandlers {
         if (ttl.compareTo(settings.holdTtlMax()) > 0) {
             throw ApiException.invalid("ttl_ms", "ttl_ms must be at most " + settings.holdTtlMax().toMillis() + ", got " + hold.ttlMs());
         }
-        router.write(request, response, check.tenantId(), body, stores -> {
+        FailOpen.orElse(() -> router.write(request, response, check.tenantId(), body, stores -> {
             HoldState existing = stores.holds().get(check.tenantId(), hold.holdId());
             if (existing != null) {
                 return reply(existing);
@@ -84,7 +84,7 @@ final class HoldHandlers {
             TenantRouter.Reply reply = reply(decided);
             reply.body().put("unpriced", rated.unpriced());
             return reply;
-        });
+        }), check, checks, settings.clock().instant(), response);
     }
 
     private void get(ServerRequest request, ServerResponse response) {

@@ -11,6 +11,8 @@ import dev.usageledger.streams.rules.PolicyIndex;
 import dev.usageledger.streams.rules.Rating;
 import dev.usageledger.streams.rules.Rating.Rated;
 import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The check path: the tenant's policies from the policy book, the call's cost (its own estimate,
@@ -30,6 +32,19 @@ public final class Checks {
         Decision decision = Decider.decide(call.call(), check.toEstimate(), rated.costMicros(), rated.unpriced(), policies,
                 new StoreUsageSource(stores), now);
         return call.keyInactive() ? decision.deniedFor(KeyDirectory.KEY_INACTIVE) : decision;
+    }
+
+    /**
+     * When the call's state cannot be read: the budgets that would enforce on it, if each of them
+     * fails open (and the key is not inactive), so the call may go through undecided; else empty.
+     * Reads the policy book and the key directory only (global, on every instance).
+     */
+    public Optional<List<Decider.Governing>> failingOpen(CheckBody check, Instant now) {
+        KeyDirectory.Resolution call = resolve(check, now);
+        if (call.keyInactive()) {
+            return Optional.empty();
+        }
+        return Decider.failingOpen(call.call(), state.policiesOf(check.tenantId()), now);
     }
 
     /** The call completed from the key directory as it is {@code now}, and whether its key is inactive. */

@@ -12,6 +12,7 @@ import dev.usageledger.streams.rules.RollingWindow;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Judges a call before it is made: every policy that governs it (the same members, filters and
@@ -36,21 +37,57 @@ public final class Decider {
     public static Decision decide(CallDimensions call, Estimate estimate, long costMicros, boolean unpriced,
                                   PolicyIndex policies, UsageSource usage, Instant now) {
         List<BudgetLine> lines = new ArrayList<>();
+        for (Governing governing : governing(call, policies, now)) {
+            BudgetPolicy policy = governing.policy();
+            long amount = estimate.amount(policy.getMetric(), costMicros);
+            PeriodSpec period = policies.period(policy);
+            lines.add(period.isFixed()
+                    ? periodLine(policy, PeriodCalendar.windowAt(period, now), governing.member(), amount, usage)
+                    : rollingLine(policy, governing.member(), amount, usage, now.toEpochMilli()));
+        }
+        return Decision.of(lines, unpriced);
+    }
+
+    /** A budget that governs a call: the policy, and the member it is kept for. */
+    public record Governing(BudgetPolicy policy, String member) {
+    }
+
+    /**
+     * The budgets that govern the call at {@code now}: each policy of each of the call's members
+     * that admits the call (its filters), is in its window and is not replaced by an override.
+     */
+    public static List<Governing> governing(CallDimensions call, PolicyIndex policies, Instant now) {
+        List<Governing> found = new ArrayList<>();
         for (SubjectType type : policies.types()) {
             for (String member : PolicyRules.members(type, call)) {
                 for (BudgetPolicy policy : policies.governing(type, member)) {
                     if (PolicyRules.admits(policy.getFilters(), call) && PolicyRules.appliesAt(policy, now)
                             && !policies.overridden(policy, call, now)) {
-                        long amount = estimate.amount(policy.getMetric(), costMicros);
-                        PeriodSpec period = policies.period(policy);
-                        lines.add(period.isFixed()
-                                ? periodLine(policy, PeriodCalendar.windowAt(period, now), member, amount, usage)
-                                : rollingLine(policy, member, amount, usage, now.toEpochMilli()));
+                        found.add(new Governing(policy, member));
                     }
                 }
             }
         }
-        return Decision.of(lines, unpriced);
+        return found;
+    }
+
+    /**
+     * The budgets that could deny the call (governing, judging, enforced) when each of them fails
+     * open ({@code fail_open}), so the call may go through while its state cannot be read; empty
+     * when one of them fails closed.
+     */
+    public static Optional<List<Governing>> failingOpen(CallDimensions call, PolicyIndex policies, Instant now) {
+        List<Governing> enforcing = new ArrayList<>();
+        for (Governing governing : governing(call, policies, now)) {
+            BudgetPolicy policy = governing.policy();
+            if (PolicyRules.judges(policy) && policy.getEnforce()) {
+                if (!policy.getFailOpen()) {
+                    return Optional.empty();
+                }
+                enforcing.add(governing);
+            }
+        }
+        return Optional.of(enforcing);
     }
 
     private static BudgetLine periodLine(BudgetPolicy policy, PeriodWindow period, String member, long amount, UsageSource usage) {

@@ -335,6 +335,28 @@ class DeciderTest {
         assertThat(Decider.retryAfterMs(buckets, 60_000, now, 1)).isEqualTo(10_000L);
     }
 
+    @Test
+    void shouldLetACallFailOpenOnlyWhenEveryBudgetThatWouldEnforceOnItFailsOpen() {
+        BudgetPolicy team = BudgetPolicy.newBuilder(policy("team-day", SubjectType.team, "platform", 1_000, true)).setFailOpen(true).build();
+        BudgetPolicy user = BudgetPolicy.newBuilder(policy("user-day", SubjectType.user, "u1", 1_000, true)).setFailOpen(true).build();
+        BudgetPolicy tenantHard = policy("acme-day", SubjectType.tenant, "acme", 1_000, true);
+
+        assertThat(failingOpen(team, user)).as("both fail open").hasValueSatisfying(open -> assertThat(open)
+                .extracting(g -> g.policy().getPolicyId() + "/" + g.member()).containsExactlyInAnyOrder("team-day/platform", "user-day/u1"));
+        assertThat(failingOpen(team, user, tenantHard)).as("the tenant's fails closed").isEmpty();
+        assertThat(failingOpen(team, policy("acme-watch", SubjectType.tenant, "acme", 1_000, false)))
+                .as("a budget that only warns cannot deny: its mode does not matter").hasValueSatisfying(open -> assertThat(open).hasSize(1));
+        assertThat(failingOpen(team, BudgetPolicy.newBuilder(tenantHard).setActive(false).build()))
+                .as("a paused budget decides nothing").hasValueSatisfying(open -> assertThat(open).hasSize(1));
+        assertThat(failingOpen(team, policy("data-day", SubjectType.team, "data", 1_000, true)))
+                .as("another team's budget does not govern the call").hasValueSatisfying(open -> assertThat(open).hasSize(1));
+        assertThat(failingOpen()).as("no budget: nothing could deny").hasValueSatisfying(open -> assertThat(open).isEmpty());
+    }
+
+    private java.util.Optional<List<Decider.Governing>> failingOpen(BudgetPolicy... policies) {
+        return Decider.failingOpen(CALL, PolicyIndex.of(List.of(policies)), NOW);
+    }
+
     private Decision decide(long costMicros, List<BudgetPolicy> policies) {
         return Decider.decide(CALL, new Estimate(costMicros, 1_200, 0, 300, 0, 1), costMicros, false, PolicyIndex.of(policies), source,
                 NOW);
