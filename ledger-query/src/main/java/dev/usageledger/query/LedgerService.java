@@ -119,8 +119,12 @@ public final class LedgerService implements AutoCloseable {
                 config.getString(ServiceConfig.LITELLM_TENANT_FIELD_CONFIG));
         Map<String, Object> clients = new HashMap<>(streamsConfig.clientSecurity());
         clients.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, streamsConfig.getList(LedgerStreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
-        try (Admin admin = Admin.create(new HashMap<>(clients))) { // a table added after the first release: created when missing
-            CompactedTopics.ensure(admin, List.of(streamsConfig.topics().directory()), "key directory");
+        try (Admin admin = Admin.create(new HashMap<>(clients))) { // topics added after the first release: created when missing
+            MissingTopics.ensure(admin, List.of(MissingTopics.compacted(streamsConfig.topics().directory()),
+                    MissingTopics.single(streamsConfig.topics().globalUsage(), Map.of("cleanup.policy", "delete",
+                            "retention.ms", Long.toString(Duration.ofDays(30).toMillis()))),
+                    MissingTopics.single(streamsConfig.topics().globalCounters(), Map.of("cleanup.policy", "compact"))),
+                    "key directory and global limit");
         }
         Webhooks webhooks = Webhooks.start(clients, new KafkaProducer<>(producerProperties(streamsConfig), new StringSerializer(),
                 new ByteArraySerializer()), new AvroDeserializer<>(BudgetBreach.class, registry), new Webhooks.Settings(

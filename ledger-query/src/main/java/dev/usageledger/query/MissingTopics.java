@@ -11,35 +11,46 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
- * Compacted topics the service creates itself when they are missing (with the broker's default
- * partitions and replication): tables it added after the first release, so that an upgrade does
- * not need a step of its own.
+ * Topics the service creates itself when they are missing: ones it added after the first
+ * release, so that an upgrade does not need a step of its own, and the webhook tables.
  */
-public final class CompactedTopics {
-    private CompactedTopics() {
+public final class MissingTopics {
+    private static final Map<String, String> COMPACT = Map.of("cleanup.policy", "compact");
+
+    private MissingTopics() {
+    }
+
+    /** A compacted topic with the broker's default partitions and replication. */
+    public static NewTopic compacted(String name) {
+        return new NewTopic(name, Optional.empty(), Optional.empty()).configs(COMPACT);
+    }
+
+    /** A topic of one partition (the broker's default replication) with these settings. */
+    public static NewTopic single(String name, Map<String, String> configs) {
+        return new NewTopic(name, Optional.of(1), Optional.empty()).configs(configs);
     }
 
     /**
-     * Creates those of {@code topics} that do not exist yet.
+     * Creates those of {@code wanted} that do not exist yet.
      *
      * @param what what the topics are, for the error that says how to create them by hand
      * @throws IllegalStateException when they cannot be listed or created
      */
-    public static void ensure(Admin admin, List<String> topics, String what) {
+    public static void ensure(Admin admin, List<NewTopic> wanted, String what) {
+        List<String> names = wanted.stream().map(NewTopic::name).toList();
         try {
             var existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = topics.stream().filter(t -> !existing.contains(t))
-                    .map(t -> new NewTopic(t, Optional.empty(), Optional.empty()).configs(Map.of("cleanup.policy", "compact"))).toList();
+            List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
             }
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("cannot create the " + what + " topics " + topics + " (" + e.getCause() + "); create them"
-                        + " (cleanup.policy=compact) or grant the service CreateTopics", e.getCause());
+                throw new IllegalStateException("cannot create the " + what + " topics " + names + " (" + e.getCause() + "); create them"
+                        + " (README.md, Topics) or grant the service CreateTopics", e.getCause());
             }
         } catch (InterruptedException | TimeoutException e) {
-            throw new IllegalStateException("cannot list or create the " + what + " topics " + topics + ": " + e, e);
+            throw new IllegalStateException("cannot list or create the " + what + " topics " + names + ": " + e, e);
         }
     }
 }

@@ -34,6 +34,8 @@ public final class LedgerStreamsConfig extends AbstractConfig {
     public static final String RATED_TOPIC_CONFIG = "ledger.rated.topic";
     public static final String SEEDS_TOPIC_CONFIG = "ledger.seeds.topic";
     public static final String DIRECTORY_TOPIC_CONFIG = "ledger.directory.topic";
+    public static final String GLOBAL_USAGE_TOPIC_CONFIG = "ledger.global.usage.topic";
+    public static final String GLOBAL_COUNTERS_TOPIC_CONFIG = "ledger.global.counters.topic";
     public static final String HOLD_TTL_MAX_MS_CONFIG = "ledger.hold.ttl.max.ms";
     public static final String DEDUPE_HORIZON_MS_CONFIG = "ledger.dedupe.horizon.ms";
     public static final String LATE_GRACE_MS_CONFIG = "ledger.late.grace.ms";
@@ -78,6 +80,12 @@ public final class LedgerStreamsConfig extends AbstractConfig {
             .define(DIRECTORY_TOPIC_CONFIG, Type.STRING, Topics.defaults().directory(), Importance.LOW,
                     "The tenants' key directories (compacted): who each API key belongs to and which teams each user is in,"
                     + " in force from each version's effective time.")
+            .define(GLOBAL_USAGE_TOPIC_CONFIG, Type.STRING, Topics.defaults().globalUsage(), Importance.LOW,
+                    "Topic (one partition) of the counted usage that a global policy (a provider's or a model's limit over every"
+                    + " tenant) governs, written by the tenants' tasks as they count it and counted by the global task.")
+            .define(GLOBAL_COUNTERS_TOPIC_CONFIG, Type.STRING, Topics.defaults().globalCounters(), Importance.LOW,
+                    "Compacted topic of the global policies' counters, written by the global task; every instance reads it for"
+                    + " checks and holds.")
             .define(HOLD_TTL_MAX_MS_CONFIG, Type.LONG, DAY_MS, Range.atLeast(1_000), Importance.LOW,
                     "The longest a hold may live before it expires.")
             .define(DEDUPE_HORIZON_MS_CONFIG, Type.LONG, 35 * DAY_MS, Range.atLeast(1), Importance.MEDIUM,
@@ -115,7 +123,8 @@ public final class LedgerStreamsConfig extends AbstractConfig {
         return new Topics(getString(USAGE_TOPIC_CONFIG), getString(POLICIES_TOPIC_CONFIG), getString(PRICES_TOPIC_CONFIG),
                 getString(HOLDS_TOPIC_CONFIG), getString(BREACHES_TOPIC_CONFIG), getString(REJECTED_TOPIC_CONFIG),
                 getString(DECISIONS_TOPIC_CONFIG), getString(HOLD_REQUESTS_TOPIC_CONFIG), getString(HOLD_JOURNAL_TOPIC_CONFIG),
-                getString(RATED_TOPIC_CONFIG), getString(SEEDS_TOPIC_CONFIG), getString(DIRECTORY_TOPIC_CONFIG));
+                getString(RATED_TOPIC_CONFIG), getString(SEEDS_TOPIC_CONFIG), getString(DIRECTORY_TOPIC_CONFIG),
+                getString(GLOBAL_USAGE_TOPIC_CONFIG), getString(GLOBAL_COUNTERS_TOPIC_CONFIG));
     }
 
     public Duration dedupeHorizon() {

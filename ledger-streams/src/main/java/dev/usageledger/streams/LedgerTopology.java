@@ -10,6 +10,7 @@ import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.schemas.serde.AvroSerializer;
 import dev.usageledger.streams.live.LiveState;
 import dev.usageledger.streams.model.CountedUsage;
+import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.model.RatedUsageSerializer;
 import dev.usageledger.streams.state.BreachStore;
 import dev.usageledger.streams.state.DedupeStore;
@@ -52,6 +53,9 @@ public final class LedgerTopology {
             (topic, key, value, partitions) -> Optional.of(Set.of(value instanceof CountedUsage counted ? counted.sourcePartition()
                     : ((RatedUsageEvent) value).getSourcePartition()));
 
+    /** The global usage topic has one partition: one task counts every global policy. */
+    private static final StreamPartitioner<String, Object> TO_THE_GLOBAL_TASK = (topic, key, value, partitions) -> Optional.of(Set.of(0));
+
     private LedgerTopology() {
     }
 
@@ -90,6 +94,9 @@ public final class LedgerTopology {
                 Names.SEEDS_SOURCE);
         topology.addSink(Names.BREACHES_SINK, topics.breaches(), new StringSerializer(),
                 new AvroSerializer<BudgetBreach>(registry, true, false), Names.COUNT);
+        // usage a global policy governs (a provider's or a model's limit over every tenant, ADR 0003), to the global task
+        topology.addSink(Names.GLOBAL_USAGE_SINK, topics.globalUsage(), new StringSerializer(), new RatedUsageSerializer(registry),
+                TO_THE_GLOBAL_TASK, Names.COUNT);
         // the counted usage, one record per counted event, in the transaction that counts it, and
         // position marks (validate's): what reporting, audits and sinks read
         topology.addSink(Names.RATED_SINK, topics.rated(), new StringSerializer(), new RatedUsageSerializer(registry),
@@ -122,6 +129,21 @@ public final class LedgerTopology {
         topology.addStateStore(PolicySeedStore.builder(), Names.COUNT);
         Duration rollingRetention = config.retention(LedgerStreamsConfig.ROLLING_MAX_MS_CONFIG).plus(config.lateGrace());
         topology.addStateStore(RollingCounterStore.builder(rollingRetention), Names.COUNT, Names.HOLDS);
+
+        // the global task: one partition, the counters of the global policies, their breaches; every instance reads its counters
+        topology.addSource(Names.GLOBAL_USAGE_SOURCE, new StringDeserializer(), new AvroDeserializer<>(RatedUsageEvent.class, registry),
+                topics.globalUsage());
+        topology.addProcessor(Names.GLOBAL_COUNT, Steps.globalCount(policyIndexes, config.lateGrace(),
+                config.retention(LedgerStreamsConfig.BREACH_RETENTION_MS_CONFIG)), Names.GLOBAL_USAGE_SOURCE);
+        topology.addSink(Names.GLOBAL_BREACHES_SINK, topics.breaches(), new StringSerializer(),
+                new AvroSerializer<BudgetBreach>(registry, true, false), Names.GLOBAL_COUNT);
+        topology.addSink(Names.GLOBAL_COUNTERS_SINK, topics.globalCounters(), new StringSerializer(), PolicyCounter.serde().serializer(),
+                Names.GLOBAL_COUNT);
+        topology.addStateStore(PolicyCounterStore.builder(Names.GLOBAL_POLICY_COUNTER_STORE), Names.GLOBAL_COUNT);
+        topology.addStateStore(BreachStore.builder(Names.GLOBAL_BREACH_STORE), Names.GLOBAL_COUNT);
+        topology.addGlobalStore(PolicyCounterStore.globalBuilder(), Names.GLOBAL_COUNTERS_SOURCE, new StringDeserializer(),
+                PolicyCounter.serde().deserializer(), topics.globalCounters(), Names.GLOBAL_COUNTERS_BOOK,
+                Steps.globalCounters(Names.GLOBAL_COUNTER_STORE));
 
         topology.addGlobalStore(PriceBook.builder(), Names.PRICES_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
                 topics.prices(), Names.PRICE_BOOK, Steps.priceBook(Names.PRICE_STORE, registry, listener, priceHistories));

@@ -29,12 +29,22 @@ public final class Names {
     public static final String POLICY_BOOK = "policy-book";
     public static final String DIRECTORY_SOURCE = "directory-source";
     public static final String DIRECTORY_BOOK = "directory-book";
+    public static final String GLOBAL_USAGE_SINK = "global-usage-sink";
+    public static final String GLOBAL_USAGE_SOURCE = "global-usage-source";
+    public static final String GLOBAL_COUNT = "global-count";
+    public static final String GLOBAL_BREACHES_SINK = "global-breaches-sink";
+    public static final String GLOBAL_COUNTERS_SINK = "global-counters-sink";
+    public static final String GLOBAL_COUNTERS_SOURCE = "global-counters-source";
+    public static final String GLOBAL_COUNTERS_BOOK = "global-counters-book";
 
     public static final String DEDUPE_STORE = "dedupe-store";
     public static final String PRICE_STORE = "price-store";
     public static final String TOTALS_MONTH_STORE = "totals-month-store";
     public static final String POLICY_STORE = "policy-store";
     public static final String DIRECTORY_STORE = "directory-store";
+    public static final String GLOBAL_POLICY_COUNTER_STORE = "global-policy-counter-store";
+    public static final String GLOBAL_BREACH_STORE = "global-breach-store";
+    public static final String GLOBAL_COUNTER_STORE = "global-counter-store";
     public static final String POLICY_COUNTER_STORE = "policy-counter-store";
     public static final String ROLLING_COUNTER_STORE = "rolling-counter-store";
     public static final String BREACH_STORE = "breach-store";

@@ -10,6 +10,7 @@ import dev.usageledger.schemas.avro.PolicyFilters;
 import dev.usageledger.schemas.avro.Subject;
 import dev.usageledger.schemas.avro.SubjectType;
 import dev.usageledger.schemas.avro.WeekDay;
+import dev.usageledger.streams.rules.PeriodCalendar;
 import dev.usageledger.streams.rules.PeriodSpec;
 import dev.usageledger.streams.rules.PolicyRules;
 import java.time.Duration;
@@ -57,11 +58,18 @@ public record PolicyBody(String policyId, String tenantId, SubjectBody subject, 
         if (policyId != null && !policyId.equals(pathId)) {
             throw new InvalidInputException("policy_id", "policy_id '" + policyId + "' differs from the id in the path '" + pathId + "'");
         }
-        Fields.requireId("tenant_id", tenantId);
+        boolean global = PolicyRules.ALL_TENANTS.equals(tenantId);
+        if (!global) {
+            Fields.requireId("tenant_id", tenantId);
+        }
         if (subject == null) {
             throw new InvalidInputException("subject", "subject is required, e.g. {\"type\": \"user\", \"id\": \"*\"}");
         }
         SubjectType type = enumValue("subject.type", subject.type(), SubjectType.class);
+        if (global && type != SubjectType.provider && type != SubjectType.model) {
+            throw new InvalidInputException("subject.type", "a global policy (tenant_id \"*\") limits a provider or a model over every"
+                    + " tenant: its subject type is provider or model, got '" + type + "'");
+        }
         Fields.requireText("subject.id", subject.id());
         Metric metricValue = enumValue("metric", metric, Metric.class);
         boolean noLimit = Boolean.TRUE.equals(unlimited);
@@ -83,6 +91,10 @@ public record PolicyBody(String policyId, String tenantId, SubjectBody subject, 
         checkText("name", name);
         checkText("updated_by", updatedBy);
         Period periodValue = avroPeriod();
+        if (global && !PeriodCalendar.isFixed(periodValue)) {
+            throw new InvalidInputException("period.kind", "a global policy counts calendar or interval periods (day, week, month, year,"
+                    + " interval), not a rolling window; got '" + periodValue.getKind() + "'");
+        }
         boolean renews = autoRenew == null || autoRenew;
         if (!renews && (periodValue.getKind() != PeriodKind.interval || periodValue.getAnchor() == null)) {
             throw new InvalidInputException("auto_renew", "a budget that does not renew has one window: give it an interval period with"

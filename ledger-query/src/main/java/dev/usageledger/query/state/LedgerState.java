@@ -59,6 +59,7 @@ public final class LedgerState {
     private volatile PolicyBook policies;
     private volatile PriceBook prices;
     private volatile DirectoryBook directory;
+    private volatile PolicyCounterStore globalCounters;
     private final DirectoryCache directoryVersions;
 
     /**
@@ -226,7 +227,18 @@ public final class LedgerState {
                 new PolicySeedStore(seedMarks),
                 new BreachStore(store(Names.BREACH_STORE, QueryableStoreTypes.<String, BudgetBreach>keyValueStore(), partition, stale)),
                 new HoldStore(holds), new HeldStore(held),
-                new RejectedStore(store(Names.REJECTED_STORE, QueryableStoreTypes.<String, Long>keyValueStore(), partition, stale)), seedWait);
+                new RejectedStore(store(Names.REJECTED_STORE, QueryableStoreTypes.<String, Long>keyValueStore(), partition, stale)), seedWait,
+                globalCounters());
+    }
+
+    /** The global policies' counters as the global task last committed them (ADR 0003). */
+    public PolicyCounterStore globalCounters() {
+        PolicyCounterStore view = globalCounters;
+        if (view == null) {
+            view = new PolicyCounterStore(global(Names.GLOBAL_COUNTER_STORE));
+            globalCounters = view;
+        }
+        return view;
     }
 
     /** The global policy book. */

@@ -1,6 +1,6 @@
 package dev.usageledger.query.webhooks;
 
-import dev.usageledger.query.CompactedTopics;
+import dev.usageledger.query.MissingTopics;
 import dev.usageledger.schemas.avro.BudgetBreach;
 import dev.usageledger.schemas.serde.AvroDeserializer;
 import java.time.Clock;
@@ -41,7 +41,8 @@ public final class Webhooks implements AutoCloseable {
     public static Webhooks start(Map<String, Object> clientSettings, Producer<String, byte[]> producer, AvroDeserializer<BudgetBreach> breaches,
                                  Settings settings, Clock clock) {
         Admin admin = Admin.create(new HashMap<>(clientSettings));
-        CompactedTopics.ensure(admin, List.of(settings.webhooksTopic(), settings.deliveriesTopic()), "webhook");
+        MissingTopics.ensure(admin, List.of(MissingTopics.compacted(settings.webhooksTopic()),
+                MissingTopics.compacted(settings.deliveriesTopic())), "webhook");
         WebhookBook book = new WebhookBook(new CompactedView(settings.webhooksTopic(), clientSettings, producer, null),
                 new CompactedView(settings.deliveriesTopic(), clientSettings, producer, null));
         Targets targets = new Targets(settings.allowPrivateTargets());

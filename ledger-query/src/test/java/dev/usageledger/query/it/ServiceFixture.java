@@ -51,6 +51,8 @@ final class ServiceFixture {
                     new TopicSpec(prefix + ".rated", partitions, Map.of()),
                     new TopicSpec(prefix + ".seeds", partitions, Map.of()),
                     new TopicSpec(prefix + ".directory", 1, Map.of("cleanup.policy", "compact")),
+                    new TopicSpec(prefix + ".global-usage", 1, Map.of()),
+                    new TopicSpec(prefix + ".global-counters", 1, Map.of("cleanup.policy", "compact")),
                     new TopicSpec(prefix + ".breaches", partitions, Map.of()),
                     new TopicSpec(prefix + ".decisions", partitions, Map.of())));
         }
@@ -75,6 +77,8 @@ final class ServiceFixture {
         config.put(LedgerStreamsConfig.RATED_TOPIC_CONFIG, prefix + ".rated");
         config.put(LedgerStreamsConfig.SEEDS_TOPIC_CONFIG, prefix + ".seeds");
         config.put(LedgerStreamsConfig.DIRECTORY_TOPIC_CONFIG, prefix + ".directory");
+        config.put(LedgerStreamsConfig.GLOBAL_USAGE_TOPIC_CONFIG, prefix + ".global-usage");
+        config.put(LedgerStreamsConfig.GLOBAL_COUNTERS_TOPIC_CONFIG, prefix + ".global-counters");
         config.put(LedgerStreamsConfig.BREACHES_TOPIC_CONFIG, prefix + ".breaches");
         config.put(LedgerStreamsConfig.DECISIONS_TOPIC_CONFIG, prefix + ".decisions");
         config.put(LedgerStreamsConfig.STATE_DIR_CONFIG, stateDir.toString());

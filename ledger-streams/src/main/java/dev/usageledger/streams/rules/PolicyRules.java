@@ -19,6 +19,8 @@ import java.util.Objects;
 public final class PolicyRules {
     /** The special subject id meaning "each member". */
     public static final String EACH = "*";
+    /** The tenant id of a global policy: a provider's or a model's limit over every tenant (ADR 0003). */
+    public static final String ALL_TENANTS = "*";
     /**
      * The largest limit a policy may state (10^15: a billion currency units in micro-units, or a
      * quadrillion tokens); with thresholds of at most {@link #MAX_THRESHOLD} percent every
@@ -127,6 +129,11 @@ public final class PolicyRules {
         long start = period.getAnchor().toEpochMilli();
         long t = at.toEpochMilli();
         return t >= start && t - start < period.getEveryMs();
+    }
+
+    /** Whether the policy is global: it counts the usage of every tenant, in the global task (ADR 0003). */
+    public static boolean isGlobal(BudgetPolicy policy) {
+        return ALL_TENANTS.equals(policy.getTenantId());
     }
 
     /** Whether the budget judges calls and raises breaches: it has a limit and is not paused. */

@@ -27,7 +27,12 @@ public sealed class BreachStore permits BreachStore.Writable {
 
     /** The store: persistent, its writes combined in memory until the task commits ({@link CombiningStores#persistentKeyValue}). */
     public static StoreBuilder<KeyValueStore<String, BudgetBreach>> builder() {
-        return CombiningStores.persistentKeyValue(Names.BREACH_STORE, AvroStoreSerde.of(BudgetBreach.class));
+        return builder(Names.BREACH_STORE);
+    }
+
+    /** The same store under another name: the global task's breaches ({@value Names#GLOBAL_BREACH_STORE}). */
+    public static StoreBuilder<KeyValueStore<String, BudgetBreach>> builder(String name) {
+        return CombiningStores.persistentKeyValue(name, AvroStoreSerde.of(BudgetBreach.class));
     }
 
     /** The breaches of a tenant whose crossing event occurred in {@code [from, to)}, oldest first. */

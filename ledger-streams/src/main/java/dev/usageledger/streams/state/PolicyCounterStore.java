@@ -7,10 +7,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * The policy counters ({@value Names#POLICY_COUNTER_STORE}): one {@link PolicyCounter} per
@@ -27,7 +29,21 @@ public sealed class PolicyCounterStore permits PolicyCounterStore.Writable {
 
     /** The store: persistent, its writes combined in memory until the task commits ({@link CombiningStores#persistentKeyValue}). */
     public static StoreBuilder<KeyValueStore<String, PolicyCounter>> builder() {
-        return CombiningStores.persistentKeyValue(Names.POLICY_COUNTER_STORE, PolicyCounter.serde());
+        return builder(Names.POLICY_COUNTER_STORE);
+    }
+
+    /** The same store under another name: the global task's counters ({@value Names#GLOBAL_POLICY_COUNTER_STORE}). */
+    public static StoreBuilder<KeyValueStore<String, PolicyCounter>> builder(String name) {
+        return CombiningStores.persistentKeyValue(name, PolicyCounter.serde());
+    }
+
+    /**
+     * The global counters as every instance reads them ({@value Names#GLOBAL_COUNTER_STORE}, a global
+     * store kept from the compacted global counters topic, which the global task writes).
+     */
+    public static StoreBuilder<KeyValueStore<String, PolicyCounter>> globalBuilder() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.GLOBAL_COUNTER_STORE), Serdes.String(),
+                PolicyCounter.serde()).withLoggingDisabled();
     }
 
     /** The key of a policy's counter for one member and the period starting at {@code periodStart}. */

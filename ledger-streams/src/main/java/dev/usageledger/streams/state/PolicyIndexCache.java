@@ -1,11 +1,15 @@
 package dev.usageledger.streams.state;
 
+import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.streams.rules.PolicyIndex;
+import dev.usageledger.streams.rules.PolicyRules;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Each tenant's {@link PolicyIndex}, built from the global policy book on first use and kept
+ * Each tenant's {@link PolicyIndex} (its own policies and the global ones), built from the global policy book on first use and kept
  * until the book changes: the policy step asks for it on every event, which must not cost a
  * range scan and the decoding of every policy. The book's processor invalidates the cache after
  * each change; the version is read before an index is built, so an index built while a change
@@ -25,7 +29,11 @@ public final class PolicyIndexCache {
         if (entry != null && entry.version == current) {
             return entry.index;
         }
-        PolicyIndex index = PolicyIndex.of(book.ofTenant(tenant));
+        List<BudgetPolicy> policies = new ArrayList<>(book.ofTenant(tenant));
+        if (!PolicyRules.ALL_TENANTS.equals(tenant)) {
+            policies.addAll(book.ofTenant(PolicyRules.ALL_TENANTS)); // global limits judge every tenant's calls
+        }
+        PolicyIndex index = PolicyIndex.of(policies);
         tenants.put(tenant, new Entry(current, index));
         return index;
     }

@@ -142,9 +142,13 @@ final class CountProcessor extends ContextualProcessor<String, Object, String, O
             aggregation.add(usage, changes);
             PolicyIndex index = policies.index(event.getTenantId());
             seeding.beforeCounting(event.getTenantId(), index, source.offset(), changes);
-            policies.add(usage, index, record.timestamp(), arrival, changes);
+            boolean global = policies.add(usage, index, record.timestamp(), arrival, changes);
             settlement.settle(usage, record.timestamp(), changes);
-            changes.send(Names.RATED_SINK, new Record<>(event.getTenantId(), counted(usage, wire), record.timestamp()));
+            CountedUsage counted = counted(usage, wire);
+            changes.send(Names.RATED_SINK, new Record<>(event.getTenantId(), counted, record.timestamp()));
+            if (global) { // a global limit governs it: the global task counts it, from this transaction on
+                changes.send(Names.GLOBAL_USAGE_SINK, new Record<>(event.getTenantId(), counted, record.timestamp()));
+            }
         } catch (ArithmeticException e) {
             throw new UncountableEventException("amount_overflow", "event " + event.getEventId()
                     + " cannot be counted: a total or counter it changes would exceed " + Long.MAX_VALUE + " (" + e.getMessage()

@@ -37,6 +37,10 @@ import org.apache.kafka.streams.processor.api.Record;
  * per policy, member, period and threshold, across crashes and replays. Every count is computed
  * before any is written (as {@link EventChanges}): an event that would overflow a counter is
  * counted nowhere.
+ *
+ * <p>A tenant's task counts the tenant's policies; global policies (a provider's or a model's limit
+ * over every tenant) are counted by the global task, with the same rules over its own stores, which
+ * also publishes each counter it changes on the global counters topic (ADR 0003).
  */
 final class PolicyCounting {
     private final PolicyBook policies;
@@ -48,20 +52,34 @@ final class PolicyCounting {
     private final int partition;
     private final long lateGraceMs;
     private final long breachRetentionMs;
+    private final boolean global;
+    private final String breachesSink;
 
+    /** The counting of a tenant's task: its tenants' policies, not the global ones. */
     PolicyCounting(ProcessorContext<?, ?> context, PolicyIndexCache indexes, LiveState live, Duration lateGrace,
                    Duration breachRetention) {
+        this(context, indexes, live, lateGrace, breachRetention, false);
+    }
+
+    /** @param global whether this is the global task's counting (global policies only, no rolling windows) */
+    PolicyCounting(ProcessorContext<?, ?> context, PolicyIndexCache indexes, LiveState live, Duration lateGrace,
+                   Duration breachRetention, boolean global) {
+        this.global = global;
+        this.breachesSink = global ? Names.GLOBAL_BREACHES_SINK : Names.BREACHES_SINK;
         this.policies = new PolicyBook(context.getStateStore(Names.POLICY_STORE));
-        this.counters = new PolicyCounterStore.Writable(context.getStateStore(Names.POLICY_COUNTER_STORE));
-        this.rolling = new RollingCounterStore.Writable(context.getStateStore(Names.ROLLING_COUNTER_STORE));
-        this.breaches = new BreachStore.Writable(context.getStateStore(Names.BREACH_STORE));
+        this.counters = new PolicyCounterStore.Writable(context.getStateStore(global ? Names.GLOBAL_POLICY_COUNTER_STORE
+                : Names.POLICY_COUNTER_STORE));
+        this.rolling = global ? null : new RollingCounterStore.Writable(context.getStateStore(Names.ROLLING_COUNTER_STORE));
+        this.breaches = new BreachStore.Writable(context.getStateStore(global ? Names.GLOBAL_BREACH_STORE : Names.BREACH_STORE));
         this.indexes = indexes;
         this.live = live;
         this.partition = context.taskId().partition();
         this.lateGraceMs = lateGrace.toMillis();
         this.breachRetentionMs = breachRetention.toMillis();
         live.counters().open(partition);
-        live.rolling().open(partition);
+        if (!global) {
+            live.rolling().open(partition);
+        }
     }
 
     /** The tenant's policies, as the book holds them now. */
@@ -81,7 +99,9 @@ final class PolicyCounting {
     /** Drops the live copies of the partition's counters: the task's processors are closing. */
     void close() {
         live.counters().close(partition);
-        live.rolling().close(partition);
+        if (!global) {
+            live.rolling().close(partition);
+        }
     }
 
     /**
@@ -92,11 +112,15 @@ final class PolicyCounting {
      * one is added to the current period (the one holding the newest event seen, the grace after
      * {@code countedAt}) as an adjustment, so late spend is never lost to the budgets. Breaches
      * raised by imported history say so.
+     *
+     * @return whether a policy of the other kind governs the event: for a tenant's task, a global
+     *     policy, so the event goes to the global task too
      */
-    void add(RatedUsage usage, PolicyIndex index, long countedAt, Arrival arrival, EventChanges changes) {
+    boolean add(RatedUsage usage, PolicyIndex index, long countedAt, Arrival arrival, EventChanges changes) {
         if (index.isEmpty()) {
-            return;
+            return false;
         }
+        boolean otherKind = false;
         CallDimensions call = CallDimensions.of(usage.event());
         for (SubjectType type : index.types()) {
             for (String member : PolicyRules.members(type, call)) {
@@ -104,14 +128,19 @@ final class PolicyCounting {
                     if (!PolicyRules.admits(policy.getFilters(), call) || index.overridden(policy, call, usage.event().getOccurredAt())) {
                         continue;
                     }
+                    if (PolicyRules.isGlobal(policy) != global) {
+                        otherKind = true;
+                        continue;
+                    }
                     if (PeriodCalendar.isFixed(policy.getPeriod())) {
                         count(policy, member, usage, countedAt, arrival, changes);
-                    } else {
+                    } else if (!global) {
                         countRolling(policy, member, usage, countedAt, changes);
                     }
                 }
             }
         }
+        return otherKind;
     }
 
     private void count(BudgetPolicy policy, String member, RatedUsage usage, long countedAt, Arrival arrival, EventChanges changes) {
@@ -188,7 +217,7 @@ final class PolicyCounting {
                 BudgetBreach breach = breach(policy, member, period, threshold, after.used(), crossingEventId, crossingAt, decidedAt,
                         imported);
                 changes.write(() -> breaches.put(breach));
-                changes.send(Names.BREACHES_SINK, new Record<>(policy.getTenantId(), breach, decidedAt));
+                changes.send(breachesSink, new Record<>(policy.getTenantId(), breach, decidedAt));
             }
         }
         PolicyCounter counted = after;
@@ -196,6 +225,9 @@ final class PolicyCounting {
             counters.put(key, counted);
             live.counters().written(partition, key, counted);
         });
+        if (global) { // what every instance's checks read
+            changes.send(Names.GLOBAL_COUNTERS_SINK, new Record<>(key, counted, decidedAt));
+        }
     }
 
     /**
@@ -228,7 +260,15 @@ final class PolicyCounting {
      * so a replay drops exactly what the live run dropped.
      */
     void expire(long streamTime) {
-        counters.removeEndedBefore(streamTime - lateGraceMs, key -> live.counters().written(partition, key, null));
+        expire(streamTime, key -> { });
+    }
+
+    /** As {@link #expire(long)}, giving each dropped counter's key to {@code dropped} (the global task unpublishes it). */
+    void expire(long streamTime, java.util.function.Consumer<String> dropped) {
+        counters.removeEndedBefore(streamTime - lateGraceMs, key -> {
+            live.counters().written(partition, key, null);
+            dropped.accept(key);
+        });
         breaches.removeCrossedBefore(streamTime - breachRetentionMs);
     }
 

@@ -10,6 +10,7 @@ import dev.usageledger.streams.rules.PeriodCalendar;
 import dev.usageledger.streams.rules.PeriodSpec;
 import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.rules.PolicyIndex;
+import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.streams.state.PolicyBook;
 import dev.usageledger.streams.state.PolicyIndexCache;
 import dev.usageledger.streams.state.PolicySeedStore;
@@ -144,7 +145,8 @@ final class PolicySeeding {
 
     /** Calendar and interval policies have counters to seed; rolling windows are rate limits, counted from their registration. */
     private static boolean seeded(BudgetPolicy policy) {
-        return PeriodCalendar.isFixed(policy.getPeriod());
+        // a global policy counts every tenant's usage from its registration: no one partition's reports can seed it
+        return PeriodCalendar.isFixed(policy.getPeriod()) && !PolicyRules.isGlobal(policy);
     }
 
     private boolean knowsTenant(String tenant) {

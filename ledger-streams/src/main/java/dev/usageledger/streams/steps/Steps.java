@@ -12,6 +12,7 @@ import dev.usageledger.schemas.registry.SchemaRegistryClient;
 import dev.usageledger.schemas.serde.AvroDeserializer;
 import dev.usageledger.streams.TopologyListener;
 import dev.usageledger.streams.live.LiveState;
+import dev.usageledger.streams.model.PolicyCounter;
 import dev.usageledger.streams.state.DirectoryCache;
 import dev.usageledger.streams.state.PolicyIndexCache;
 import dev.usageledger.streams.state.PriceHistoryCache;
@@ -82,5 +83,16 @@ public final class Steps {
     public static ProcessorSupplier<String, byte[], Void, Void> directoryBook(String storeName, SchemaRegistryClient registry,
                                                                              TopologyListener listener, DirectoryCache cache) {
         return () -> new DirectoryBookProcessor(storeName, new AvroDeserializer<>(DirectoryEntry.class, registry), listener, cache);
+    }
+
+    /** Counts the usage global policies govern, in the global task (ADR 0003). */
+    public static ProcessorSupplier<String, RatedUsageEvent, String, Object> globalCount(PolicyIndexCache indexes, Duration lateGrace,
+                                                                                         Duration breachRetention) {
+        return () -> new GlobalCountProcessor(indexes, lateGrace, breachRetention);
+    }
+
+    /** Keeps every instance's copy of the global counters in the store {@code storeName}. */
+    public static ProcessorSupplier<String, PolicyCounter, Void, Void> globalCounters(String storeName) {
+        return () -> new GlobalCountersBookProcessor(storeName);
     }
 }

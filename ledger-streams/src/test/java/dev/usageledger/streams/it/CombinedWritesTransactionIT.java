@@ -339,6 +339,8 @@ class CombinedWritesTransactionIT {
         settings.put(LedgerStreamsConfig.RATED_TOPIC_CONFIG, prefix + ".rated");
         settings.put(LedgerStreamsConfig.SEEDS_TOPIC_CONFIG, prefix + ".seeds");
         settings.put(LedgerStreamsConfig.DIRECTORY_TOPIC_CONFIG, prefix + ".directory");
+        settings.put(LedgerStreamsConfig.GLOBAL_USAGE_TOPIC_CONFIG, prefix + ".global-usage");
+        settings.put(LedgerStreamsConfig.GLOBAL_COUNTERS_TOPIC_CONFIG, prefix + ".global-counters");
         settings.put(LedgerStreamsConfig.DECISIONS_TOPIC_CONFIG, prefix + ".decisions");
         // The killed member's session must expire before its partitions move: keep that short here.
         settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "session.timeout.ms", "6000");
@@ -359,6 +361,8 @@ class CombinedWritesTransactionIT {
                     new TopicSpec(prefix + ".rated", 2, Map.of()),
                     new TopicSpec(prefix + ".seeds", 2, Map.of()),
                     new TopicSpec(prefix + ".directory", 1, Map.of("cleanup.policy", "compact")),
+                    new TopicSpec(prefix + ".global-usage", 1, Map.of()),
+                    new TopicSpec(prefix + ".global-counters", 1, Map.of("cleanup.policy", "compact")),
                     new TopicSpec(prefix + ".decisions", 2, Map.of())));
         }
     }

@@ -416,6 +416,8 @@ class ExactlyOnceIT {
         settings.put(LedgerStreamsConfig.RATED_TOPIC_CONFIG, prefix + ".rated");
         settings.put(LedgerStreamsConfig.SEEDS_TOPIC_CONFIG, prefix + ".seeds");
         settings.put(LedgerStreamsConfig.DIRECTORY_TOPIC_CONFIG, prefix + ".directory");
+        settings.put(LedgerStreamsConfig.GLOBAL_USAGE_TOPIC_CONFIG, prefix + ".global-usage");
+        settings.put(LedgerStreamsConfig.GLOBAL_COUNTERS_TOPIC_CONFIG, prefix + ".global-counters");
         settings.put(LedgerStreamsConfig.DECISIONS_TOPIC_CONFIG, prefix + ".decisions");
         settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "commit.interval.ms", "200");
         settings.put(LedgerStreamsConfig.STREAMS_PREFIX + "max.poll.records", "200");
@@ -438,6 +440,8 @@ class ExactlyOnceIT {
                     new TopicSpec(prefix + ".rated", 4, Map.of()),
                     new TopicSpec(prefix + ".seeds", 4, Map.of()),
                     new TopicSpec(prefix + ".directory", 1, Map.of("cleanup.policy", "compact")),
+                    new TopicSpec(prefix + ".global-usage", 1, Map.of()),
+                    new TopicSpec(prefix + ".global-counters", 1, Map.of("cleanup.policy", "compact")),
                     new TopicSpec(prefix + ".decisions", 4, Map.of())));
         }
     }

@@ -70,7 +70,9 @@ class AuditCommandIT {
                     new TopicSpec(prefix + ".hold-journal", 3, Map.of()),
                     new TopicSpec(prefix + ".rated", 3, Map.of()),
                     new TopicSpec(prefix + ".seeds", 3, Map.of()),
-                    new TopicSpec(prefix + ".directory", 1, Map.of("cleanup.policy", "compact"))));
+                    new TopicSpec(prefix + ".directory", 1, Map.of("cleanup.policy", "compact")),
+                    new TopicSpec(prefix + ".global-usage", 1, Map.of()),
+                    new TopicSpec(prefix + ".global-counters", 1, Map.of("cleanup.policy", "compact"))));
         }
         Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS);
         try (RestSchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(cluster.registryUrl());
@@ -129,6 +131,8 @@ class AuditCommandIT {
         settings.put(LedgerStreamsConfig.RATED_TOPIC_CONFIG, prefix + ".rated");
         settings.put(LedgerStreamsConfig.SEEDS_TOPIC_CONFIG, prefix + ".seeds");
         settings.put(LedgerStreamsConfig.DIRECTORY_TOPIC_CONFIG, prefix + ".directory");
+        settings.put(LedgerStreamsConfig.GLOBAL_USAGE_TOPIC_CONFIG, prefix + ".global-usage");
+        settings.put(LedgerStreamsConfig.GLOBAL_COUNTERS_TOPIC_CONFIG, prefix + ".global-counters");
         settings.put(LedgerStreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
         settings.put(ServiceConfig.HTTP_PORT_CONFIG, 0);
         settings.put(ServiceConfig.AUTH_TOKENS_CONFIG, "admin=" + ADMIN);

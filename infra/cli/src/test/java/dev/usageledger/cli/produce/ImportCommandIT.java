@@ -64,7 +64,7 @@ import picocli.CommandLine;
 class ImportCommandIT {
     private static final String ADMIN = "admin-token-import-it-0001";
     private static final List<String> TOPICS = List.of("usage", "policies", "prices", "rejected", "breaches", "holds", "decisions",
-            "hold.requests", "hold.journal", "rated", "seeds", "directory");
+            "hold.requests", "hold.journal", "rated", "seeds", "directory", "global.usage", "global.counters");
     private static final List<String> TENANTS = List.of("acme", "globex", "initech");
     private static final int DAYS = 90;
     private static final int PARTITIONS = 3;
@@ -360,7 +360,8 @@ class ImportCommandIT {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()))) {
             List<TopicSpec> topics = new ArrayList<>();
             for (String topic : TOPICS) {
-                boolean compacted = topic.equals("policies") || topic.equals("prices") || topic.equals("directory");
+                boolean compacted = topic.equals("policies") || topic.equals("prices") || topic.equals("directory")
+                        || topic.equals("global.counters");
                 topics.add(new TopicSpec(prefix + "." + topic, PARTITIONS, compacted ? Map.of("cleanup.policy", "compact") : Map.of()));
                 lines.add("ledger." + topic + ".topic=" + prefix + "." + topic);
             }

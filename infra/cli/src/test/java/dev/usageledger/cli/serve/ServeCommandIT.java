@@ -52,7 +52,9 @@ class ServeCommandIT {
                     new TopicSpec(prefix + ".hold-journal", 2, Map.of()),
                     new TopicSpec(prefix + ".rated", 2, Map.of()),
                     new TopicSpec(prefix + ".seeds", 2, Map.of()),
-                    new TopicSpec(prefix + ".directory", 1, Map.of("cleanup.policy", "compact"))));
+                    new TopicSpec(prefix + ".directory", 1, Map.of("cleanup.policy", "compact")),
+                    new TopicSpec(prefix + ".global-usage", 1, Map.of()),
+                    new TopicSpec(prefix + ".global-counters", 1, Map.of("cleanup.policy", "compact"))));
         }
         Path config = dir.resolve("ledger.properties");
         Files.writeString(config, "ledger.application.id=" + prefix + "-app\nledger.auth.tokens=admin=" + ADMIN + "\n");
@@ -69,7 +71,9 @@ class ServeCommandIT {
                 "--set", "ledger.hold.requests.topic=" + prefix + ".hold-requests",
                 "--set", "ledger.hold.journal.topic=" + prefix + ".hold-journal",
                 "--set", "ledger.rated.topic=" + prefix + ".rated", "--set", "ledger.seeds.topic=" + prefix + ".seeds",
-                "--set", "ledger.directory.topic=" + prefix + ".directory").redirectErrorStream(true);
+                "--set", "ledger.directory.topic=" + prefix + ".directory",
+                "--set", "ledger.global.usage.topic=" + prefix + ".global-usage",
+                "--set", "ledger.global.counters.topic=" + prefix + ".global-counters").redirectErrorStream(true);
         Process process = builder.start();
         try {
             CompletableFuture<String> api = new CompletableFuture<>();

@@ -20,6 +20,8 @@ public final class LedgerTopics {
     public static final String RATED = "ledger.usage.rated.v1";
     public static final String SEEDS = "ledger.seeds.v1";
     public static final String DIRECTORY = "ledger.directory.v1";
+    public static final String GLOBAL_USAGE = "ledger.global-usage.v1";
+    public static final String GLOBAL_COUNTERS = "ledger.global-counters.v1";
 
     private static final String FOREVER = "-1";
     private static final String ONE_YEAR_MS = Long.toString(365L * 24 * 3600 * 1000);
@@ -51,6 +53,9 @@ public final class LedgerTopics {
                 new TopicSpec(RATED, partitions, Map.of("cleanup.policy", "delete", "retention.ms", FOREVER,
                         "retention.bytes", FOREVER)),
                 new TopicSpec(SEEDS, partitions, Map.of("cleanup.policy", "delete", "retention.ms", THIRTY_DAYS_MS)),
-                new TopicSpec(DIRECTORY, partitions, Map.of("cleanup.policy", "compact")));
+                new TopicSpec(DIRECTORY, partitions, Map.of("cleanup.policy", "compact")),
+                // one partition each: one task counts every global limit (ADR 0003)
+                new TopicSpec(GLOBAL_USAGE, 1, Map.of("cleanup.policy", "delete", "retention.ms", THIRTY_DAYS_MS)),
+                new TopicSpec(GLOBAL_COUNTERS, 1, Map.of("cleanup.policy", "compact")));
     }
 }
