@@ -9,6 +9,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Topics the service creates itself when they are missing: ones it added after the first
@@ -31,6 +32,25 @@ public final class MissingTopics {
     }
 
     /**
+     * Waits until the brokers' metadata has the new topics: a client that looks one up at once
+     * (a global store's consumer, as the service starts) would otherwise find no partitions.
+     */
+    private static void awaitVisible(Admin admin, List<String> names) throws InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() - deadline > 0) {
+                    throw new TimeoutException("the topics " + names + " were created but are not in the brokers' metadata: " + e.getCause());
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /**
      * Creates those of {@code wanted} that do not exist yet.
      *
      * @param what what the topics are, for the error that says how to create them by hand
@@ -43,6 +63,7 @@ public final class MissingTopics {
             List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+                awaitVisible(admin, missing.stream().map(NewTopic::name).toList());
             }
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
