@@ -69,6 +69,9 @@ class GlobalLimitIT {
                     .as("it fits; past the default soft limit (80 %) it is warned").isEqualTo("warn");
             assertThat(api.post("/v1/check", ADMIN_TOKEN, check("acme", 101)).json().get("decision").asText())
                     .as("the limit is every tenant's").isEqualTo("deny");
+            JsonNode status = api.get("/v1/tenants/initech/status?scope=model:gpt-4.1", ADMIN_TOKEN).json();
+            assertThat(status.toString()).contains("gpt41-everyone");
+            assertThat(status.get("budgets").get(0).get("used").asLong()).as(status.toString()).isEqualTo(900);
         }
     }
 

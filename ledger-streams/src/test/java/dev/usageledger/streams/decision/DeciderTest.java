@@ -336,6 +336,23 @@ class DeciderTest {
     }
 
     @Test
+    void shouldJudgeEveryTenantsCallOfTheModelByAGlobalLimit() {
+        BudgetPolicy model = BudgetPolicy.newBuilder(policy("gpt41-everyone", SubjectType.model, "gpt-4.1-mini", 1_000, true))
+                .setTenantId(dev.usageledger.streams.rules.PolicyRules.ALL_TENANTS).build();
+        used.put("gpt41-everyone/gpt-4.1-mini", 999L); // what the global task counted, over every tenant
+        CallDimensions otherTenant = new CallDimensions("globex", List.of(), null, null, null, "openai", "gpt-4.1-mini", null, null);
+        CallDimensions otherModel = new CallDimensions("globex", List.of(), null, null, null, "openai", "gpt-4.1", null, null);
+
+        Decision denied = Decider.decide(otherTenant, new Estimate(2L, 0, 0, 0, 0, 1), 2, false, PolicyIndex.of(List.of(model)), source, NOW);
+        Decision elsewhere = Decider.decide(otherModel, new Estimate(2L, 0, 0, 0, 0, 1), 2, false, PolicyIndex.of(List.of(model)), source,
+                NOW);
+
+        assertThat(denied.decision()).isEqualTo(Verdict.deny);
+        assertThat(denied.budgets()).extracting(line -> line.member() + "@" + line.used()).containsExactly("gpt-4.1-mini@999");
+        assertThat(elsewhere.budgets()).as("another model is not limited by it").isEmpty();
+    }
+
+    @Test
     void shouldLetACallFailOpenOnlyWhenEveryBudgetThatWouldEnforceOnItFailsOpen() {
         BudgetPolicy team = BudgetPolicy.newBuilder(policy("team-day", SubjectType.team, "platform", 1_000, true)).setFailOpen(true).build();
         BudgetPolicy user = BudgetPolicy.newBuilder(policy("user-day", SubjectType.user, "u1", 1_000, true)).setFailOpen(true).build();
