@@ -43,13 +43,8 @@ public final class Reports {
             }
             if (PeriodCalendar.isFixed(policy.getPeriod())) {
                 PeriodWindow period = PeriodCalendar.windowAt(policy.getPeriod(), at);
-                PolicyCounter counter;
-                if (PolicyRules.isGlobal(policy)) {
-                    counter = stores.globalCounter(policy, id, period);
-                } else {
-                    stores.awaitSeeded(usage, policy);
-                    counter = usage.counter(policy, id, period);
-                }
+                stores.awaitSeeded(usage, policy);
+                PolicyCounter counter = usage.counter(policy, id, period);
                 statuses.add(status(policy, id, period, counter.used(), stores.held().held(policy, id, period),
                         counter.crossed(), counter.late(), at));
             } else {

@@ -3,13 +3,11 @@ package dev.usageledger.query.state;
 import dev.usageledger.schemas.avro.BudgetPolicy;
 import dev.usageledger.streams.decision.UsageSource;
 import dev.usageledger.streams.rules.PeriodWindow;
-import dev.usageledger.streams.rules.PolicyRules;
 import dev.usageledger.streams.state.PolicyUsage;
 
 /**
- * A decision's usage, read from one partition's stores exactly as the policy step counts it; a
- * global policy's used amount from the global counters (as the global task last committed them),
- * its held amount from the partition's holds.
+ * A decision's usage, read from one partition's stores exactly as the policy step counts it (a
+ * global policy's used amount from the global counters, its held amount from the partition's holds).
  */
 public final class StoreUsageSource implements UsageSource {
     private final PolicyUsage usage;
@@ -22,9 +20,6 @@ public final class StoreUsageSource implements UsageSource {
 
     @Override
     public long used(BudgetPolicy policy, String member, PeriodWindow period) {
-        if (PolicyRules.isGlobal(policy)) {
-            return stores.globalCounter(policy, member, period).used();
-        }
         stores.awaitSeeded(usage, policy);
         return usage.counter(policy, member, period).used();
     }

@@ -1,8 +1,6 @@
 package dev.usageledger.query.state;
 
 import dev.usageledger.schemas.avro.BudgetPolicy;
-import dev.usageledger.streams.model.PolicyCounter;
-import dev.usageledger.streams.rules.PeriodWindow;
 import dev.usageledger.streams.state.BreachStore;
 import dev.usageledger.streams.state.HeldStore;
 import dev.usageledger.streams.state.HoldStore;
@@ -21,14 +19,7 @@ public record TenantStores(int partition, boolean stale, PolicyCounterStore coun
                            PolicyCounterStore globalCounters) {
 
     public PolicyUsage policyUsage() {
-        return new PolicyUsage(counters, rolling, seeds);
-    }
-
-    /** A global policy's counter for a member and period, as the global task last committed it (zero before any usage). */
-    public PolicyCounter globalCounter(BudgetPolicy policy, String member, PeriodWindow period) {
-        PolicyCounter counter = globalCounters.get(PolicyCounterStore.key(policy.getTenantId(), policy.getPolicyId(), member,
-                period.start()));
-        return counter != null ? counter : PolicyCounter.zero(period.end().toEpochMilli());
+        return new PolicyUsage(counters, rolling, seeds, globalCounters);
     }
 
     /** Returns once the policy's counters hold the usage counted before it (bounded; see {@link SeedWait}). */
